@@ -1,0 +1,3 @@
+"""tinygrad_edu: the mathematics of deep learning, made to run."""
+
+__version__ = "0.1.0"
