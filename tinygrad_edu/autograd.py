@@ -1,0 +1,574 @@
+"""The computation graph shared by the scalar and the tensor engine.
+
+Every number that takes part in a computation is a *node*: a `Value` (one Python float) or a
+`Tensor` (one numpy array).  An operation is a `Function`: its `forward` works on the raw numbers
+(floats or arrays), its `backward` turns the gradient of the output into one gradient per input.
+`Function.apply` runs `forward` and, when some input needs a gradient, records a `Context` on the
+output: which function made it, from which inputs, with which saved values.  That record is the
+graph; `backward` walks it once, from the cost back to the weights (§4-1 to §4-4 of the book:
+error backpropagation is this walk, done by hand).
+
+Semantics of `backward` (see docs/guarantees.md):
+
+* iterative, so the depth of a graph is limited only by memory, never by Python's recursion limit;
+* linear in the number of edges: each node is visited once, after all its users (a topological
+  order computed by counting each node's users, then releasing a node when the count reaches 0);
+* a value used twice receives the sum of both gradients (`b = a + a; c = b + b` gives dc/da = 4);
+* leaves (nodes made by the user, not by an op) *accumulate*: `.grad` grows across calls until it
+  is zeroed, as in PyTorch.  Every intermediate node's `.grad` is *overwritten* with the gradient
+  of the latest call, so drawings can show it.  Calling `backward` twice on the same graph is
+  therefore well defined: the leaves hold twice the gradient, the intermediate nodes once.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import traceback
+from typing import Any, Callable, Iterator, NamedTuple, Sequence
+
+# ----------------------------------------------------------------------------------------------
+# global switches: grad mode, anomaly mode, the module name scope
+# ----------------------------------------------------------------------------------------------
+
+
+class Scope(NamedTuple):
+    """One level of the module path an op was recorded in: a name and a kind
+    ("network", "layer", "neuron", or "block" for anything else)."""
+
+    name: str
+    kind: str = "block"
+
+
+class _State:
+    """Process-wide switches read on every op (kept in one object so each read is one lookup)."""
+
+    __slots__ = ("grad_enabled", "anomaly", "scope")
+
+    def __init__(self) -> None:
+        self.grad_enabled = True
+        self.anomaly = False
+        self.scope: tuple[Scope, ...] = ()
+
+
+_state = _State()
+
+
+def is_grad_enabled() -> bool:
+    """True unless inside `no_grad()`."""
+    return _state.grad_enabled
+
+
+@contextlib.contextmanager
+def no_grad() -> Iterator[None]:
+    """Record no graph inside the block: results have no history and `requires_grad=False`.
+
+    Use it for evaluation and for parameter updates (`w.data -= lr * w.grad` needs no graph).
+    """
+    previous = _state.grad_enabled
+    _state.grad_enabled = False
+    try:
+        yield
+    finally:
+        _state.grad_enabled = previous
+
+
+@contextlib.contextmanager
+def enable_grad() -> Iterator[None]:
+    """Record the graph again inside a `no_grad()` block."""
+    previous = _state.grad_enabled
+    _state.grad_enabled = True
+    try:
+        yield
+    finally:
+        _state.grad_enabled = previous
+
+
+@contextlib.contextmanager
+def name_scope(name: str, kind: str = "block") -> Iterator[None]:
+    """Tag every op recorded inside the block with `Scope(name, kind)` (nested scopes: a path).
+
+    `nn.Module.__call__` opens one per module, so a drawing can box a neuron's or a layer's
+    nodes together.  The path is stored as `ctx.scope`, a tuple such as
+    `(Scope("MLP", "network"), Scope("layers.0", "layer"), Scope("A", "neuron"))`.
+    """
+    previous = _state.scope
+    _state.scope = previous + (Scope(name, kind),)
+    try:
+        yield
+    finally:
+        _state.scope = previous
+
+
+def current_scope() -> tuple[Scope, ...]:
+    return _state.scope
+
+
+class AnomalyError(FloatingPointError):
+    """Raised in anomaly mode at the first NaN or inf produced by an op, forward or backward."""
+
+
+@contextlib.contextmanager
+def detect_anomaly() -> Iterator[None]:
+    """Record where each node is created, and stop at the first NaN or inf.
+
+    Inside the block every op remembers the file and line of the user's code that called it;
+    the first op whose forward result or backward gradient holds a NaN or an inf raises
+    `AnomalyError` naming the op and that file and line.  It slows every op: use it to hunt a bug.
+    """
+    previous = _state.anomaly
+    _state.anomaly = True
+    try:
+        yield
+    finally:
+        _state.anomaly = previous
+
+
+_PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
+
+
+def _user_frame() -> str:
+    """'file:line in function' of the innermost caller outside this package."""
+    for frame in reversed(traceback.extract_stack()[:-1]):
+        if not os.path.abspath(frame.filename).startswith(_PACKAGE_DIR + os.sep):
+            return f"{frame.filename}:{frame.lineno} in {frame.name}"
+    return "<unknown>"
+
+
+# ----------------------------------------------------------------------------------------------
+# nodes and contexts
+# ----------------------------------------------------------------------------------------------
+
+
+class Node:
+    """What `Value` and `Tensor` share: data, gradient, label and the record of the op that made it.
+
+    Subclasses provide the engine-specific parts as class attributes and methods:
+
+    * `_xp`: the math namespace the rules use on this engine's raw data (floats or arrays);
+    * `_from_raw(raw)`: wrap an op's raw result into a new node;
+    * `_constant(x, fn)`: turn a plain operand (a Python number, a list, an array) into raw data,
+      or raise a clear `TypeError`;
+    * `_fit_grad(g, fn)`: make a gradient match this node (a float; an array of this shape);
+    * `_accumulate(g)`: add a gradient into a leaf's `.grad`;
+    * `_seed(create_graph)`: the gradient d(self)/d(self) that starts `backward`.
+    """
+
+    __slots__ = ("data", "grad", "requires_grad", "label", "_ctx", "_hooks", "__weakref__")
+    _xp: Any = None
+    _engine_name = "node"
+
+    # -- the graph --------------------------------------------------------------------------
+    @property
+    def is_leaf(self) -> bool:
+        """True for nodes made by the user (inputs, weights); False for the results of ops."""
+        return self._ctx is None
+
+    @property
+    def grad_fn(self) -> "Context | None":
+        """The record of the op that made this node (None for a leaf)."""
+        return self._ctx
+
+    def backward(self, grad: Any = None) -> None:
+        """Backpropagate from this node: d(self)/d(leaf) is added into every leaf's `.grad`."""
+        backward(self, grad)
+
+    def detach(self):
+        """The same data as a new leaf with no history and `requires_grad=False`."""
+        out = self._from_raw(self.data)
+        out.label = self.label
+        return out
+
+    def zero_grad(self) -> None:
+        """Forget the accumulated gradient (0.0 for a `Value`, None for a `Tensor`)."""
+        self.grad = self._zero_grad_value
+
+    _zero_grad_value: Any = None
+
+    def register_hook(self, fn: Callable[[Any], Any]) -> "HookHandle":
+        """Call `fn(grad)` when this node's gradient is complete; a non-None return replaces it.
+
+        For a leaf the hook sees the gradient of this call before it is added to `.grad`;
+        for an intermediate node, before it is passed on to the node's inputs (§4-3: watch the
+        unit error delta arrive at each unit).
+        """
+        if not callable(fn):
+            raise TypeError(f"register_hook needs a callable, got {type(fn).__name__}")
+        if self._hooks is None:
+            self._hooks = []
+        self._hooks.append(fn)
+        return HookHandle(self, fn)
+
+    def _name(self) -> str:
+        return f"{type(self).__name__}(label={self.label!r})" if self.label else type(self).__name__
+
+    # subclass interface -------------------------------------------------------------------
+    @classmethod
+    def _from_raw(cls, raw: Any) -> "Node":  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    @classmethod
+    def _constant(cls, x: Any, fn: type) -> Any:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def _fit_grad(self, g: Any, fn: type) -> Any:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def _accumulate(self, g: Any) -> None:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def _seed(self, create_graph: bool) -> Any:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def _check_grad_arg(self, grad: Any) -> Any:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+
+class HookHandle:
+    """Returned by `register_hook`; `handle.remove()` takes the hook away."""
+
+    def __init__(self, node: Node, fn: Callable) -> None:
+        self._node, self._fn = node, fn
+
+    def remove(self) -> None:
+        hooks = self._node._hooks
+        if hooks and self._fn in hooks:
+            hooks.remove(self._fn)
+
+
+class Context:
+    """What an op remembers for its backward: PyTorch's `ctx`.
+
+    `fn` is the `Function` subclass, `inputs` the input nodes (None where the operand was a
+    constant), `needs_input_grad` which inputs want a gradient, `saved_values` what `forward`
+    passed to `save_for_backward`, `xp` the math namespace of the engine, `scope` the module path
+    it was recorded in, `created_at` the user's file and line in anomaly mode.  `forward` may set
+    further attributes (an axis, a shape) for `backward` to read.
+    """
+
+    __slots__ = ("fn", "inputs", "needs_input_grad", "saved_values", "xp", "scope", "created_at",
+                 "__dict__")
+
+    def __init__(self, fn: type, xp: Any, needs_input_grad: tuple[bool, ...]) -> None:
+        self.fn = fn
+        self.xp = xp
+        self.needs_input_grad = needs_input_grad
+        self.saved_values: tuple = ()
+        self.inputs: tuple = ()
+        self.scope = _state.scope
+        self.created_at: str | None = None
+
+    def save_for_backward(self, *values: Any) -> None:
+        """Keep raw values (inputs, the output, masks) for `backward`."""
+        self.saved_values = values
+
+    @property
+    def name(self) -> str:
+        return self.fn.name()
+
+    def __repr__(self) -> str:
+        return f"<{self.fn.name()} ctx>"
+
+
+class Function:
+    """One operation and its derivative rule: subclass it to add an op, as the built-in ones are.
+
+    Write two static methods, PyTorch's shape:
+
+        class Cube(Function):
+            @staticmethod
+            def forward(ctx, x):            # x: a float (Value) or a numpy array (Tensor)
+                ctx.save_for_backward(x)
+                return x ** 3
+            @staticmethod
+            def backward(ctx, grad):        # grad: d(cost)/d(output), same kind as the output
+                (x,) = ctx.saved_values
+                return grad * 3 * x ** 2    # one gradient per input (a tuple for several)
+
+        y = Cube.apply(Value(2.0))          # or Cube.apply(Tensor([...], requires_grad=True))
+
+    `backward` may return None for an input that needs no gradient (`ctx.needs_input_grad`).
+    For broadcasting ops it may return a gradient of the broadcast shape: the engine sums it back
+    to the input's shape.  Write `backward` with arithmetic operators and `ctx.xp` functions only,
+    and it is differentiable again (`grad(..., create_graph=True)` runs it on graph values).
+    """
+
+    @staticmethod
+    def forward(ctx: Context, *inputs: Any, **kwargs: Any) -> Any:  # pragma: no cover
+        raise NotImplementedError("a Function subclass must define forward(ctx, *inputs)")
+
+    @staticmethod
+    def backward(ctx: Context, grad: Any) -> Any:  # pragma: no cover
+        raise NotImplementedError("a Function subclass must define backward(ctx, grad)")
+
+    @classmethod
+    def name(cls) -> str:
+        """The op's name in messages and drawings: the class name in lower case."""
+        return cls.__name__.lower()
+
+    @classmethod
+    def apply(cls, *inputs: Any, **kwargs: Any) -> Any:
+        """Run the op on `Value`s or on `Tensor`s (plain numbers allowed as constants)."""
+        kind: type[Node] | None = None
+        for x in inputs:
+            if isinstance(x, Node):
+                k = x._engine
+                if kind is None:
+                    kind = k
+                elif k is not kind:
+                    raise TypeError(
+                        f"{cls.name()}: cannot mix a {kind.__name__} and a {k.__name__} in one op. "
+                        "The scalar engine (Value) and the tensor engine (Tensor) build separate "
+                        "graphs: use Tensor(value.data) or value.data to convert.")
+        if kind is None:
+            raise TypeError(f"{cls.name()}.apply needs at least one Value or Tensor input, got "
+                            + ", ".join(type(x).__name__ for x in inputs))
+        raws = [x.data if isinstance(x, Node) else kind._constant(x, cls) for x in inputs]
+        needs = tuple(isinstance(x, Node) and x.requires_grad for x in inputs)
+        record = _state.grad_enabled and True in needs
+        ctx = Context(cls, kind._xp, needs)
+        try:
+            raw = cls.forward(ctx, *raws, **kwargs)
+        except (ValueError, TypeError, IndexError) as e:
+            raise _op_error(cls, inputs, e) from e
+        out = kind._from_raw(raw)
+        if record:
+            ctx.inputs = tuple(x if isinstance(x, Node) and x.requires_grad else None
+                               for x in inputs)
+            out._ctx = ctx
+            out.requires_grad = True
+        if _state.anomaly:
+            ctx.created_at = _user_frame()
+            _check_finite(out.data, ctx, "forward result")
+        return out
+
+
+def _shape_of(x: Any) -> str:
+    shape = getattr(getattr(x, "data", x), "shape", None)
+    if shape is None:
+        return type(x).__name__
+    return str(tuple(shape))
+
+
+def _op_error(fn: type, inputs: Sequence[Any], e: Exception) -> Exception:
+    """Re-raise an error from inside an op's forward with the op and the input shapes named."""
+    msg = str(e)
+    if msg.startswith(fn.name() + ":"):
+        return type(e)(msg)
+    shapes = ", ".join(_shape_of(x) for x in inputs)
+    return type(e)(f"{fn.name()}: {msg} (inputs: {shapes})")
+
+
+def _is_finite(x: Any) -> bool:
+    if isinstance(x, Node):
+        x = x.data
+    if isinstance(x, float):
+        return x - x == 0.0
+    try:
+        import numpy as np
+
+        return bool(np.all(np.isfinite(x)))
+    except TypeError:
+        return True
+
+
+def _check_finite(x: Any, ctx: Context, what: str) -> None:
+    if not _is_finite(x):
+        where = ctx.created_at or "<created outside detect_anomaly()>"
+        raise AnomalyError(f"{ctx.fn.name()}: {what} holds NaN or inf; "
+                           f"the op was created at {where}")
+
+
+# ----------------------------------------------------------------------------------------------
+# backward: one loop for both engines
+# ----------------------------------------------------------------------------------------------
+
+
+class GraphContext:
+    """A `Context` seen by `backward` when the gradient itself is to be differentiated.
+
+    The saved raw values are replaced by the graph nodes they came from (an input or the
+    output), so the arithmetic in `backward` builds a graph; other saved values (masks, shapes)
+    stay constants.  `xp` is the graph-building namespace.
+    """
+
+    def __init__(self, ctx: Context, out: Node, graph_xp: Any) -> None:
+        self._ctx = ctx
+        self.xp = graph_xp
+        raws = [None if x is None else x.data for x in ctx.inputs]
+        mapped = []
+        for pos, s in enumerate(ctx.saved_values):
+            node: Any = s
+            if pos < len(raws) and raws[pos] is s and ctx.inputs[pos] is not None:
+                node = ctx.inputs[pos]
+            else:
+                for i, r in enumerate(raws):
+                    if r is s:
+                        node = ctx.inputs[i]
+                        break
+                else:
+                    if out.data is s:
+                        node = out
+            mapped.append(node)
+        self.saved_values = tuple(mapped)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._ctx, name)
+
+
+def _graph_xp() -> Any:
+    from .graphmath import GraphMath  # late import: it builds on the functions
+
+    return GraphMath
+
+
+def _normalise(fn: type, ctx: Context, grads: Any) -> tuple:
+    if not isinstance(grads, tuple):
+        grads = tuple(grads) if isinstance(grads, list) else (grads,)
+    if len(grads) != len(ctx.inputs):
+        raise RuntimeError(f"{fn.name()}.backward returned {len(grads)} gradient(s) for "
+                           f"{len(ctx.inputs)} input(s): return one per input (None for a "
+                           "constant)")
+    return grads
+
+
+def _toposort_counts(roots: Sequence[Node]) -> dict[int, int]:
+    """How many recorded users each node has in the graph behind `roots` (iterative DFS)."""
+    users: dict[int, int] = {}
+    stack = list(roots)
+    while stack:
+        ctx = stack.pop()._ctx
+        if ctx is None:
+            continue
+        for p in ctx.inputs:
+            if p is None:
+                continue
+            k = id(p)
+            n = users.get(k)
+            if n is None:
+                users[k] = 1
+                stack.append(p)
+            else:
+                users[k] = n + 1
+    return users
+
+
+def run_backward(root: Node, seed: Any, *, create_graph: bool = False,
+                 wanted: dict[int, Any] | None = None) -> None:
+    """Walk the graph behind `root` once, from `root` back to the leaves.
+
+    `seed` is d(root)/d(root) (or the gradient given by the user).  Without `wanted` the
+    gradients are stored: added into each leaf's `.grad`, written into each intermediate node's
+    `.grad`.  With `wanted` (a dict from `id(node)` to None) nothing is stored: the gradient of
+    each wanted node is put into the dict instead (this is `grad()`).
+    """
+    users = _toposort_counts([root])
+    graph_xp = _graph_xp() if create_graph else None
+    pending: dict[int, Any] = {id(root): seed}
+    ready = [root]
+    anomaly = _state.anomaly
+    previous_mode = _state.grad_enabled
+    _state.grad_enabled = create_graph  # backward on raw values records nothing anyway
+    try:
+        while ready:
+            node = ready.pop()
+            g = pending.pop(id(node), None)
+            if g is not None and node._hooks:
+                for hook in node._hooks:
+                    r = hook(g)
+                    if r is not None:
+                        g = node._fit_grad(r, Function)
+            ctx = node._ctx
+            if wanted is not None:
+                if id(node) in wanted and g is not None:
+                    wanted[id(node)] = g
+            elif g is not None:
+                if ctx is None:
+                    node._accumulate(g)
+                else:
+                    node.grad = g
+            if ctx is None:
+                continue
+            fn = ctx.fn
+            grads: Any = None
+            if g is not None:
+                try:
+                    if create_graph:
+                        grads = fn.backward(GraphContext(ctx, node, graph_xp), g)
+                    else:
+                        grads = fn.backward(ctx, g)
+                except (ValueError, TypeError, IndexError) as e:
+                    where = f" (op created at {ctx.created_at})" if ctx.created_at else ""
+                    raise type(e)(f"{fn.name()}.backward: {e}{where}") from e
+                grads = _normalise(fn, ctx, grads)
+            for i, p in enumerate(ctx.inputs):
+                if p is None:
+                    continue
+                k = id(p)
+                if grads is not None:
+                    pg = grads[i]
+                    if pg is not None:
+                        pg = p._fit_grad(pg, fn)
+                        if anomaly:
+                            _check_finite(pg, ctx, f"gradient for input {i}")
+                        prev = pending.get(k)
+                        pending[k] = pg if prev is None else prev + pg
+                n = users[k] - 1
+                users[k] = n
+                if n == 0:
+                    ready.append(p)
+    finally:
+        _state.grad_enabled = previous_mode
+
+
+def backward(root: Node, grad: Any = None) -> None:
+    """Backpropagate from `root`, adding d(root)/d(leaf) into every leaf's `.grad`.
+
+    `grad` is needed when `root` has more than one element: the gradient of some cost with
+    respect to `root`, of `root`'s shape.
+    """
+    if not isinstance(root, Node):
+        raise TypeError(f"backward needs a Value or a Tensor, got {type(root).__name__}")
+    if not root.requires_grad:
+        raise RuntimeError(
+            f"backward: {root._name()} does not require a gradient and has no recorded graph: "
+            "was it computed under no_grad(), or from inputs with requires_grad=False?")
+    seed = root._seed(False) if grad is None else root._check_grad_arg(grad)
+    run_backward(root, seed)
+
+
+def grad(output: Node, inputs: Node | Sequence[Node], grad_output: Any = None, *,
+         create_graph: bool = False, allow_unused: bool = False) -> Any:
+    """The gradients of `output` with respect to `inputs`, like `torch.autograd.grad`.
+
+    Nothing is stored in any `.grad`.  With `create_graph=True` the results are graph values
+    (a `Value` or a `Tensor` with history), so they can be differentiated again: second
+    derivatives, Hessian-vector products, Newton's method.  Returns a tuple when `inputs` is a
+    sequence, a single gradient otherwise.  An input the output does not depend on raises, or,
+    with `allow_unused=True`, gets None.
+    """
+    single = isinstance(inputs, Node)
+    targets = [inputs] if single else list(inputs)
+    for t in targets:
+        if not isinstance(t, Node):
+            raise TypeError(f"grad: inputs must be Values or Tensors, got {type(t).__name__}")
+    if not isinstance(output, Node) or not output.requires_grad:
+        raise RuntimeError("grad: the output has no recorded graph (no input requires a gradient)")
+    if grad_output is None:
+        seed = output._seed(create_graph)
+    else:
+        seed = output._check_grad_arg(grad_output)
+        if create_graph and not isinstance(seed, Node):
+            seed = output._from_raw(seed)
+    wanted: dict[int, Any] = {id(t): None for t in targets}
+    run_backward(output, seed, create_graph=create_graph, wanted=wanted)
+    result = []
+    for t in targets:
+        g = wanted[id(t)]
+        if g is None and not allow_unused:
+            raise RuntimeError(f"grad: {t._name()} is not used to compute the output "
+                               "(pass allow_unused=True to get None for it)")
+        if g is not None and create_graph and not isinstance(g, Node):
+            g = t._from_raw(g)
+        result.append(g)
+    return result[0] if single else tuple(result)

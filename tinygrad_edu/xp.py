@@ -1,0 +1,167 @@
+"""The two small math namespaces the derivative rules are written against.
+
+Each rule in `functions.py` is written once, as arithmetic plus calls such as `ctx.xp.exp(x)`.
+On the scalar engine `ctx.xp` is `ScalarMath` (Python floats, the `math` module: no 0-d arrays,
+so the scalar path stays fast); on the tensor engine it is `ArrayMath` (numpy).  Both follow
+IEEE 754 where Python would raise: exp(1000) is inf, log(0) is -inf, 1/0 is inf.
+(`graphmath.GraphMath` is the third namespace, used when a gradient is itself differentiated.)
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+_INF = math.inf
+_NAN = math.nan
+
+
+class ScalarMath:
+    """Math on Python floats for the scalar engine (`Value`)."""
+
+    @staticmethod
+    def exp(x: float) -> float:
+        try:
+            return math.exp(x)
+        except OverflowError:
+            return _INF
+
+    @staticmethod
+    def log(x: float) -> float:
+        if x > 0.0:
+            return math.log(x)
+        return -_INF if x == 0.0 else _NAN
+
+    @staticmethod
+    def reciprocal(x: float) -> float:
+        try:
+            return 1.0 / x
+        except ZeroDivisionError:
+            return math.copysign(_INF, x)
+
+    @staticmethod
+    def divide(a: float, b: float) -> float:
+        try:
+            return a / b
+        except ZeroDivisionError:
+            if a == 0.0 or a != a:
+                return _NAN
+            return math.copysign(_INF, a) * math.copysign(1.0, b)
+
+    @staticmethod
+    def power(a: float, b: float) -> float:
+        try:
+            return math.pow(a, b)
+        except OverflowError:
+            return _INF if a > 0.0 or float(b).is_integer() and b % 2 == 0 else -_INF
+        except ValueError:  # 0 ** negative, or negative ** non-integer
+            return _INF if a == 0.0 else _NAN
+
+    @staticmethod
+    def sigmoid(z: float) -> float:
+        # two forms so that exp never overflows: e^-z for z >= 0, e^z below
+        if z >= 0.0:
+            return 1.0 / (1.0 + math.exp(-z))
+        e = math.exp(z)
+        return e / (1.0 + e)
+
+    tanh = staticmethod(math.tanh)
+
+    @staticmethod
+    def step(z: float) -> float:
+        return 1.0 if z >= 0.0 else 0.0
+
+    @staticmethod
+    def clip(x: float, lo: float, hi: float) -> float:
+        return lo if x < lo else hi if x > hi else x
+
+    @staticmethod
+    def where(cond: bool, a: float, b: float) -> float:
+        return a if cond else b
+
+    @staticmethod
+    def inside(x: float, lo: float, hi: float) -> float:
+        """1.0 strictly inside (lo, hi), else 0.0: the slope mask of a clipped function."""
+        return 1.0 if lo < x < hi else 0.0
+
+
+class ArrayMath:
+    """Math on numpy arrays for the tensor engine (`Tensor`)."""
+
+    exp = staticmethod(np.exp)
+    tanh = staticmethod(np.tanh)
+    where = staticmethod(np.where)
+    clip = staticmethod(np.clip)
+
+    @staticmethod
+    def log(x: np.ndarray) -> np.ndarray:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.log(x)
+
+    @staticmethod
+    def reciprocal(x: np.ndarray) -> np.ndarray:
+        with np.errstate(divide="ignore"):
+            return np.reciprocal(x)
+
+    @staticmethod
+    def divide(a: Any, b: Any) -> np.ndarray:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.divide(a, b)
+
+    @staticmethod
+    def power(a: Any, b: Any) -> np.ndarray:
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            return np.power(a, b)
+
+    @staticmethod
+    def sigmoid(z: np.ndarray) -> np.ndarray:
+        # e = e^-|z| never overflows; sigma = 1/(1+e) for z >= 0, e/(1+e) below
+        e = np.exp(-np.abs(z))
+        return np.where(z >= 0, 1.0, e) / (1.0 + e)
+
+    @staticmethod
+    def step(z: np.ndarray) -> np.ndarray:
+        return (z >= 0).astype(z.dtype if z.dtype.kind == "f" else np.float64)
+
+    @staticmethod
+    def inside(x: np.ndarray, lo: float, hi: float) -> np.ndarray:
+        return ((x > lo) & (x < hi)).astype(x.dtype)
+
+    @staticmethod
+    def broadcast_to(g: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+        return np.broadcast_to(g, shape)
+
+    @staticmethod
+    def sum_to(g: Any, shape: tuple[int, ...]) -> np.ndarray:
+        """Sum a broadcast gradient back to `shape` (the inverse of numpy broadcasting)."""
+        g = np.asarray(g)
+        if g.shape == shape:
+            return g
+        lead = g.ndim - len(shape)
+        if lead < 0:
+            return np.broadcast_to(g, shape)
+        axes = tuple(range(lead)) + tuple(
+            lead + i for i, n in enumerate(shape) if n == 1 and g.shape[lead + i] != 1)
+        if axes:
+            g = g.sum(axis=axes, keepdims=True)
+        if lead:
+            g = g.reshape(g.shape[lead:])
+        if g.shape != shape:
+            raise ValueError(f"cannot sum a gradient of shape {g.shape} back to shape {shape}")
+        return g
+
+    @staticmethod
+    def scatter_add(g: np.ndarray, index: Any, shape: tuple[int, ...]) -> np.ndarray:
+        """A zero array of `shape` with `g` added at `index` (repeated indices add up)."""
+        out = np.zeros(shape, dtype=g.dtype)
+        np.add.at(out, index, g)
+        return out
+
+    expand_dims = staticmethod(np.expand_dims)
+
+    @staticmethod
+    def swap_last(x: np.ndarray) -> np.ndarray:
+        """Swap the last two axes: the transpose of a (batch of) matrices."""
+        return np.swapaxes(x, -1, -2)
