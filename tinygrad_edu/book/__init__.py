@@ -1,0 +1,1 @@
+"""The book's worked examples, one module per example, named by chapter."""
