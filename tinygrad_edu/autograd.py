@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import contextlib
 import os
-import traceback
+import sys
 from typing import Any, Callable, Iterator, NamedTuple, Sequence
 
 # ----------------------------------------------------------------------------------------------
@@ -43,11 +43,12 @@ class Scope(NamedTuple):
 class _State:
     """Process-wide switches read on every op (kept in one object so each read is one lookup)."""
 
-    __slots__ = ("grad_enabled", "anomaly", "scope")
+    __slots__ = ("grad_enabled", "anomaly", "sites", "scope")
 
     def __init__(self) -> None:
         self.grad_enabled = True
         self.anomaly = False
+        self.sites = False  # record ctx.created_at (detect_anomaly() or record_sites())
         self.scope: tuple[Scope, ...] = ()
 
 
@@ -116,12 +117,27 @@ def detect_anomaly() -> Iterator[None]:
     the first op whose forward result or backward gradient holds a NaN or an inf raises
     `AnomalyError` naming the op and that file and line.  It slows every op: use it to hunt a bug.
     """
-    previous = _state.anomaly
-    _state.anomaly = True
+    previous = _state.anomaly, _state.sites
+    _state.anomaly = _state.sites = True
     try:
         yield
     finally:
-        _state.anomaly = previous
+        _state.anomaly, _state.sites = previous
+
+
+@contextlib.contextmanager
+def record_sites() -> Iterator[None]:
+    """Record where each node is created (`ctx.created_at`), without the NaN checks.
+
+    Lighter than `detect_anomaly()`: `check_graph` can then name the file and line of the op
+    that disagrees.  Each op looks up its caller's frame, so use it while hunting a bug.
+    """
+    previous = _state.sites
+    _state.sites = True
+    try:
+        yield
+    finally:
+        _state.sites = previous
 
 
 _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
@@ -129,9 +145,12 @@ _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
 
 def _user_frame() -> str:
     """'file:line in function' of the innermost caller outside this package."""
-    for frame in reversed(traceback.extract_stack()[:-1]):
-        if not os.path.abspath(frame.filename).startswith(_PACKAGE_DIR + os.sep):
-            return f"{frame.filename}:{frame.lineno} in {frame.name}"
+    frame = sys._getframe(1)
+    while frame is not None:
+        code = frame.f_code
+        if not os.path.abspath(code.co_filename).startswith(_PACKAGE_DIR + os.sep):
+            return f"{code.co_filename}:{frame.f_lineno} in {code.co_name}"
+        frame = frame.f_back
     return "<unknown>"
 
 
@@ -242,12 +261,15 @@ class Context:
     `fn` is the `Function` subclass, `inputs` the input nodes (None where the operand was a
     constant), `needs_input_grad` which inputs want a gradient, `saved_values` what `forward`
     passed to `save_for_backward`, `xp` the math namespace of the engine, `scope` the module path
-    it was recorded in, `created_at` the user's file and line in anomaly mode.  `forward` may set
+    it was recorded in, `created_at` the user's file and line in anomaly mode (or under
+    `record_sites()`), `args` the raw operands as `forward` received them (constants included)
+    and `kwargs` its keyword arguments, so `check_graph` can re-run the op (both are set only
+    when the op is recorded).  `forward` may set
     further attributes (an axis, a shape) for `backward` to read.
     """
 
     __slots__ = ("fn", "inputs", "needs_input_grad", "saved_values", "xp", "scope", "created_at",
-                 "__dict__")
+                 "args", "kwargs", "__dict__")
 
     def __init__(self, fn: type, xp: Any, needs_input_grad: tuple[bool, ...]) -> None:
         self.fn = fn
@@ -335,11 +357,13 @@ class Function:
         if record:
             ctx.inputs = tuple(x if isinstance(x, Node) and x.requires_grad else None
                                for x in inputs)
+            ctx.args, ctx.kwargs = raws, kwargs  # references, no copies: for check_graph
             out._ctx = ctx
             out.requires_grad = True
-        if _state.anomaly:
+        if _state.sites:
             ctx.created_at = _user_frame()
-            _check_finite(out.data, ctx, "forward result")
+            if _state.anomaly:
+                _check_finite(out.data, ctx, "forward result")
         return out
 
 
@@ -399,8 +423,11 @@ class GraphContext:
         mapped = []
         for pos, s in enumerate(ctx.saved_values):
             node: Any = s
-            if pos < len(raws) and raws[pos] is s and ctx.inputs[pos] is not None:
-                node = ctx.inputs[pos]
+            if pos < len(ctx.args) and ctx.args[pos] is s:
+                # the operand at its own position: a graph input, or a constant (stays raw even
+                # when it is the very same float object as another input's data)
+                if ctx.inputs[pos] is not None:
+                    node = ctx.inputs[pos]
             else:
                 for i, r in enumerate(raws):
                     if r is s:

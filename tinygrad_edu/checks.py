@@ -180,3 +180,144 @@ def _check_fast(f: Callable, leaves: list[Any], nodes: list[Node], out: Node, n_
             f"gives {bp:.10g}, finite differences give {fd:.10g} (difference {abs(bp - fd):.3g}); "
             "run without fast_mode to find the element")
     return True
+
+
+# ----------------------------------------------------------------------------------------------
+# second order: the first derivative, differentiated again
+# ----------------------------------------------------------------------------------------------
+
+
+def _first_grads(f: Callable, leaves: list[Any], nodes: list[Node], v: np.ndarray,
+                 create_graph: bool) -> list[Any]:
+    """The gradients of v · f(leaves) with respect to each node (graph values or raw numbers)."""
+    from .autograd import enable_grad, grad
+
+    with enable_grad():
+        out = _output(f, leaves)
+        if not out.requires_grad:
+            raise GradcheckError("gradgradcheck: the output does not depend on any input")
+        g_out: Any = float(v[0]) if isinstance(out, Value) else v.reshape(out.data.shape)
+        return list(grad(out, nodes, g_out, create_graph=create_graph, allow_unused=True))
+
+
+def _flat_grads(gs: Sequence[Any], nodes: Sequence[Node]) -> np.ndarray:
+    """The first derivatives as one float64 vector (zeros for an input that is not used)."""
+    parts = []
+    for g, x in zip(gs, nodes):
+        size = 1 if isinstance(x, Value) else x.data.size
+        if g is None:
+            parts.append(np.zeros(size))
+        else:
+            parts.append(np.asarray(getattr(g, "data", g), dtype=np.float64).reshape(-1))
+    return np.concatenate(parts)
+
+
+def _perturb_all(nodes: Sequence[Node], step: Sequence[np.ndarray]) -> list[Any]:
+    """Move every node by its step; returns the old data to restore."""
+    saved = [x.data for x in nodes]
+    for x, u in zip(nodes, step):
+        x.data = x.data + float(u[0]) if isinstance(x, Value) else x.data + u.reshape(x.data.shape)
+    return saved
+
+
+def _restore(nodes: Sequence[Node], saved: Sequence[Any]) -> None:
+    for x, d in zip(nodes, saved):
+        x.data = d
+
+
+def gradgradcheck(f: Callable[..., Node], inputs: Any, grad_outputs: Any = None,
+                  eps: float = 1e-6, atol: float = 1e-5, rtol: float = 1e-3, *,
+                  fast_mode: bool = False, seed: int = 0) -> bool:
+    """Check second derivatives: the backprop of the gradient against finite differences of it.
+
+    The first derivative G(x) = d(v · f(x))/dx is computed with `grad(..., create_graph=True)`,
+    so it is itself a graph; backpropagating through it gives the second derivatives
+    d G_j / d x_i (for a scalar f, the Hessian), which are compared with
+    (G(x + ε e_i) - G(x - ε e_i)) / 2ε, every element by default.  `v` is `grad_outputs`
+    (a number or an array of f's shape), or a seeded random weighting when None.  With
+    `fast_mode=True` one random direction u and one random weighting w are compared:
+    w · (dG/dx) u from one backward against (w · G(x + εu) - w · G(x - εu)) / 2ε.
+
+    float64 throughout (float32 inputs warn and are upcast); an element passes when
+    |backprop - finite difference| <= atol + rtol·|finite difference|.  Returns True or raises
+    `GradcheckError` naming the input pair and both values.
+    """
+    from .autograd import grad
+
+    single = isinstance(inputs, Node) or not isinstance(inputs, (list, tuple))
+    leaves = _fresh_leaves([inputs] if single else list(inputs))
+    nodes = [x for x in leaves if isinstance(x, Node)]
+    if not nodes:
+        raise TypeError("gradgradcheck: no Value or Tensor among the inputs to check")
+    rng = np.random.default_rng(seed)
+    with no_grad():
+        n_out = _flat(_output(f, leaves)).size
+    v = rng.standard_normal(n_out) if grad_outputs is None else \
+        np.asarray(getattr(grad_outputs, "data", grad_outputs), dtype=np.float64).reshape(-1)
+    if v.size != n_out:
+        raise ValueError(f"gradgradcheck: grad_outputs has {v.size} element(s), f's output "
+                         f"has {n_out}")
+    sizes = [1 if isinstance(x, Value) else x.data.size for x in nodes]
+    offsets = np.cumsum([0] + sizes)
+    n = int(offsets[-1])
+
+    def G(step: np.ndarray | None = None) -> np.ndarray:
+        """The first derivatives (raw numbers) with all inputs moved by `step`."""
+        saved = _perturb_all(nodes, [step[offsets[k]:offsets[k + 1]] for k in range(len(nodes))]) \
+            if step is not None else None
+        try:
+            return _flat_grads(_first_grads(f, leaves, nodes, v, False), nodes)
+        finally:
+            if saved is not None:
+                _restore(nodes, saved)
+
+    def second(w: np.ndarray) -> np.ndarray:
+        """w · dG/dx by backprop through the graph of the first derivatives."""
+        gs = _first_grads(f, leaves, nodes, v, True)
+        total: Any = None
+        for k, g in enumerate(gs):
+            if g is None or not g.requires_grad:
+                continue  # this part of G does not depend on the inputs
+            wk = w[offsets[k]:offsets[k + 1]]
+            term = g * float(wk[0]) if isinstance(g, Value) else \
+                (g * wk.reshape(g.data.shape)).sum()
+            total = term if total is None else total + term
+        if total is None:
+            return np.zeros(n)
+        return _flat_grads(grad(total, nodes, allow_unused=True), nodes)
+
+    if fast_mode:
+        u = rng.standard_normal(n)
+        u /= np.linalg.norm(u)
+        w = rng.standard_normal(n)
+        bp = float(second(w) @ u)
+        fd = float(w @ (G(eps * u) - G(-eps * u))) / (2 * eps)
+        if not abs(bp - fd) <= atol + rtol * abs(fd):
+            raise GradcheckError(
+                f"gradgradcheck (fast mode, seed {seed}): along a random direction, backprop of "
+                f"the gradient gives {bp:.10g}, finite differences of it give {fd:.10g} "
+                f"(difference {abs(bp - fd):.3g}); run without fast_mode to find the element")
+        return True
+
+    def where(flat: int) -> str:
+        k = int(np.searchsorted(offsets, flat, side="right") - 1)
+        x = nodes[k]
+        i = flat - offsets[k]
+        name = _name(leaves.index(x) if not single else 0, x)
+        if isinstance(x, Value):
+            return name
+        return f"{name}[{', '.join(map(str, np.unravel_index(i, x.data.shape)))}]"
+
+    hess = np.stack([second(np.eye(n)[j]) for j in range(n)])  # row j: d G_j / d x
+    for i in range(n):
+        e = np.zeros(n)
+        e[i] = eps
+        column = (G(e) - G(-e)) / (2 * eps)
+        for j in range(n):
+            bp, fd = hess[j, i], column[j]
+            if not abs(bp - fd) <= atol + rtol * abs(fd):
+                raise GradcheckError(
+                    f"gradgradcheck: d/d {where(i)} of the gradient for {where(j)}: backprop "
+                    f"gives {bp:.10g}, finite differences give {fd:.10g} (difference "
+                    f"{abs(bp - fd):.3g} > atol + rtol*|fd| = {atol + rtol * abs(fd):.3g})")
+    return True

@@ -1,0 +1,313 @@
+"""`check_graph`: check every op's backward where it sits in a recorded graph.
+
+`gradcheck` says *whether* a whole function's gradient is right; when it is not, the question is
+*which* op is wrong.  `check_graph(root)` walks the graph behind `root` from the inputs up
+(iteratively, in topological order) and, for each recorded op, re-runs that op alone in float64
+on copies of the operands it was given, and compares its `backward` with central finite
+differences of that op alone (§2-3), the way §4-3 checks each unit error δ on its own.
+The report names the first op that disagrees, its input shapes, its module path, and the file
+and line of the user's code that created it (recorded under `record_sites()` or
+`detect_anomaly()`).
+
+    >>> from tinygrad_edu import Value, check_graph
+    >>> x = Value(0.5)
+    >>> report = check_graph((x * x).sigmoid())
+    >>> bool(report), report.n_ops
+    (True, 2)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterator
+
+import numpy as np
+
+from . import functions as F
+from .autograd import Context, Node, no_grad
+
+# ops whose backward is a chosen surrogate, not the derivative: finite differences cannot check
+# them (the unit step's straight-through and sigmoid rules, §1-2)
+_SURROGATE: dict[type, Callable[[dict[str, Any]], bool]] = {
+    F.Step: lambda kw: kw.get("surrogate", "zero") != "zero",
+}
+
+
+@dataclass
+class OpCheck:
+    """The verdict on one recorded op."""
+
+    position: int  # 1-based, in topological order from the inputs
+    name: str  # ctx.fn.name(), e.g. "mul", "sigmoid"
+    input_shapes: tuple[str, ...]  # "(3, 4)", "scalar", with " const" for a constant operand
+    scope: str  # the module path, "MLP/layers.0/A", or ""
+    created_at: str | None  # "file:line in function" under record_sites()/detect_anomaly()
+    status: str  # "ok", "mismatch", "stale", "skipped"
+    detail: str = ""  # what disagrees (or why it was skipped)
+    corners: int = 0  # elements at a kink: backward lies between the one-sided differences
+    max_error: float = 0.0  # the largest |backward - central difference| (corners left out)
+
+    @property
+    def ok(self) -> bool:
+        return self.status in ("ok", "skipped")
+
+    def where(self) -> str:
+        if self.created_at:
+            return f"created at {self.created_at}"
+        return ("created at an unknown place (build the graph inside tinygrad_edu.record_sites() "
+                "or detect_anomaly() to record each op's file and line)")
+
+    def describe(self) -> str:
+        """Several lines: the op, its inputs, its module path, where it was created, what's wrong."""
+        lines = [f"op {self.position} '{self.name}' ({self.status})",
+                 f"  inputs: {', '.join(self.input_shapes) or 'none'}"]
+        if self.scope:
+            lines.append(f"  module: {self.scope}")
+        lines.append(f"  {self.where()}")
+        if self.detail:
+            lines.append(f"  {self.detail}")
+        return "\n".join(lines)
+
+
+@dataclass
+class GraphReport:
+    """What `check_graph` found: `bool(report)` is True when every op agrees.
+
+    `str(report)` names the first op that disagrees (or summarises a clean graph); `checks` holds
+    one `OpCheck` per recorded op, inputs first; `failures` the ones that disagree.
+    """
+
+    checks: list[OpCheck] = field(default_factory=list)
+    eps: float = 1e-6
+    atol: float = 1e-5
+    rtol: float = 1e-3
+
+    @property
+    def failures(self) -> list[OpCheck]:
+        return [c for c in self.checks if not c.ok]
+
+    @property
+    def first_failure(self) -> OpCheck | None:
+        return next((c for c in self.checks if not c.ok), None)
+
+    @property
+    def n_ops(self) -> int:
+        return len(self.checks)
+
+    def __bool__(self) -> bool:
+        return all(c.ok for c in self.checks)
+
+    def __iter__(self) -> Iterator[OpCheck]:
+        return iter(self.checks)
+
+    def __str__(self) -> str:
+        tol = f"eps={self.eps:g}, atol={self.atol:g}, rtol={self.rtol:g}"
+        first = self.first_failure
+        if first is None:
+            skipped = [c for c in self.checks if c.status == "skipped"]
+            corners = sum(c.corners for c in self.checks)
+            extra = ""
+            if corners:
+                extra += f"; {corners} element(s) sat at a corner (backward between the one-sided " \
+                         "differences)"
+            if skipped:
+                extra += f"; {len(skipped)} op(s) skipped (" + ", ".join(
+                    sorted({f"{c.name}: {c.detail}" for c in skipped})) + ")"
+            return (f"check_graph: all {self.n_ops} op(s) agree with finite differences "
+                    f"({tol}){extra}")
+        others = self.failures[1:]
+        more = ""
+        if others:
+            more = f"\n{len(others)} more op(s) disagree: " + ", ".join(
+                f"op {c.position} '{c.name}'" for c in others[:5]) + (
+                ", ..." if len(others) > 5 else "")
+        return (f"check_graph: op {first.position} of {self.n_ops}, '{first.name}', disagrees with "
+                f"finite differences of that op alone ({tol}):\n{first.describe()}{more}")
+
+    def __repr__(self) -> str:
+        return f"<GraphReport {self.n_ops} ops, {len(self.failures)} disagree>"
+
+
+def _topological(root: Node) -> list[Node]:
+    """The op-made nodes behind `root`, each after all of its inputs (iterative post-order)."""
+    order: list[Node] = []
+    seen: set[int] = set()
+    stack: list[tuple[Node, bool]] = [(root, False)]
+    while stack:
+        node, done = stack.pop()
+        if done:
+            order.append(node)
+            continue
+        if node._ctx is None or id(node) in seen:
+            continue
+        seen.add(id(node))
+        stack.append((node, True))
+        for p in reversed(node._ctx.inputs):
+            if p is not None and p._ctx is not None and id(p) not in seen:
+                stack.append((p, False))
+    return order
+
+
+def _to64(a: Any) -> Any:
+    """A float64 copy of an operand (floats and non-float arrays are kept as they are)."""
+    if isinstance(a, np.ndarray):
+        return a.astype(np.float64) if a.dtype.kind == "f" else a.copy()
+    if isinstance(a, np.floating):
+        return float(a)
+    return a
+
+
+def _shape_text(a: Any, constant: bool) -> str:
+    text = str(tuple(a.shape)) if isinstance(a, np.ndarray) else "scalar"
+    return text + " const" if constant else text
+
+
+def _scope_text(ctx: Context) -> str:
+    return "/".join(s.name for s in ctx.scope)
+
+
+def _size(a: Any) -> int:
+    return a.size if isinstance(a, np.ndarray) else 1
+
+
+def _moved(a: Any, direction: np.ndarray, step: float) -> Any:
+    if isinstance(a, np.ndarray):
+        return a + step * direction.reshape(a.shape)
+    return a + step * float(direction[0])
+
+
+def check_graph(root: Node, eps: float = 1e-6, atol: float = 1e-5, rtol: float = 1e-3, *,
+                max_elements: int = 100, directions: int = 3, seed: int = 0) -> GraphReport:
+    """Check each recorded op's `backward` against finite differences of that op alone.
+
+    For every op behind `root` (inputs first), the op's `Function` is re-run in float64 on
+    copies of its recorded operands; with a random weighting v of its output, the gradient
+    `backward(v)` gives for each input that needs one is compared with central differences of
+    s(x) = v · forward(x): element by element for inputs of at most `max_elements` elements, else
+    along `directions` random directions.  An element passes when
+    |backward - fd| <= atol + rtol·|fd|, or, at a kink (relu at 0, a tie in max), when backward
+    lies between the two one-sided differences.  An op whose recorded output no longer matches a
+    re-run of its forward is reported "stale" (an operand was modified in place after the
+    forward, so backward would use the wrong numbers).  Ops with a surrogate gradient by design
+    (`step(surrogate="ste" | "sigmoid")`) are skipped and listed.
+
+    Returns a `GraphReport`; `bool(report)` is True when every op agrees.
+    """
+    if not isinstance(root, Node):
+        raise TypeError(f"check_graph needs a Value or a Tensor, got {type(root).__name__}")
+    report = GraphReport(eps=eps, atol=atol, rtol=rtol)
+    rng = np.random.default_rng(seed)
+    with no_grad():
+        for position, node in enumerate(_topological(root), start=1):
+            report.checks.append(_check_op(node, position, eps, atol, rtol, max_elements,
+                                           directions, rng))
+    return report
+
+
+def _check_op(node: Node, position: int, eps: float, atol: float, rtol: float,
+              max_elements: int, directions: int, rng: np.random.Generator) -> OpCheck:
+    ctx: Context = node._ctx
+    fn = ctx.fn
+    args = getattr(ctx, "args", None)
+    kwargs = getattr(ctx, "kwargs", None) or {}
+    shapes = tuple(_shape_text(a, ctx.inputs[i] is None) for i, a in enumerate(args or ()))
+    check = OpCheck(position, fn.name(), shapes, _scope_text(ctx), ctx.created_at, "ok")
+    if args is None:
+        check.status, check.detail = "skipped", "recorded without its operands"
+        return check
+    surrogate = _SURROGATE.get(fn)
+    if surrogate is not None and surrogate(kwargs):
+        check.status, check.detail = "skipped", "surrogate gradient by design"
+        return check
+    x64 = [_to64(a) for a in args]
+
+    def forward(values: list[Any]) -> tuple[Any, Context]:
+        c = Context(fn, ctx.xp, ctx.needs_input_grad)
+        return fn.forward(c, *values, **kwargs), c
+
+    try:
+        y, c0 = forward(x64)
+    except Exception as e:  # a forward that cannot be re-run on copies
+        check.status, check.detail = "skipped", f"forward could not be re-run ({e})"
+        return check
+    y_arr = np.asarray(y, dtype=np.float64)
+    recorded = np.asarray(node.data, dtype=np.float64)
+    loose = 1e-4 if np.asarray(node.data).dtype == np.float32 else 1e-9
+    if y_arr.shape != recorded.shape or not np.allclose(y_arr, recorded, rtol=loose, atol=loose,
+                                                         equal_nan=True):
+        check.status = "stale"
+        check.detail = ("re-running the forward on the recorded operands gives a different "
+                        "output: an operand was modified in place after the op ran, so its "
+                        "backward would use the wrong numbers")
+        return check
+    v = rng.standard_normal(y_arr.shape)
+    scalar_engine = not isinstance(node.data, np.ndarray)  # a Value: floats throughout
+    v_raw: Any = float(v) if scalar_engine else v
+    grads = fn.backward(c0, v_raw)
+    if not isinstance(grads, tuple):
+        grads = tuple(grads) if isinstance(grads, list) else (grads,)
+    if len(grads) != len(args):
+        check.status = "mismatch"
+        check.detail = (f"backward returned {len(grads)} gradient(s) for {len(args)} "
+                        "input(s)")
+        return check
+
+    def s(values: list[Any]) -> float:
+        out = np.asarray(forward(values)[0], dtype=np.float64)
+        return float(np.sum(v * out))
+
+    s0 = float(np.sum(v * y_arr))
+    for i, p in enumerate(ctx.inputs):
+        if p is None:
+            continue
+        a = x64[i]
+        shape = a.shape if isinstance(a, np.ndarray) else ()
+        g = grads[i]
+        if g is None:
+            g_flat = np.zeros(_size(a))
+        else:
+            g_arr = np.asarray(getattr(g, "data", g), dtype=np.float64)
+            if g_arr.shape != shape:
+                try:  # a broadcasting op may return the broadcast shape: sum it back
+                    from .xp import ArrayMath
+
+                    g_arr = ArrayMath.sum_to(g_arr, shape)
+                except ValueError:
+                    check.status = "mismatch"
+                    check.detail = (f"backward returned a gradient of shape {g_arr.shape} for "
+                                    f"input {i} of shape {shape}")
+                    return check
+            g_flat = g_arr.reshape(-1)
+        n = _size(a)
+        if n <= max_elements:
+            probes = ((np.eye(1, n, k).reshape(-1), f"[{', '.join(map(str, np.unravel_index(k, shape)))}]"
+                       if shape else "") for k in range(n))
+        else:
+            probes = ((u / np.linalg.norm(u), f" along random direction {d + 1}")
+                      for d, u in enumerate(rng.standard_normal((directions, n))))
+        for u, label in probes:
+            bp = float(g_flat @ u)
+            plus = list(x64)
+            plus[i] = _moved(a, u, eps)
+            minus = list(x64)
+            minus[i] = _moved(a, u, -eps)
+            sp, sm = s(plus), s(minus)
+            if not (np.isfinite(sp) and np.isfinite(sm) and np.isfinite(s0)):
+                continue  # no finite difference to compare with (log near 0, overflow)
+            fd = (sp - sm) / (2 * eps)
+            err = abs(bp - fd)
+            if err <= atol + rtol * abs(fd):
+                check.max_error = max(check.max_error, err)
+                continue
+            right, left = (sp - s0) / eps, (s0 - sm) / eps
+            tol = atol + rtol * max(abs(right), abs(left))
+            if abs(right - left) > tol and min(right, left) - tol <= bp <= max(right, left) + tol:
+                check.corners += 1  # a kink: any value between the one-sided slopes is fair
+                continue
+            check.max_error = err if err == err else float("inf")
+            check.status = "mismatch"
+            check.detail = (f"d(v·output)/d input {i}{label}: backward gives {bp:.10g}, "
+                            f"finite differences give {fd:.10g} (difference {err:.3g} > "
+                            f"atol + rtol*|fd| = {atol + rtol * abs(fd):.3g})")
+            return check
+    return check
