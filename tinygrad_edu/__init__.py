@@ -9,10 +9,10 @@ from .autograd import (AnomalyError, Context, Function, backward, detect_anomaly
                        grad, is_grad_enabled, name_scope, no_grad, Scope)
 from .checks import GradcheckError, gradcheck
 from .tensor import Tensor, concatenate, stack
-from .value import Value
+from .value import Value, weighted_input
 
 __all__ = [
-    "__version__", "Value", "Tensor", "Function", "Context", "backward", "grad", "no_grad",
+    "__version__", "Value", "Tensor", "weighted_input", "Function", "Context", "backward", "grad", "no_grad",
     "enable_grad", "is_grad_enabled", "name_scope", "Scope", "detect_anomaly", "AnomalyError",
     "gradcheck", "GradcheckError", "concatenate", "stack",
 ]
