@@ -10,10 +10,10 @@ from .autograd import (AnomalyError, Context, Function, backward, detect_anomaly
 from .checks import GradcheckError, gradcheck, gradgradcheck
 from .graphcheck import GraphReport, OpCheck, check_graph
 from .tensor import Tensor, concatenate, stack
-from .value import Value
+from .value import Value, weighted_input
 
 __all__ = [
-    "__version__", "Value", "Tensor", "Function", "Context", "backward", "grad", "no_grad",
+    "__version__", "Value", "Tensor", "weighted_input", "Function", "Context", "backward", "grad", "no_grad",
     "enable_grad", "is_grad_enabled", "name_scope", "Scope", "detect_anomaly", "AnomalyError",
     "gradcheck", "GradcheckError", "concatenate", "stack", "gradgradcheck", "check_graph",
     "GraphReport", "OpCheck", "record_sites",

@@ -175,6 +175,8 @@ class Node:
 
     __slots__ = ("data", "grad", "requires_grad", "label", "_ctx", "_hooks", "__weakref__")
     _xp: Any = None
+    _engine: Any = None
+    _grad_type: Any = None  # a gradient of exactly this type is used as is (float for Value)
     _engine_name = "node"
 
     # -- the graph --------------------------------------------------------------------------
@@ -268,17 +270,21 @@ class Context:
     further attributes (an axis, a shape) for `backward` to read.
     """
 
-    __slots__ = ("fn", "inputs", "needs_input_grad", "saved_values", "xp", "scope", "created_at",
-                 "args", "kwargs", "__dict__")
+    __slots__ = ("fn", "inputs", "saved_values", "xp", "scope", "created_at", "args", "kwargs",
+                 "__dict__")
 
-    def __init__(self, fn: type, xp: Any, needs_input_grad: tuple[bool, ...]) -> None:
+    def __init__(self, fn: type, xp: Any, inputs: tuple) -> None:
         self.fn = fn
         self.xp = xp
-        self.needs_input_grad = needs_input_grad
+        self.inputs = inputs
         self.saved_values: tuple = ()
-        self.inputs: tuple = ()
         self.scope = _state.scope
         self.created_at: str | None = None
+
+    @property
+    def needs_input_grad(self) -> tuple[bool, ...]:
+        """For each input: does it want a gradient? (`backward` may return None for the others.)"""
+        return tuple([p is not None for p in self.inputs])
 
     def save_for_backward(self, *values: Any) -> None:
         """Keep raw values (inputs, the output, masks) for `backward`."""
@@ -331,32 +337,42 @@ class Function:
     @classmethod
     def apply(cls, *inputs: Any, **kwargs: Any) -> Any:
         """Run the op on `Value`s or on `Tensor`s (plain numbers allowed as constants)."""
-        kind: type[Node] | None = None
+        # One pass over the inputs finds the engine, the raw operands and the inputs that want
+        # a gradient.  This runs for every op of every graph, so it is a plain loop.
+        kind: Any = None
+        raws: list = []
+        parents: list = []
+        record = False
+        constants = False
         for x in inputs:
             if isinstance(x, Node):
-                k = x._engine
                 if kind is None:
-                    kind = k
-                elif k is not kind:
-                    raise TypeError(
-                        f"{cls.name()}: cannot mix a {kind.__name__} and a {k.__name__} in one op. "
-                        "The scalar engine (Value) and the tensor engine (Tensor) build separate "
-                        "graphs: use Tensor(value.data) or value.data to convert.")
+                    kind = x._engine
+                elif x._engine is not kind:
+                    raise _mixing_error(cls, kind, x._engine)
+                raws.append(x.data)
+                if x.requires_grad:
+                    parents.append(x)
+                    record = True
+                else:
+                    parents.append(None)
+            else:
+                raws.append(x)
+                parents.append(None)
+                constants = True
         if kind is None:
             raise TypeError(f"{cls.name()}.apply needs at least one Value or Tensor input, got "
                             + ", ".join(type(x).__name__ for x in inputs))
-        raws = [x.data if isinstance(x, Node) else kind._constant(x, cls) for x in inputs]
-        needs = tuple(isinstance(x, Node) and x.requires_grad for x in inputs)
-        record = _state.grad_enabled and True in needs
-        ctx = Context(cls, kind._xp, needs)
+        if constants:
+            raws = [r if isinstance(x, Node) else kind._constant(x, cls)
+                    for r, x in zip(raws, inputs)]
+        ctx = Context(cls, kind._xp, tuple(parents))
         try:
             raw = cls.forward(ctx, *raws, **kwargs)
         except (ValueError, TypeError, IndexError) as e:
             raise _op_error(cls, inputs, e) from e
         out = kind._from_raw(raw)
-        if record:
-            ctx.inputs = tuple(x if isinstance(x, Node) and x.requires_grad else None
-                               for x in inputs)
+        if record and _state.grad_enabled:
             ctx.args, ctx.kwargs = raws, kwargs  # references, no copies: for check_graph
             out._ctx = ctx
             out.requires_grad = True
@@ -365,6 +381,13 @@ class Function:
             if _state.anomaly:
                 _check_finite(out.data, ctx, "forward result")
         return out
+
+
+def _mixing_error(fn: type, a: type, b: type) -> TypeError:
+    return TypeError(
+        f"{fn.name()}: cannot mix a {a.__name__} and a {b.__name__} in one op. The scalar "
+        "engine (Value) and the tensor engine (Tensor) build separate graphs: use "
+        "Tensor(value.data) or value.data to convert.")
 
 
 def _shape_of(x: Any) -> str:
@@ -507,7 +530,7 @@ def run_backward(root: Node, seed: Any, *, create_graph: bool = False,
                         g = node._fit_grad(r, Function)
             ctx = node._ctx
             if wanted is not None:
-                if id(node) in wanted and g is not None:
+                if g is not None and id(node) in wanted:
                     wanted[id(node)] = g
             elif g is not None:
                 if ctx is None:
@@ -516,30 +539,30 @@ def run_backward(root: Node, seed: Any, *, create_graph: bool = False,
                     node.grad = g
             if ctx is None:
                 continue
+            inputs = ctx.inputs
             fn = ctx.fn
-            grads: Any = None
-            if g is not None:
+            if g is None:
+                grads: Any = (None,) * len(inputs)
+            else:
                 try:
-                    if create_graph:
-                        grads = fn.backward(GraphContext(ctx, node, graph_xp), g)
-                    else:
-                        grads = fn.backward(ctx, g)
+                    grads = fn.backward(GraphContext(ctx, node, graph_xp) if create_graph
+                                        else ctx, g)
                 except (ValueError, TypeError, IndexError) as e:
                     where = f" (op created at {ctx.created_at})" if ctx.created_at else ""
                     raise type(e)(f"{fn.name()}.backward: {e}{where}") from e
-                grads = _normalise(fn, ctx, grads)
-            for i, p in enumerate(ctx.inputs):
+                if type(grads) is not tuple or len(grads) != len(inputs):
+                    grads = _normalise(fn, ctx, grads)
+            for p, pg in zip(inputs, grads):
                 if p is None:
                     continue
                 k = id(p)
-                if grads is not None:
-                    pg = grads[i]
-                    if pg is not None:
+                if pg is not None:
+                    if type(pg) is not p._grad_type:  # a float for a Value needs no fitting
                         pg = p._fit_grad(pg, fn)
-                        if anomaly:
-                            _check_finite(pg, ctx, f"gradient for input {i}")
-                        prev = pending.get(k)
-                        pending[k] = pg if prev is None else prev + pg
+                    if anomaly:
+                        _check_finite(pg, ctx, "a gradient")
+                    prev = pending.get(k)
+                    pending[k] = pg if prev is None else prev + pg
                 n = users[k] - 1
                 users[k] = n
                 if n == 0:

@@ -11,6 +11,7 @@ at a kink the derivative is the one of the flat side (0), as PyTorch does.
 
 from __future__ import annotations
 
+from operator import mul as _mul
 from typing import Any
 
 import numpy as np
@@ -138,6 +139,31 @@ class Log(Function):
     def backward(ctx: Context, grad: Any) -> Any:
         (z,) = ctx.saved_values
         return grad * ctx.xp.reciprocal(z)
+
+
+class WeightedInput(Function):
+    """The weighted input of a unit (§1-3): z = w1·x1 + w2·x2 + ... + wn·xn + b.
+
+    One node for the whole sum, as the book draws a unit, instead of 2n additions and
+    multiplications: dz/dw_i = x_i, dz/dx_i = w_i, dz/db = 1.  The operands come flat:
+    w1..wn, x1..xn, b.
+    """
+
+    @staticmethod
+    def forward(ctx: Context, *operands: Any) -> Any:
+        n = (len(operands) - 1) // 2
+        w, x, b = operands[:n], operands[n:2 * n], operands[-1]
+        ctx.save_for_backward(*operands[:2 * n])
+        return sum(map(_mul, w, x), b)
+
+    @staticmethod
+    def backward(ctx: Context, grad: Any) -> Any:
+        wx = ctx.saved_values
+        n = len(wx) // 2
+        inputs = ctx.inputs  # skip the products nobody wants (inputs are usually data)
+        gw = [grad * x if inputs[i] is not None else None for i, x in enumerate(wx[n:])]
+        gx = [grad * w if inputs[n + i] is not None else None for i, w in enumerate(wx[:n])]
+        return (*gw, *gx, grad)
 
 
 # ----------------------------------------------------------------------------------------------

@@ -222,7 +222,7 @@ def _check_op(node: Node, position: int, eps: float, atol: float, rtol: float,
     x64 = [_to64(a) for a in args]
 
     def forward(values: list[Any]) -> tuple[Any, Context]:
-        c = Context(fn, ctx.xp, ctx.needs_input_grad)
+        c = Context(fn, ctx.xp, ctx.inputs)
         return fn.forward(c, *values, **kwargs), c
 
     try:

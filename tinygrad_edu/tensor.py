@@ -42,9 +42,10 @@ def _as_array(data: Any, what: str = "Tensor()") -> np.ndarray:
     if kind in "biu":
         return arr.astype(np.float64)
     if kind == "O":
-        bad = next((x for x in arr.flat if not isinstance(x, (int, float, np.number))
-                    or isinstance(x, (complex, np.complexfloating))), None)
-        if bad is not None or arr.size == 0:
+        bad = [x for x in arr.flat if not isinstance(x, (int, float, np.number))
+               or isinstance(x, (complex, np.complexfloating))][:1]
+        if bad:
+            bad = bad[0]
             raise TypeError(f"{what} needs numbers, got {type(bad).__name__} {bad!r} inside; "
                             "convert the data to floats first")
         return arr.astype(np.float64)

@@ -14,7 +14,7 @@ time, so every weight, weighted input z and activation a is a node you can print
 from __future__ import annotations
 
 import numbers
-from typing import Any
+from typing import Any, Sequence
 
 import numpy as np
 
@@ -39,6 +39,7 @@ class Value(Node):
     __slots__ = ()
     _xp = ScalarMath
     _zero_grad_value = 0.0
+    _grad_type = float
     __array_ufunc__ = None  # numpy defers to our reflected operators: np.float64(2) * Value
 
     def __init__(self, data: Any, label: str | None = None, requires_grad: bool = True) -> None:
@@ -197,3 +198,16 @@ class Value(Node):
 
 
 Value._engine = Value
+
+
+def weighted_input(w: Sequence[Any], x: Sequence[Any], b: Any = 0.0) -> Any:
+    """The weighted input z = w1·x1 + ... + wn·xn + b of a unit (§1-3), as one graph node.
+
+    `w` and `x` are equally long sequences of `Value`s or numbers (or of `Tensor`s); b is the
+    bias, minus the threshold θ.  Its gradient: dz/dw_i = x_i, dz/dx_i = w_i, dz/db = 1.
+    """
+    w, x = list(w), list(x)
+    if len(w) != len(x):
+        raise ValueError(f"weighted_input: {len(w)} weights but {len(x)} inputs; one weight "
+                         "per input")
+    return F.WeightedInput.apply(*w, *x, b)
