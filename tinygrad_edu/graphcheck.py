@@ -18,6 +18,7 @@ and line of the user's code that created it (recorded under `record_sites()` or
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator
 
@@ -128,6 +129,9 @@ class GraphReport:
         return f"<GraphReport {self.n_ops} ops, {len(self.failures)} disagree>"
 
 
+_ONE = np.ones(1)
+
+
 def _topological(root: Node) -> list[Node]:
     """The op-made nodes behind `root`, each after all of its inputs (iterative post-order)."""
     order: list[Node] = []
@@ -168,6 +172,10 @@ def _scope_text(ctx: Context) -> str:
 
 def _size(a: Any) -> int:
     return a.size if isinstance(a, np.ndarray) else 1
+
+
+def _index_text(flat: int, shape: tuple[int, ...]) -> str:
+    return f"[{', '.join(map(str, np.unravel_index(flat, shape)))}]" if shape else ""
 
 
 def _moved(a: Any, direction: np.ndarray, step: float) -> Any:
@@ -230,19 +238,24 @@ def _check_op(node: Node, position: int, eps: float, atol: float, rtol: float,
     except Exception as e:  # a forward that cannot be re-run on copies
         check.status, check.detail = "skipped", f"forward could not be re-run ({e})"
         return check
-    y_arr = np.asarray(y, dtype=np.float64)
-    recorded = np.asarray(node.data, dtype=np.float64)
-    loose = 1e-4 if np.asarray(node.data).dtype == np.float32 else 1e-9
-    if y_arr.shape != recorded.shape or not np.allclose(y_arr, recorded, rtol=loose, atol=loose,
-                                                         equal_nan=True):
+    scalar_engine = not isinstance(node.data, np.ndarray)  # a Value: floats throughout
+    if scalar_engine:
+        y, recorded = float(y), float(node.data)
+        fresh = y == recorded or abs(y - recorded) <= 1e-9 * (1.0 + abs(recorded)) or (
+            y != y and recorded != recorded)
+        v_raw: Any = float(rng.standard_normal())
+    else:
+        y_arr = np.asarray(y, dtype=np.float64)
+        loose = 1e-4 if node.data.dtype == np.float32 else 1e-9
+        fresh = y_arr.shape == node.data.shape and np.allclose(
+            y_arr, node.data.astype(np.float64), rtol=loose, atol=loose, equal_nan=True)
+        v_raw = rng.standard_normal(y_arr.shape)
+    if not fresh:
         check.status = "stale"
         check.detail = ("re-running the forward on the recorded operands gives a different "
                         "output: an operand was modified in place after the op ran, so its "
                         "backward would use the wrong numbers")
         return check
-    v = rng.standard_normal(y_arr.shape)
-    scalar_engine = not isinstance(node.data, np.ndarray)  # a Value: floats throughout
-    v_raw: Any = float(v) if scalar_engine else v
     grads = fn.backward(c0, v_raw)
     if not isinstance(grads, tuple):
         grads = tuple(grads) if isinstance(grads, list) else (grads,)
@@ -253,10 +266,13 @@ def _check_op(node: Node, position: int, eps: float, atol: float, rtol: float,
         return check
 
     def s(values: list[Any]) -> float:
-        out = np.asarray(forward(values)[0], dtype=np.float64)
-        return float(np.sum(v * out))
+        """v · forward(values): the op's output reduced to one number."""
+        out = forward(values)[0]
+        if scalar_engine:
+            return v_raw * float(out)
+        return float((v_raw * np.asarray(out, dtype=np.float64)).sum())
 
-    s0 = float(np.sum(v * y_arr))
+    s0 = v_raw * y if scalar_engine else float((v_raw * y_arr).sum())
     for i, p in enumerate(ctx.inputs):
         if p is None:
             continue
@@ -279,9 +295,10 @@ def _check_op(node: Node, position: int, eps: float, atol: float, rtol: float,
                     return check
             g_flat = g_arr.reshape(-1)
         n = _size(a)
-        if n <= max_elements:
-            probes = ((np.eye(1, n, k).reshape(-1), f"[{', '.join(map(str, np.unravel_index(k, shape)))}]"
-                       if shape else "") for k in range(n))
+        if scalar_engine:
+            probes: Any = ((_ONE, ""),)
+        elif n <= max_elements:
+            probes = ((np.eye(1, n, k).reshape(-1), _index_text(k, shape)) for k in range(n))
         else:
             probes = ((u / np.linalg.norm(u), f" along random direction {d + 1}")
                       for d, u in enumerate(rng.standard_normal((directions, n))))
@@ -292,7 +309,7 @@ def _check_op(node: Node, position: int, eps: float, atol: float, rtol: float,
             minus = list(x64)
             minus[i] = _moved(a, u, -eps)
             sp, sm = s(plus), s(minus)
-            if not (np.isfinite(sp) and np.isfinite(sm) and np.isfinite(s0)):
+            if not (math.isfinite(sp) and math.isfinite(sm) and math.isfinite(s0)):
                 continue  # no finite difference to compare with (log near 0, overflow)
             fd = (sp - sm) / (2 * eps)
             err = abs(bp - fd)
