@@ -1,0 +1,90 @@
+"""Watch the unit error δ arrive at each unit of the demon network (§4-3), through hooks.
+
+δ of a unit is ∂C/∂z, the derivative of the cost with respect to its weighted input z.  The book
+computes it backwards by hand: δ_out = (a - t) σ'(z) for an output unit, then
+δ_i = (Σ_j δ_j w_ji) σ'(z_i) for a hidden one.  Backpropagation computes the same numbers in the
+same order; a hook registered on each unit's z node (`z.register_hook(fn)`) is called with ∂C/∂z
+the moment it is complete, so the printout shows the δ's arriving, output layer first.
+
+The network is the 12-3-2 demon network at the book's §4-4 start values, on one image
+(image 0 by default, a "0").  It is built unit by unit from `Value`s, one `name_scope` per layer
+and per unit, with the unit names of the book: hidden A, B, C; outputs "0" and "1".
+
+    python demos/watch_delta.py [--image 0] [--params 4-4-initial]
+
+(from a checkout that is not installed: `PYTHONPATH=. python demos/watch_delta.py`)
+"""
+
+from __future__ import annotations
+
+import argparse
+from typing import Callable
+
+import numpy as np
+
+from tinygrad_edu import Value, name_scope, weighted_input
+from tinygrad_edu.book.delta import nn_forward
+from tinygrad_edu.datasets import book_digits_4x3, book_nn_params
+
+UNIT_NAMES = [["A", "B", "C"], ["0", "1"]]  # hidden and output units (§1-5)
+
+
+# -- the network: one function to swap for tinygrad_edu.nn.MLP once nn lands --------------------
+
+def demon_network(params: dict[str, np.ndarray], x: list[float],
+                  on_z: Callable[[str, str, Value], None]) -> list[Value]:
+    """The 12-3-2 forward pass for one image; `on_z(layer, unit, z)` sees each weighted input."""
+    a: list = list(x)
+    for k, (W, b) in enumerate([(params["W2"], params["b2"]), (params["W3"], params["b3"])]):
+        layer = f"layers.{k}"
+        with name_scope(layer, "layer"):
+            out = []
+            for unit, w_row, b_j in zip(UNIT_NAMES[k], W, b):
+                with name_scope(unit, "neuron"):
+                    w = [Value(float(wi), label=f"w{unit}") for wi in w_row]
+                    z = weighted_input(w, a, Value(float(b_j), label=f"b{unit}"))
+                    on_z(layer, unit, z)
+                    out.append(z.sigmoid())
+            a = out
+    return a
+
+
+def main(argv: list[str] | None = None) -> list[tuple[str, float]]:
+    """Print each δ as it arrives; return the arrivals [(where, δ)] in order."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--image", type=int, default=0, help="which of the 64 images (0-63)")
+    parser.add_argument("--params", default="4-4-initial", help="the book's parameter set")
+    args = parser.parse_args(argv)
+    X, T = book_digits_4x3(one_hot=True)
+    params = book_nn_params(args.params)
+    x, t = X[args.image].ravel().tolist(), T[args.image].tolist()
+
+    arrivals: list[tuple[str, float]] = []
+
+    def watch(layer: str, unit: str, z: Value) -> None:
+        def hook(delta: float) -> None:
+            where = f"{layer}/{unit}"
+            arrivals.append((where, delta))
+            print(f"  delta arrives at {where:<12} dC/dz = {delta:+.10f}")
+        z.register_hook(hook)
+
+    with name_scope("demon", "network"):
+        a = demon_network(params, x, watch)
+        C = sum(0.5 * (tk - ak) ** 2 for tk, ak in zip(t, a))  # the cost of one image (§1-7)
+    print(f"image {args.image} (target {t}), output a = {[round(ak.data, 6) for ak in a]}, "
+          f"C = {C.data:.10f}")
+    print("backward: the δ's arrive from the output layer back to the hidden layer")
+    C.backward()
+
+    # the book's formulas, in numpy, for comparison (§4-3)
+    fwd = nn_forward(params, np.array([x]))
+    z2, a2, z3, a3 = fwd.z2[0], fwd.a2[0], fwd.z3[0], fwd.a3[0]
+    d3 = (a3 - np.array(t)) * a3 * (1 - a3)
+    d2 = (params["W3"].T @ d3) * a2 * (1 - a2)
+    print("the book's δ by hand: output", np.round(d3, 10).tolist(), "hidden",
+          np.round(d2, 10).tolist())
+    return arrivals
+
+
+if __name__ == "__main__":
+    main()
