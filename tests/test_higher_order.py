@@ -176,3 +176,14 @@ def test_newton_demo_converges_quadratically(capsys):
     demo.main(["--x0", "0.5", "--steps", "10"])
     out = capsys.readouterr().out
     assert "0.7071067811865" in out
+
+
+def test_second_derivative_of_kinked_activations_is_zero():
+    """Masks and surrogate slopes are constants when differentiated again (docs/guarantees.md)."""
+    for z in (-0.7, 0.4):
+        for method, kw in [("relu", {}), ("leaky_relu", {"slope": 0.1}), ("hard_tanh", {}),
+                           ("hard_sigmoid", {}), ("step", {"surrogate": "sigmoid"})]:
+            x = Value(z)
+            g = grad(getattr(x, method)(**kw), x, create_graph=True)
+            second = grad(g, x, allow_unused=True) if g.requires_grad else 0.0
+            assert second in (0.0, None), (method, z, second)
