@@ -265,8 +265,8 @@ class Context:
     passed to `save_for_backward`, `xp` the math namespace of the engine, `scope` the module path
     it was recorded in, `created_at` the user's file and line in anomaly mode (or under
     `record_sites()`), `args` the raw operands as `forward` received them (constants included)
-    and `kwargs` its keyword arguments, so `check_graph` can re-run the op (both are set only
-    when the op is recorded).  `forward` may set
+    and `kwargs` its keyword arguments, so `check_graph` can re-run the op (`args` is set only
+    when the op is recorded, `kwargs` only when it has some).  `forward` may set
     further attributes (an axis, a shape) for `backward` to read.
     """
 
@@ -373,7 +373,9 @@ class Function:
             raise _op_error(cls, inputs, e) from e
         out = kind._from_raw(raw)
         if record and _state.grad_enabled:
-            ctx.args, ctx.kwargs = raws, kwargs  # references, no copies: for check_graph
+            ctx.args = raws  # a reference, no copy: check_graph re-runs the op on these
+            if kwargs:
+                ctx.kwargs = kwargs
             out._ctx = ctx
             out.requires_grad = True
         if _state.sites:
