@@ -432,8 +432,10 @@ class Transpose(Function):
 
     @staticmethod
     def forward(ctx: Context, x: np.ndarray, axes: Any = None) -> np.ndarray:
-        axes = tuple(reversed(range(x.ndim))) if axes is None else tuple(axes)
-        ctx.inverse = tuple(np.argsort(axes))
+        if axes is None:  # reversing the axes is its own inverse
+            ctx.inverse = None
+            return x.transpose()
+        ctx.inverse = tuple(sorted(range(len(axes)), key=axes.__getitem__))
         return x.transpose(axes)
 
     @staticmethod

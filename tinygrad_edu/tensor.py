@@ -113,7 +113,10 @@ class Tensor(Node):
 
                 g = GraphMath.sum_to(g, self.data.shape)
             return g
-        shape = self.data.shape
+        data = self.data
+        if type(g) is np.ndarray and g.shape == data.shape and g.dtype == data.dtype:
+            return g  # the common case, checked first
+        shape = data.shape
         if type(g) is not np.ndarray or g.shape != shape:
             try:
                 g = ArrayMath.sum_to(g, shape)
@@ -124,10 +127,14 @@ class Tensor(Node):
             g = g.astype(self.data.dtype)
         return g
 
-    def _accumulate(self, g: np.ndarray) -> None:
+    def _accumulate(self, g: np.ndarray, given: set[int]) -> None:
         if self.grad is None:
-            # own the array: g may be a read-only broadcast view or shared with another input
-            self.grad = g.copy() if not g.flags.writeable or g.base is not None else g
+            # own the array: g may be a read-only view, or the very array another leaf got
+            # (a + b hands the same gradient to both)
+            if id(g) in given or not g.flags.writeable or g.base is not None:
+                g = g.copy()
+            given.add(id(g))
+            self.grad = g
         else:
             self.grad = self.grad + g
 
@@ -311,12 +318,14 @@ class Tensor(Node):
 
     def transpose(self, *axes: Any) -> "Tensor":
         """Reverse the axes, or permute them as given (numpy's rules)."""
+        if not axes:
+            return F.Transpose.apply(self)
         if len(axes) == 1 and isinstance(axes[0], (tuple, list)):
             axes = tuple(axes[0])
         if axes and sorted(a % max(self.ndim, 1) for a in axes) != list(range(self.ndim)):
             raise ValueError(f"transpose: axes {axes} are not a permutation of the "
                              f"{self.ndim} axes of shape {self.shape}")
-        return F.Transpose.apply(self, axes=tuple(a % self.ndim for a in axes) or None)
+        return F.Transpose.apply(self, axes=tuple(a % self.ndim for a in axes))
 
     @property
     def T(self) -> "Tensor":
