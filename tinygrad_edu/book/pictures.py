@@ -91,7 +91,7 @@ def plot_activations(path: str | os.PathLike) -> str:
 
 
 def plot_cost_curve(costs: Sequence[float], path: str | os.PathLike,
-                    title: str = "Gradient descent on C_T") -> str:
+                    title: str = "Gradient descent on $C_T$") -> str:
     """C_T after 0, 1, ..., n updates, on a log scale."""
     fig = _figure(7, 4)
     ax = fig.add_subplot(1, 1, 1)

@@ -161,7 +161,7 @@ def run(args: argparse.Namespace) -> int:
         if args.steps:
             written.append(pictures.plot_cost_curve(
                 costs, os.path.join(args.out, "cost.png"),
-                f"C_T of the 12-3-2 network ({args.engine} engine, η = {args.lr:g})"))
+                f"$C_T$ of the 12-3-2 network ({args.engine} engine, η = {args.lr:g})"))
         for path in written:
             print(f"wrote {path}")
     return 0
