@@ -7,7 +7,7 @@ batch) and on the tensor engine (a `Tensor` (out,) or (N, out)); targets are pla
 from __future__ import annotations
 
 import math
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 

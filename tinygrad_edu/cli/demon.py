@@ -17,7 +17,7 @@ from . import CommandLineError
 
 HELP = "train the 12-3-2 demon network on the book's 64 images (§1-5, §3-5, §4-4)"
 
-DEFAULTS = {"engine": "scalar", "init": "random", "seed": 0, "lr": 0.5, "steps": 50}
+DEFAULTS = {"engine": "scalar", "init": "random", "seed": 0, "lr": 0.5, "steps": 30}
 
 
 def _positive_float(text: str) -> float:
@@ -109,9 +109,9 @@ def run(args: argparse.Namespace) -> int:
     bar = _progress(args.steps, args.quiet)
 
     def report(step: int, C_T: float) -> None:
-        if step > 0:
-            bar.update(1)
         bar.set_postfix_str(f"C_T = {C_T:.6g}", refresh=False)
+        if step > 0:  # C_T after `step` updates: one more step done
+            bar.update(1)
 
     t0 = time.perf_counter()
     costs = train(model, X, T, lr=args.lr, steps=args.steps, callback=report)

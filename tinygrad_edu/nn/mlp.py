@@ -8,7 +8,6 @@ import numpy as np
 
 from ..autograd import no_grad
 from ..tensor import Tensor
-from ..value import Value
 from .activations import check_activation
 from .linear import Linear
 from .module import Module
