@@ -1,6 +1,6 @@
 """Networks on both engines: `Module`, `Parameter`, the book's `Neuron`, `Layer`, `Linear`, `MLP`.
 
-The nn contract (docs/layout.md): a module's `state_dict()` names and shapes are the same on
+The nn contract: a module's `state_dict()` names and shapes are the same on
 the scalar and the tensor engine, so the same weights give the same outputs on both.
 """
 
