@@ -1,0 +1,33 @@
+"""Every demo runs (quickly) and writes its pictures into the folder it is given."""
+
+import runpy
+from pathlib import Path
+
+import pytest
+
+DEMOS = sorted((Path(__file__).resolve().parents[1] / "demos").glob("*.py"))
+PICTURES = {
+    "ch1_example1_neuron": ["activations.png"],
+    "ch1_demons": ["demons.png"],
+    "ch2_gradient_descent": ["descent.png"],
+    "ch3_solver_training": ["cost.png", "hidden_weights.png"],
+    "ch4_backprop": ["cost.png"],
+}
+
+
+def test_every_demo_is_listed():
+    assert {d.stem for d in DEMOS} == set(PICTURES)
+
+
+@pytest.mark.parametrize("demo", DEMOS, ids=lambda d: d.stem)
+def test_demo_runs_and_writes_its_pictures(demo, tmp_path, capsys):
+    namespace = runpy.run_path(str(demo), run_name="demo")
+    namespace["main"]([str(tmp_path), "--quick"])
+    out = capsys.readouterr().out
+    try:
+        import matplotlib  # noqa: F401
+    except ImportError:
+        assert "pictures skipped" in out
+        return
+    for name in PICTURES[demo.stem]:
+        assert (tmp_path / name).read_bytes()[:4] == b"\x89PNG", name
