@@ -270,7 +270,7 @@ _CLUSTER_FILL = {"network": "#f4f4f4", "layer": "#eaf3ea", "neuron": "#fdf6e3",
 
 
 def _cluster_label(scope: Scope) -> str:
-    return html_label([], title=f"{scope.name}  ({scope.kind})")
+    return html_label([], title=f"{scope.name} ({scope.kind})")
 
 
 def _grad_fill(mag: float, top: float) -> str:

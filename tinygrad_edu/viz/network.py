@@ -82,6 +82,10 @@ def _as_vector(a: Any) -> np.ndarray:
 
 
 def _activations(model: Any, x: Any, sizes: Sequence[int]) -> list[np.ndarray]:
+    shape = np.shape(x.data if isinstance(x, Node) else x) if not isinstance(x, list) else ()
+    if len(shape) >= 2 and shape[0] != 1:
+        raise ValueError(f"draw_network: x must be one input (a vector), got an array of shape "
+                         f"{shape}; pass one image, e.g. X[0]")
     outs = [_as_vector(a) for a in model.layer_outputs(x)]
     if [len(a) for a in outs] != list(sizes):
         raise ValueError(f"draw_network: layer_outputs gave {[len(a) for a in outs]} values per "
