@@ -366,7 +366,7 @@ def test_levels_collapse_the_12_3_2_graph():
     C = demon_cost(net, X[:1], T[:1], scoped=False)
     C.backward()
     counts = {lv: len(node_lines(draw_graph(C, level=lv))) for lv in ("op", "neuron", "layer")}
-    # neuron: 5 neurons + 5 weight summaries + 9 cost ops (3 ×(−, ^, ×) and 3 +); layer: 2 + 2 + 9
+    # neuron: 5 neurons + 5 weight summaries + 9 cost ops (2 × (−, ^, ×), 3 +); layer: 2 + 2 + 9
     assert counts == {"op": 2 * 98 + 47, "neuron": 19, "layer": 13}
     g = draw_graph(C, level="neuron")
     assert "<B>layers.0.neurons.1</B><BR/>neuron, 25 ops" in g.source
@@ -408,7 +408,7 @@ def test_tensor_graph_of_the_batch_and_its_layer_level():
         C_T = (0.5 * (Tensor(T) - out) ** 2).sum()
     C_T.backward()
     g = draw_graph(C_T)
-    n_ops = 2 * 4 + 4                           # per layer: transpose, @, +, σ; cost: −, ^, ×, Σ
+    n_ops = 2 * 4 + 4                  # per layer: transpose, @, +, σ; cost: −, ^, ×, Σ
     nodes = node_lines(g)
     assert len([n for n in nodes if n.startswith("op")]) == n_ops
     assert len(nodes) == 2 * n_ops + 4          # + W, b per layer (X and T need no gradient)

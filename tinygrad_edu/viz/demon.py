@@ -1,5 +1,6 @@
-"""The demon network's drawings (§1-5, §3-5, §4-4): what ``python -m tinygrad_edu demon --render``
-writes.
+"""The demon network's drawings (§1-5, §3-5, §4-4).
+
+This is what ``python -m tinygrad_edu demon --render DIR`` writes.
 
 `render_demon` draws the 12-3-2 network four ways into a folder:
 

@@ -36,7 +36,7 @@ import graphviz
 import numpy as np
 
 from ..autograd import Node, Scope
-from .dot import check_size, escape_html, html_label
+from .dot import check_size, html_label
 
 __all__ = ["draw_graph", "SHOW_ALL", "LEVELS", "DEFAULT_MAX_NODES"]
 
@@ -130,7 +130,8 @@ def _summary(x: Any) -> str:
         fin = arr[np.isfinite(arr)].astype(np.float64)
         if fin.size == 0:
             return "all NaN/inf"
-        text = f"mean {_num(float(fin.mean()))}, [{_num(float(fin.min()))}, {_num(float(fin.max()))}]"
+        lo, hi = _num(float(fin.min())), _num(float(fin.max()))
+        text = f"mean {_num(float(fin.mean()))}, [{lo}, {hi}]"
     n_bad = arr.size - fin.size
     return text + (f", {n_bad} NaN/inf" if n_bad else "")
 
