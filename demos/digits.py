@@ -1,6 +1,6 @@
 """Real handwritten digits: a small CNN on scikit-learn's 8x8 digits (needs scikit-learn).
 
-    python demos/digits.py [--epochs 15] [--out DIR]
+    python demos/digits.py [DIR] [--epochs 15] [--quick]
 
 Trains, prints the test accuracy and the confusion matrix, draws the misclassified test digits.
 """
@@ -8,6 +8,7 @@ Trains, prints the test accuracy and the confusion matrix, draws the misclassifi
 from __future__ import annotations
 
 import argparse
+import os
 
 from tinygrad_edu.digits import (confusion_matrix, draw_misclassified, format_confusion,
                                  load_digits, train_digits)
@@ -15,9 +16,13 @@ from tinygrad_edu.digits import (confusion_matrix, draw_misclassified, format_co
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("out", nargs="?", default="digits-pictures",
+                        help="folder for misclassified.png")
     parser.add_argument("--epochs", type=int, default=15)
-    parser.add_argument("--out", metavar="DIR", help="folder for misclassified.png")
+    parser.add_argument("--quick", action="store_true", help="one epoch only")
     args = parser.parse_args(argv)
+    if args.quick:
+        args.epochs = 1
 
     try:
         data = load_digits()
@@ -28,12 +33,12 @@ def main(argv: list[str] | None = None) -> int:
     print(f"test accuracy {result.test_accuracy:.2%} after {args.epochs} epochs "
           f"({result.seconds:.1f} s)")
     print(format_confusion(confusion_matrix(data.y_test, result.predictions)))
-    if args.out:
-        try:
-            path = draw_misclassified(data, result.predictions, f"{args.out}/misclassified.png")
-            print(f"wrote {path}" if path else "every test digit is right")
-        except ImportError as e:
-            print(f"no picture: {e}")
+    try:
+        path = draw_misclassified(data, result.predictions,
+                                  os.path.join(args.out, "misclassified.png"))
+        print(f"wrote {path}" if path else "every test digit is right")
+    except ImportError as e:
+        print(f"no picture: {e}")
     return 0
 
 

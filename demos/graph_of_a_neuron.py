@@ -1,7 +1,7 @@
 """The book's unit (§1-3), a = σ(w·x + b), drawn as the graph backpropagation walks (§4-1).
 
-    python demos/graph_of_a_neuron.py --out drawings/          # SVG
-    python demos/graph_of_a_neuron.py --out drawings/ --format png pdf
+    python demos/graph_of_a_neuron.py drawings/          # SVG
+    python demos/graph_of_a_neuron.py drawings/ --format png pdf
 
 Writes two drawings: the forward pass (values only) and, after `backward()`, the same graph with
 each value's gradient da/d(value) and each arrow's local derivative.  The DOT text (.gv) is always
@@ -32,7 +32,9 @@ def the_unit() -> Value:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", required=True, help="folder to write the drawings into")
+    parser.add_argument("out", nargs="?", default="neuron-graphs",
+                        help="folder to write the drawings into")
+    parser.add_argument("--quick", action="store_true", help="(accepted for the demo tests)")
     parser.add_argument("--format", nargs="+", default=["svg"], choices=["svg", "png", "pdf"],
                         help="file formats (default: svg)")
     parser.add_argument("--rankdir", default="LR", choices=["LR", "TB"])

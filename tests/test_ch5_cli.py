@@ -100,7 +100,7 @@ def test_pictures_without_matplotlib(tmp_path, monkeypatch):
 
 def test_cnn_demo(tmp_path, capsys):
     pytest.importorskip("matplotlib")
-    assert load_demo("cnn_book").main(["--steps", "10", "--out", str(tmp_path)]) == 0
+    assert load_demo("cnn_book").main([str(tmp_path), "--quick"]) == 0
     text = capsys.readouterr().out
     assert "step  10: C_T = 1.804563" in text
     assert (tmp_path / "filters.png").exists()
@@ -146,7 +146,7 @@ def test_digits_without_sklearn(monkeypatch, capsys):
 
 def test_digits_demo(tmp_path, capsys):
     pytest.importorskip("sklearn")
-    assert load_demo("digits").main(["--epochs", "1"]) == 0
+    assert load_demo("digits").main([str(tmp_path), "--quick"]) == 0
     assert "test accuracy" in capsys.readouterr().out
 
 

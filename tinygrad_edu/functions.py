@@ -149,6 +149,10 @@ class WeightedInput(Function):
     w1..wn, x1..xn, b.
     """
 
+    @classmethod
+    def name(cls) -> str:
+        return "Σw·x+b"
+
     @staticmethod
     def forward(ctx: Context, *operands: Any) -> Any:
         n = (len(operands) - 1) // 2

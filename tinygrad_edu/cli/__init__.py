@@ -16,6 +16,8 @@ __all__ = ["COMMANDS", "CommandLineError", "main", "build_parser"]
 #: command name -> module (relative to this package) that implements it.
 COMMANDS: dict[str, str] = {
     "demon": ".demon",
+    "cnn": ".cnn",
+    "digits": ".digits",
 }
 
 

@@ -17,6 +17,8 @@ import numpy as np
 from ..book.ch5_cnn import INITS, BookCNN, gradient_descent
 from ..datasets import book_digits_6x6, book_test_image
 
+HELP = "train the book's CNN on the 96 6x6 images of 1, 2, 3 (§5-4, §5-6)"
+
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--init", choices=list(INITS), default="book-5-6",
@@ -100,13 +102,11 @@ def _render(net: BookCNN, X: np.ndarray, T: np.ndarray, out: Path, say) -> None:
         t.zero_grad()
     C_T = net.cost(X, T)
     C_T.backward()
-    graph = viz.draw_graph(C_T)
+    graph = viz.draw_graph(C_T, title="the tensor graph of the CNN's C_T over all 96 images")
     out.mkdir(parents=True, exist_ok=True)
-    source = getattr(graph, "source", str(graph))
-    (out / "cnn_cost.dot").write_text(source, encoding="utf-8")
     try:
-        rendered = graph.render(filename="cnn_cost", directory=str(out), format="svg", cleanup=True)
-    except Exception as e:  # the dot program missing: keep the DOT text, say why
-        print(f"cnn: wrote {out / 'cnn_cost.dot'}; rendering failed: {e}", file=sys.stderr)
-    else:
-        say(f"wrote {rendered}")
+        rendered = viz.render(graph, out / "cnn_cost.svg")
+    except viz.GraphvizNotFound as e:  # keep the DOT text, say how to get the picture
+        rendered = viz.render(graph, out / "cnn_cost.gv")
+        print(f"cnn: wrote {rendered} only: {e}", file=sys.stderr)
+    say(f"wrote {rendered}")

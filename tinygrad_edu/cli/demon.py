@@ -69,6 +69,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                         "(default: %(default)s)")
     p.add_argument("--out", metavar="DIR",
                    help="write pictures (C_T curve, hidden weights) as PNG files into DIR")
+    p.add_argument("--render", metavar="DIR",
+                   help="draw the network's graphs into DIR (needs Graphviz's dot program)")
+    p.add_argument("--format", nargs="+", choices=("svg", "png", "pdf", "gv"), default=["svg"],
+                   metavar="FMT", help="formats for --render: svg (default), png, pdf, gv")
     p.add_argument("--json", metavar="FILE",
                    help='write {"cost": [C_T after 0..steps updates], "accuracy", "params"}')
     p.add_argument("--quiet", action="store_true", help="no progress bar")
@@ -92,6 +96,23 @@ def _check_paths(args: argparse.Namespace) -> None:
             raise CommandLineError(f"--json {args.json}: is a folder, expected a file name")
 
 
+def _render(before: Any, after: Any, X: Any, T: Any, folder: str, formats: list[str]) -> None:
+    """Write the drawings of the network (issue: seeing the graph) into `folder`."""
+    from ..viz import GraphvizNotFound
+    from ..viz.demon import render_demon
+
+    try:
+        paths = render_demon(before, after, X, folder, formats, T=T)
+    except GraphvizNotFound as e:
+        paths = render_demon(before, after, X, folder, ["gv"], T=T)
+        print(f"drawings written as DOT text only ({len(paths)} .gv files in {folder}): {e}")
+        return
+    except OSError as e:
+        raise CommandLineError(f"--render {folder}: {e.strerror or e}") from None
+    for path in paths:
+        print(f"wrote {path}")
+
+
 def run(args: argparse.Namespace) -> int:
 
     from ..book.ch1_demons import demon_params
@@ -102,6 +123,7 @@ def run(args: argparse.Namespace) -> int:
     _check_paths(args)
     X, T = book_digits_4x3(one_hot=True)
     model = demon_network(args.engine, args.init, args.seed)
+    before = demon_network(args.engine, args.init, args.seed) if args.render else None
     start = f"random (seed {args.seed})" if args.init == "random" else args.init
     print(f"12-3-2 demon network, {args.engine} engine, start: {start}, "
           f"η = {args.lr:g}, {args.steps} full-batch steps on C_T over 64 images")
@@ -141,6 +163,9 @@ def run(args: argparse.Namespace) -> int:
         except OSError as e:
             raise CommandLineError(f"--json {args.json}: {e.strerror}") from None
         print(f"wrote {args.json}")
+
+    if args.render:
+        _render(before, model, X, T, args.render, args.format)
 
     if args.out:
         from ..book import pictures

@@ -14,6 +14,8 @@ from pathlib import Path
 from ..digits import (confusion_matrix, draw_misclassified, format_confusion, load_digits,
                       train_digits)
 
+HELP = "train a small CNN on scikit-learn's 1,797 real 8x8 handwritten digits"
+
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--epochs", type=int, default=15, help="passes over the training set "

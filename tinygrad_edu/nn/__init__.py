@@ -5,6 +5,7 @@ the scalar and the tensor engine, so the same weights give the same outputs on b
 """
 
 from .activations import ACTIVATIONS, activate
+from .conv import Conv2d, Flatten, MaxPool2d, Sequential
 from .linear import Linear
 from .mlp import ENGINES, MLP
 from .module import Module
@@ -12,4 +13,4 @@ from .parameter import Parameter
 from .scalar import Layer, Neuron
 
 __all__ = ["Module", "Parameter", "Neuron", "Layer", "Linear", "MLP", "ENGINES", "ACTIVATIONS",
-           "activate"]
+           "activate", "Conv2d", "MaxPool2d", "Flatten", "Sequential"]

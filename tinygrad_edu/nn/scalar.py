@@ -10,7 +10,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from ..value import Value
+from ..value import Value, weighted_input
 from .activations import activate, check_activation
 from .module import Module, State
 
@@ -54,9 +54,7 @@ class Neuron(Module):
         w = self.w
         if len(x) != len(w):
             raise ValueError(f"neuron {self.name}: {len(x)} inputs for {len(w)} weights")
-        z = self.b
-        for wj, xj in zip(w, x):
-            z = z + wj * xj
+        z = weighted_input(w, x, self.b)  # one node: z = w1·x1 + ... + wn·xn + b
         z.label = f"z{self.layer}[{self.name}]"
         a = activate(z, self.activation)
         if a is not z:
