@@ -34,11 +34,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help='write {"cost": [C_T after 0..steps updates], "accuracy", "params"}')
     parser.add_argument("--out", metavar="DIR", help="write the pictures (PNG) into DIR")
     parser.add_argument("--render", metavar="DIR", help="draw the graph of C_T into DIR (SVG)")
-    parser.add_argument("--quiet", action="store_true", help="print nothing but errors")
+    parser.add_argument("--quiet", action="store_true", help="no progress bar")
 
 
 def run(args: argparse.Namespace) -> int:
-    say = (lambda *a: None) if args.quiet else print
+    say = print
     if args.steps < 0:
         print("cnn: --steps must be 0 or more", file=sys.stderr)
         return 2
@@ -51,7 +51,7 @@ def run(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
     with tqdm(total=args.steps, desc="cnn", unit="step", file=sys.stderr, leave=False,
-              disable=args.quiet or args.steps == 0) as bar:
+              disable=args.quiet or args.steps == 0 or not sys.stderr.isatty()) as bar:
         def on_step(C_T: float) -> None:
             bar.set_postfix(C_T=f"{C_T:.4f}", refresh=False)
             bar.update(1)

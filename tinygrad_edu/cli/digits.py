@@ -23,11 +23,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seed", type=int, default=0, help="seed of the weights and batches")
     parser.add_argument("--json", metavar="FILE", help='write {"test_accuracy": ..., "seconds": ...}')
     parser.add_argument("--out", metavar="DIR", help="write misclassified.png into DIR")
-    parser.add_argument("--quiet", action="store_true", help="print nothing but errors")
+    parser.add_argument("--quiet", action="store_true", help="no progress bar")
 
 
 def run(args: argparse.Namespace) -> int:
-    say = (lambda *a: None) if args.quiet else print
+    say = print
     if args.epochs < 1:
         print("digits: --epochs must be at least 1", file=sys.stderr)
         return 2
