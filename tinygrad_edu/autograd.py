@@ -169,7 +169,8 @@ class Node:
     * `_constant(x, fn)`: turn a plain operand (a Python number, a list, an array) into raw data,
       or raise a clear `TypeError`;
     * `_fit_grad(g, fn)`: make a gradient match this node (a float; an array of this shape);
-    * `_accumulate(g)`: add a gradient into a leaf's `.grad`;
+    * `_accumulate(g, given)`: add a gradient into a leaf's `.grad` (`given` holds the ids of
+      the arrays already handed to other leaves in this backward, so none is shared);
     * `_seed(create_graph)`: the gradient d(self)/d(self) that starts `backward`.
     """
 
@@ -235,7 +236,7 @@ class Node:
     def _fit_grad(self, g: Any, fn: type) -> Any:  # pragma: no cover - abstract
         raise NotImplementedError
 
-    def _accumulate(self, g: Any) -> None:  # pragma: no cover - abstract
+    def _accumulate(self, g: Any, given: set[int]) -> None:  # pragma: no cover - abstract
         raise NotImplementedError
 
     def _seed(self, create_graph: bool) -> Any:  # pragma: no cover - abstract
@@ -517,6 +518,7 @@ def run_backward(root: Node, seed: Any, *, create_graph: bool = False,
     users = _toposort_counts([root])
     graph_xp = _graph_xp() if create_graph else None
     pending: dict[int, Any] = {id(root): seed}
+    given: set[int] = set()
     ready = [root]
     anomaly = _state.anomaly
     previous_mode = _state.grad_enabled
@@ -536,7 +538,7 @@ def run_backward(root: Node, seed: Any, *, create_graph: bool = False,
                     wanted[id(node)] = g
             elif g is not None:
                 if ctx is None:
-                    node._accumulate(g)
+                    node._accumulate(g, given)
                 else:
                     node.grad = g
             if ctx is None:

@@ -149,6 +149,10 @@ class WeightedInput(Function):
     w1..wn, x1..xn, b.
     """
 
+    @classmethod
+    def name(cls) -> str:
+        return "Σw·x+b"
+
     @staticmethod
     def forward(ctx: Context, *operands: Any) -> Any:
         n = (len(operands) - 1) // 2
@@ -432,8 +436,10 @@ class Transpose(Function):
 
     @staticmethod
     def forward(ctx: Context, x: np.ndarray, axes: Any = None) -> np.ndarray:
-        axes = tuple(reversed(range(x.ndim))) if axes is None else tuple(axes)
-        ctx.inverse = tuple(np.argsort(axes))
+        if axes is None:  # reversing the axes is its own inverse
+            ctx.inverse = None
+            return x.transpose()
+        ctx.inverse = tuple(sorted(range(len(axes)), key=axes.__getitem__))
         return x.transpose(axes)
 
     @staticmethod

@@ -113,7 +113,10 @@ class Tensor(Node):
 
                 g = GraphMath.sum_to(g, self.data.shape)
             return g
-        shape = self.data.shape
+        data = self.data
+        if type(g) is np.ndarray and g.shape == data.shape and g.dtype == data.dtype:
+            return g  # the common case, checked first
+        shape = data.shape
         if type(g) is not np.ndarray or g.shape != shape:
             try:
                 g = ArrayMath.sum_to(g, shape)
@@ -124,10 +127,14 @@ class Tensor(Node):
             g = g.astype(self.data.dtype)
         return g
 
-    def _accumulate(self, g: np.ndarray) -> None:
+    def _accumulate(self, g: np.ndarray, given: set[int]) -> None:
         if self.grad is None:
-            # own the array: g may be a read-only broadcast view or shared with another input
-            self.grad = g.copy() if not g.flags.writeable or g.base is not None else g
+            # own the array: g may be a read-only view, or the very array another leaf got
+            # (a + b hands the same gradient to both)
+            if id(g) in given or not g.flags.writeable or g.base is not None:
+                g = g.copy()
+            given.add(id(g))
+            self.grad = g
         else:
             self.grad = self.grad + g
 
@@ -311,12 +318,14 @@ class Tensor(Node):
 
     def transpose(self, *axes: Any) -> "Tensor":
         """Reverse the axes, or permute them as given (numpy's rules)."""
+        if not axes:
+            return F.Transpose.apply(self)
         if len(axes) == 1 and isinstance(axes[0], (tuple, list)):
             axes = tuple(axes[0])
         if axes and sorted(a % max(self.ndim, 1) for a in axes) != list(range(self.ndim)):
             raise ValueError(f"transpose: axes {axes} are not a permutation of the "
                              f"{self.ndim} axes of shape {self.shape}")
-        return F.Transpose.apply(self, axes=tuple(a % self.ndim for a in axes) or None)
+        return F.Transpose.apply(self, axes=tuple(a % self.ndim for a in axes))
 
     @property
     def T(self) -> "Tensor":
@@ -327,6 +336,21 @@ class Tensor(Node):
 
     def __getitem__(self, index: Any) -> "Tensor":
         return F.GetItem.apply(self, index=F._raw_index(index))
+
+    # -- chapter 5: convolution and pooling layers (NCHW; see functions_conv.py) ---------------
+    def conv2d(self, weight: Any, bias: Any = None, stride: Any = 1, padding: Any = 0) -> "Tensor":
+        """The convolution layer's weighted input (§5-4): x (N, C, H, W), weight (F, C, KH, KW),
+        bias (F,) or None -> (N, F, OH, OW). Sum of kernel x patch: cross-correlation, as PyTorch."""
+        from .functions_conv import Conv2d
+
+        inputs = (self, weight) if bias is None else (self, weight, bias)
+        return Conv2d.apply(*inputs, stride=stride, padding=padding)
+
+    def max_pool2d(self, kernel_size: Any, stride: Any = None, padding: Any = 0) -> "Tensor":
+        """Max pooling (§5-4): the largest value of each window; stride defaults to kernel_size."""
+        from .functions_conv import MaxPool2d
+
+        return MaxPool2d.apply(self, kernel_size=kernel_size, stride=stride, padding=padding)
 
 
 Tensor._engine = Tensor

@@ -99,7 +99,7 @@ class Value(Node):
             raise TypeError(f"{fn.name()}.backward returned {type(g).__name__} "
                             f"{_describe(g)} as the gradient of a Value; return a float") from None
 
-    def _accumulate(self, g: float) -> None:
+    def _accumulate(self, g: float, given: set[int]) -> None:
         self.grad += g
 
     def _seed(self, create_graph: bool) -> Any:

@@ -112,14 +112,20 @@ class ArrayMath:
 
     @staticmethod
     def power(a: Any, b: Any) -> np.ndarray:
+        if type(b) is float or type(b) is int:  # the common x**2 and its derivative 2x**1
+            if b == 2:
+                return a * a
+            if b == 1:
+                return a
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             return np.power(a, b)
 
     @staticmethod
     def sigmoid(z: np.ndarray) -> np.ndarray:
-        # e = e^-|z| never overflows; sigma = 1/(1+e) for z >= 0, e/(1+e) below
-        e = np.exp(-np.abs(z))
-        return np.where(z >= 0, 1.0, e) / (1.0 + e)
+        # 1/(1+e^-z) with z kept above the point where e^-z would overflow: below it σ(z) is
+        # smaller than the smallest float anyway (float64: e^-700 ≈ 1e-304; float32: e^-85)
+        lowest = -700.0 if z.dtype != np.float32 else -85.0
+        return 1.0 / (1.0 + np.exp(-np.maximum(z, lowest)))
 
     @staticmethod
     def step(z: np.ndarray) -> np.ndarray:
@@ -131,7 +137,11 @@ class ArrayMath:
 
     @staticmethod
     def broadcast_to(g: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
-        return np.broadcast_to(g, shape)
+        # a fresh array rather than np.broadcast_to's read-only view: as fast for the small
+        # arrays of the book and safe to accumulate into
+        out = np.empty(shape, dtype=np.result_type(g))
+        out[...] = g
+        return out
 
     @staticmethod
     def sum_to(g: Any, shape: tuple[int, ...]) -> np.ndarray:

@@ -1,0 +1,116 @@
+"""The command line, run in-process: options, JSON output, one-line errors, engines agree."""
+
+import json
+
+import numpy as np
+import pytest
+
+from tinygrad_edu.cli import COMMANDS, main
+
+
+def run_json(tmp_path, *options):
+    out = tmp_path / "run.json"
+    assert main(["demon", "--quiet", "--json", str(out), *options]) == 0
+    return json.loads(out.read_text())
+
+
+def test_help_lists_every_command(capsys):
+    assert main(["--help"]) == 0
+    text = capsys.readouterr().out
+    for name in COMMANDS:
+        assert name in text
+    assert main([]) == 0
+
+
+def test_demon_json_and_engines_agree_on_every_step(tmp_path, capsys):
+    opts = ["--init", "random", "--seed", "3", "--lr", "0.5", "--steps", "5"]
+    scalar = run_json(tmp_path, "--engine", "scalar", *opts)
+    tensor = run_json(tmp_path, "--engine", "tensor", *opts)
+    assert len(scalar["cost"]) == len(tensor["cost"]) == 6
+    np.testing.assert_allclose(scalar["cost"], tensor["cost"], rtol=0, atol=1e-9)
+    assert scalar["cost"][-1] < scalar["cost"][0]
+    assert set(scalar["params"]) == {"layers.0.weight", "layers.0.bias", "layers.1.weight",
+                                     "layers.1.bias"}
+    assert np.shape(scalar["params"]["layers.0.weight"]) == (3, 12)
+    np.testing.assert_allclose(scalar["params"]["layers.0.weight"],
+                               tensor["params"]["layers.0.weight"], atol=1e-12)
+    out = capsys.readouterr().out
+    assert "hidden unit A" in out and "legend" in out and "images correct" in out
+
+
+def test_demon_book_4_4_start_gives_the_books_descent(tmp_path):
+    result = run_json(tmp_path, "--engine", "tensor", "--init", "book-4-4", "--lr", "0.2",
+                      "--steps", "50")
+    assert result["cost"][0] == pytest.approx(20.254494686138486, rel=1e-13)
+    assert result["cost"][1] == pytest.approx(14.427276998361448, rel=1e-13)
+    assert result["cost"][50] == pytest.approx(0.23673529144259237, rel=1e-12)
+    assert result["accuracy"] == 1.0
+
+
+def test_demon_steps_0_evaluates_the_solver_optimum(tmp_path, capsys):
+    result = run_json(tmp_path, "--engine", "scalar", "--init", "book-3-5-solved", "--steps", "0")
+    assert result["cost"] == [pytest.approx(1.0452109503695356e-07, rel=1e-9)]
+    assert result["accuracy"] == 1.0
+    assert "no training" in capsys.readouterr().out
+
+
+def test_demon_defaults_reach_64_of_64_on_the_tensor_engine(tmp_path):
+    result = run_json(tmp_path, "--engine", "tensor")
+    assert result["accuracy"] == 1.0 and len(result["cost"]) == 31
+    assert result["cost"][-1] < 0.11
+
+
+def test_demon_writes_pictures_or_says_it_skipped(tmp_path, capsys):
+    folder = tmp_path / "pics"
+    assert main(["demon", "--quiet", "--engine", "tensor", "--steps", "3", "--out",
+                 str(folder)]) == 0
+    out = capsys.readouterr().out
+    try:
+        import matplotlib  # noqa: F401
+    except ImportError:
+        assert "pictures skipped" in out
+    else:
+        assert (folder / "cost.png").read_bytes()[:4] == b"\x89PNG"
+        assert (folder / "hidden_weights.png").stat().st_size > 1000
+
+
+@pytest.mark.parametrize("options, fragment", [
+    (["--engine", "gpu"], "invalid choice"),
+    (["--init", "zeros"], "invalid choice"),
+    (["--lr", "-1"], "positive"),
+    (["--lr", "abc"], "expected a number"),
+    (["--steps", "-3"], "0 or more"),
+    (["--seed", "x"], "whole number"),
+    (["--bogus"], "unrecognized"),
+    (["--json", "/no/such/folder/x.json"], "does not exist"),
+])
+def test_bad_options_give_one_line_errors(options, fragment, capsys):
+    assert main(["demon", "--quiet", *options]) == 2
+    captured = capsys.readouterr()
+    lines = captured.err.strip().splitlines()
+    assert len(lines) == 1 and "error" in lines[0] and fragment in lines[0]
+    assert "Traceback" not in captured.err
+
+
+def test_out_must_be_a_folder(tmp_path, capsys):
+    f = tmp_path / "file.txt"
+    f.write_text("x")
+    assert main(["demon", "--quiet", "--steps", "0", "--out", str(f)]) == 2
+    assert "not a folder" in capsys.readouterr().err
+
+
+def test_without_matplotlib_the_command_line_says_what_it_skipped(tmp_path, capsys,
+                                                                     monkeypatch):
+    import sys
+
+    from tinygrad_edu.book import pictures
+
+    monkeypatch.setitem(sys.modules, "matplotlib", None)  # import matplotlib now fails
+    monkeypatch.setitem(sys.modules, "matplotlib.figure", None)
+    assert not pictures.have_matplotlib()
+    with pytest.raises(pictures.MatplotlibMissing, match="pip install matplotlib"):
+        pictures.plot_cost_curve([2.0, 1.0], tmp_path / "c.png")
+    assert main(["demon", "--quiet", "--engine", "tensor", "--steps", "2", "--out",
+                 str(tmp_path / "pics")]) == 0
+    assert "pictures skipped: matplotlib is not installed" in capsys.readouterr().out
+    assert not (tmp_path / "pics").exists()

@@ -1,0 +1,47 @@
+"""Every demo runs (quickly) and writes its pictures into the folder it is given."""
+
+import runpy
+from pathlib import Path
+
+import pytest
+
+DEMOS = sorted((Path(__file__).resolve().parents[1] / "demos").glob("*.py"))
+PICTURES = {
+    "ch1_example1_neuron": ["activations.png"],
+    "ch1_demons": ["demons.png"],
+    "ch2_gradient_descent": ["descent.png"],
+    "ch3_solver_training": ["cost.png", "hidden_weights.png"],
+    "ch4_backprop": ["cost.png"],
+    "cnn_book": ["filters.png"],
+    "digits": ["misclassified.png"],
+    "graph_of_a_neuron": ["neuron_backward.gv", "neuron_backward.svg"],
+}
+NEEDS = {"digits": "sklearn"}
+
+
+def test_every_demo_is_listed():
+    assert {d.stem for d in DEMOS} == set(PICTURES)
+
+
+@pytest.mark.parametrize("demo", DEMOS, ids=lambda d: d.stem)
+def test_demo_runs_and_writes_its_pictures(demo, tmp_path, capsys):
+    if demo.stem in NEEDS:
+        pytest.importorskip(NEEDS[demo.stem])
+    if demo.stem == "graph_of_a_neuron":
+        import shutil
+        if shutil.which("dot") is None:
+            pytest.skip("Graphviz's dot program is not installed")
+    namespace = runpy.run_path(str(demo), run_name="demo")
+    namespace["main"]([str(tmp_path), "--quick"])
+    out = capsys.readouterr().out
+    try:
+        import matplotlib  # noqa: F401
+    except ImportError:
+        assert "pictures skipped" in out
+        return
+    for name in PICTURES[demo.stem]:
+        data = (tmp_path / name).read_bytes()
+        if name.endswith(".png"):
+            assert data[:4] == b"\x89PNG", name
+        else:
+            assert b"digraph" in data or b"<svg" in data, name

@@ -1,0 +1,163 @@
+"""Pictures where a reader would rather look than read (PNG files, matplotlib optional).
+
+- `plot_activations`: step, sigmoid, tanh, ReLU, hard-sigmoid, hard-tanh and their derivatives
+  (the derivatives come from the tensor engine's backward, corners included);
+- `plot_cost_curve`: C_T against the number of gradient-descent steps (§3-5, §4-4);
+- `plot_hidden_weights`: each hidden unit's 12 weights as a 4x3 image, beside the demons'
+  hand-set ones (§1-5, §1-6);
+- `plot_descent_path`: the §2-11 path of gradient descent over the contours of x² + y².
+
+matplotlib is an optional extra (`pip install tinygrad_edu[plot]`); without it each function
+raises `MatplotlibMissing`, an ImportError that says how to get it.  Figures are drawn on the
+Agg canvas directly, so no pyplot window or global backend is touched.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any, Sequence
+
+import numpy as np
+
+__all__ = ["MatplotlibMissing", "have_matplotlib", "plot_activations", "plot_cost_curve",
+           "plot_hidden_weights", "plot_descent_path"]
+
+
+class MatplotlibMissing(ImportError):
+    """matplotlib is not installed, so no picture can be drawn."""
+
+
+def have_matplotlib() -> bool:
+    try:
+        import matplotlib  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def _figure(width: float, height: float) -> Any:
+    try:
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
+        from matplotlib.figure import Figure
+    except ImportError:
+        raise MatplotlibMissing("matplotlib is not installed: pip install matplotlib "
+                                "(or tinygrad_edu[plot])") from None
+    fig = Figure(figsize=(width, height), dpi=100)
+    FigureCanvasAgg(fig)
+    return fig
+
+
+def _save(fig: Any, path: str | os.PathLike) -> str:
+    path = os.fspath(path)
+    fig.savefig(path, format="png", bbox_inches="tight")
+    return path
+
+
+def activation_curves(name: str, z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(a(z), a'(z)) by the tensor engine: a'(z) is the gradient of Σ a(z) w.r.t. z."""
+    from ..tensor import Tensor
+
+    zt = Tensor(z, requires_grad=True)
+    a = getattr(zt, name)()
+    a.sum().backward()
+    return a.data, zt.grad
+
+
+_ACTIVATIONS = [("step", "unit step (§1-2)"), ("sigmoid", "sigmoid σ (§1-3)"),
+                ("tanh", "tanh"), ("relu", "ReLU"), ("hard_sigmoid", "hard sigmoid"),
+                ("hard_tanh", "hard tanh")]
+
+
+def plot_activations(path: str | os.PathLike) -> str:
+    """One panel per activation: a(z) (solid) and its derivative a'(z) (dashed)."""
+    fig = _figure(11, 6)
+    z = np.linspace(-4, 4, 801)
+    for k, (name, title) in enumerate(_ACTIVATIONS):
+        ax = fig.add_subplot(2, 3, k + 1)
+        a, da = activation_curves(name, z)
+        ax.plot(z, a, color="tab:blue", lw=2, label="a(z)")
+        ax.plot(z, da, color="tab:red", lw=1.5, ls="--", label="a'(z)")
+        ax.axhline(0, color="0.7", lw=0.8)
+        ax.axvline(0, color="0.7", lw=0.8)
+        ax.set_title(title)
+        ax.set_xlabel("weighted input z")
+        ax.set_ylim(-1.2, 1.3)
+        ax.grid(alpha=0.3)
+        if k == 0:
+            ax.legend(loc="upper left")
+    fig.suptitle("Activation functions a(z) and their derivatives a'(z)")
+    fig.tight_layout()
+    return _save(fig, path)
+
+
+def plot_cost_curve(costs: Sequence[float], path: str | os.PathLike,
+                    title: str = "Gradient descent on $C_T$") -> str:
+    """C_T after 0, 1, ..., n updates, on a log scale."""
+    fig = _figure(7, 4)
+    ax = fig.add_subplot(1, 1, 1)
+    ax.semilogy(range(len(costs)), costs, marker="o" if len(costs) <= 60 else None, ms=3)
+    ax.set_xlabel("gradient-descent steps")
+    ax.set_ylabel("cost $C_T$ (log scale)")
+    ax.set_title(title)
+    ax.grid(alpha=0.3, which="both")
+    ax.annotate(f"{costs[-1]:.4g}", (len(costs) - 1, costs[-1]), textcoords="offset points",
+                xytext=(-10, 8), ha="right")
+    fig.tight_layout()
+    return _save(fig, path)
+
+
+def _weight_row(fig: Any, grid: Any, row: int, W2: np.ndarray, b2: np.ndarray | None,
+                names: Sequence[str], caption: str) -> None:
+    scale = float(np.abs(W2).max()) or 1.0
+    axes = []
+    for i, name in enumerate(names):
+        ax = fig.add_subplot(grid[row, i])
+        axes.append(ax)
+        image = W2[i].reshape(4, 3)
+        shown = ax.imshow(image, cmap="RdBu_r", vmin=-scale, vmax=scale)
+        for r in range(4):
+            for c in range(3):
+                ax.text(c, r, f"{image[r, c]:.1f}", ha="center", va="center", fontsize=8,
+                        color="white" if abs(image[r, c]) > 0.6 * scale else "black")
+        bias = "" if b2 is None else f"\nb = {b2[i]:.2g}"
+        ax.set_title(f"{caption} {name}{bias}", fontsize=9)
+        ax.set_xticks([])
+        ax.set_yticks([])
+    fig.colorbar(shown, ax=axes, shrink=0.8, label="weight")
+
+
+def plot_hidden_weights(W2: np.ndarray, path: str | os.PathLike, b2: np.ndarray | None = None,
+                        hand_set: tuple[np.ndarray, np.ndarray] | None = None,
+                        names: Sequence[str] = ("A", "B", "C")) -> str:
+    """Each hidden unit's 12 weights as a 4x3 image (pixel j where it sits in the image).
+
+    Red: a positive weight (the unit likes a black pixel there), blue: negative.  With
+    `hand_set=(W2, b2)` the demons' hand-set weights are drawn in a second row to compare.
+    """
+    W2 = np.asarray(W2, dtype=np.float64)
+    rows = 1 if hand_set is None else 2
+    fig = _figure(8, 3.6 * rows)
+    grid = fig.add_gridspec(rows, len(names))
+    _weight_row(fig, grid, 0, W2, b2, names, "learned unit")
+    if hand_set is not None:
+        _weight_row(fig, grid, 1, np.asarray(hand_set[0]), np.asarray(hand_set[1]), names,
+                    "hand-set demon")
+    fig.suptitle("Hidden units' weights as 4x3 images (red: likes a black pixel, blue: dislikes)")
+    return _save(fig, path)
+
+
+def plot_descent_path(xs: Sequence[float], ys: Sequence[float], path: str | os.PathLike) -> str:
+    """§2-11: the points of gradient descent over the contour lines of z = x² + y²."""
+    fig = _figure(6, 5)
+    ax = fig.add_subplot(1, 1, 1)
+    grid = np.linspace(-3.5, 3.5, 201)
+    gx, gy = np.meshgrid(grid, grid)
+    ax.contour(gx, gy, gx ** 2 + gy ** 2, levels=12, cmap="Greys", linewidths=0.8)
+    ax.plot(xs, ys, marker="o", ms=3, color="tab:red", label="(x, y) after each step")
+    ax.annotate("start (3, 2)", (xs[0], ys[0]), textcoords="offset points", xytext=(-20, 8))
+    ax.set_aspect("equal")
+    ax.set_xlabel("x")
+    ax.set_ylabel("y")
+    ax.set_title("Gradient descent on z = x² + y², η = 0.1")
+    ax.legend(loc="lower left")
+    return _save(fig, path)

@@ -1,0 +1,68 @@
+"""The command line: `python -m tinygrad_edu COMMAND [options]`.
+
+Each command is one module of this package with `HELP` (one line), `add_arguments(parser)` and
+`run(args) -> int`; to add a command, write the module and add one line to `COMMANDS`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from typing import Sequence
+
+__all__ = ["COMMANDS", "CommandLineError", "main", "build_parser"]
+
+#: command name -> module (relative to this package) that implements it.
+COMMANDS: dict[str, str] = {
+    "demon": ".demon",
+    "cnn": ".cnn",
+    "digits": ".digits",
+}
+
+
+class CommandLineError(Exception):
+    """A problem with the user's options found after parsing: printed as one line, exit code 2."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that reports a bad option in one line (no usage dump, no traceback)."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="python -m tinygrad_edu",
+                     description="tinygrad_edu: the mathematics of deep learning (Wakui & Wakui) "
+                                 "in code.")
+    from .. import __version__
+
+    parser.add_argument("--version", action="version", version=f"tinygrad_edu {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    for name, module_name in COMMANDS.items():
+        module = importlib.import_module(module_name, __name__)
+        p = sub.add_parser(name, help=module.HELP, description=module.HELP)
+        module.add_arguments(p)
+        p.set_defaults(_run=module.run)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command; returns the exit code (0 ok, 2 bad options)."""
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as e:  # --help, --version, or a bad option (already printed)
+        return int(e.code or 0)
+    if args.command is None:
+        parser.print_help()
+        return 0
+    try:
+        return int(args._run(args) or 0)
+    except CommandLineError as e:
+        print(f"{parser.prog} {args.command}: error: {e}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(f"{parser.prog} {args.command}: interrupted", file=sys.stderr)
+        return 130

@@ -1,0 +1,112 @@
+"""``python -m tinygrad_edu cnn``: train the book's CNN on the 96 images of 1, 2, 3 (§5-4, §5-6).
+
+Full-batch gradient descent on C_T from the book's start values (or seeded random ones), then
+the accuracy over the 96 images, the verdict on the test image, and optionally a JSON record,
+pictures (filters, feature maps, pooled maps) and a drawing of the cost's graph.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from ..book.ch5_cnn import INITS, BookCNN, gradient_descent
+from ..datasets import book_digits_6x6, book_test_image
+
+HELP = "train the book's CNN on the 96 6x6 images of 1, 2, 3 (§5-4, §5-6)"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--init", choices=list(INITS), default="book-5-6",
+                        help="start values: the book's §5-4 Solver start, its optimum, the §5-6 "
+                             "start (3 decimals), or seeded N(0, 1) (default: book-5-6)")
+    parser.add_argument("--seed", type=int, default=0, help="seed for --init random (default 0)")
+    parser.add_argument("--lr", type=float, default=0.2, help="learning rate η (default 0.2, §5-6)")
+    parser.add_argument("--steps", type=int, default=50,
+                        help="gradient-descent steps (default 50; 0 evaluates only)")
+    parser.add_argument("--image", type=int, default=41,
+                        help="image No. (1-96) whose feature maps --out draws (default 41, a 2)")
+    parser.add_argument("--json", metavar="FILE",
+                        help='write {"cost": [C_T after 0..steps updates], "accuracy", "params"}')
+    parser.add_argument("--out", metavar="DIR", help="write the pictures (PNG) into DIR")
+    parser.add_argument("--render", metavar="DIR", help="draw the graph of C_T into DIR (SVG)")
+    parser.add_argument("--quiet", action="store_true", help="no progress bar")
+
+
+def run(args: argparse.Namespace) -> int:
+    say = print
+    if args.steps < 0:
+        print("cnn: --steps must be 0 or more", file=sys.stderr)
+        return 2
+    if not 1 <= args.image <= 96:
+        print("cnn: --image must be an image number from 1 to 96", file=sys.stderr)
+        return 2
+    X, T = book_digits_6x6(one_hot=True)
+    net = BookCNN.from_init(args.init, seed=args.seed)
+
+    from tqdm import tqdm
+
+    with tqdm(total=args.steps, desc="cnn", unit="step", file=sys.stderr, leave=False,
+              disable=args.quiet or args.steps == 0 or not sys.stderr.isatty()) as bar:
+        def on_step(C_T: float) -> None:
+            bar.set_postfix(C_T=f"{C_T:.4f}", refresh=False)
+            bar.update(1)
+
+        costs = gradient_descent(net, X, T, lr=args.lr, steps=args.steps, on_step=on_step)
+
+    correct = net.correct(X, T)
+    pixels, expected = book_test_image("6x6")
+    verdict = int(net.predict(pixels[None, :])[0])
+    say(f"CNN 6x6 -> 3 filters 3x3 -> 2x2 max pool -> 3 outputs; init {args.init}, "
+        f"η = {args.lr}, {args.steps} steps")
+    say(f"C_T: {costs[0]:.10g} -> {costs[-1]:.10g}")
+    say(f"correct: {correct}/96")
+    say(f"test image: the network says {verdict} (the workbook says {expected})")
+
+    if args.json:
+        record = {"cost": costs, "accuracy": correct / 96, "correct": correct,
+                  "init": args.init, "lr": args.lr, "steps": args.steps, "seed": args.seed,
+                  "test_image": verdict,
+                  "params": {k: v.tolist() for k, v in net.numpy_params().items()}}
+        path = Path(args.json)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(record, indent=1) + "\n", encoding="utf-8")
+        say(f"wrote {path}")
+    if args.out:
+        try:
+            from ..book.ch5_pictures import save_pictures
+
+            paths = save_pictures(net, args.out, X[args.image - 1], f"No.{args.image}", pixels,
+                                  expected)
+        except ImportError as e:
+            print(f"cnn: no pictures: {e}", file=sys.stderr)
+        else:
+            say("wrote " + ", ".join(str(p) for p in paths))
+    if args.render:
+        _render(net, X, T, Path(args.render), say)
+    return 0
+
+
+def _render(net: BookCNN, X: np.ndarray, T: np.ndarray, out: Path, say) -> None:
+    """Draw the graph of C_T with tinygrad_edu.viz when it is there."""
+    try:
+        from .. import viz  # type: ignore[attr-defined]
+    except ImportError:
+        print("cnn: drawing is unavailable (tinygrad_edu.viz is not installed)", file=sys.stderr)
+        return
+    for t in net.params.values():
+        t.zero_grad()
+    C_T = net.cost(X, T)
+    C_T.backward()
+    graph = viz.draw_graph(C_T, title="the tensor graph of the CNN's C_T over all 96 images")
+    out.mkdir(parents=True, exist_ok=True)
+    try:
+        rendered = viz.render(graph, out / "cnn_cost.svg")
+    except viz.GraphvizNotFound as e:  # keep the DOT text, say how to get the picture
+        rendered = viz.render(graph, out / "cnn_cost.gv")
+        print(f"cnn: wrote {rendered} only: {e}", file=sys.stderr)
+    say(f"wrote {rendered}")

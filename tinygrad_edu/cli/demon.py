@@ -1,0 +1,192 @@
+"""`python -m tinygrad_edu demon`: train the 12-3-2 demon network on the book's 64 images.
+
+Full-batch gradient descent on C_T (§3-5, §4-4) on either engine; a progress bar shows C_T as it
+goes; then the accuracy and each hidden unit's weights as a 4x3 picture in the terminal.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from typing import Any
+
+from . import CommandLineError
+
+HELP = "train the 12-3-2 demon network on the book's 64 images (§1-5, §3-5, §4-4)"
+
+DEFAULTS = {"engine": "scalar", "init": "random", "seed": 0, "lr": 0.5, "steps": 30}
+
+
+def _positive_float(text: str) -> float:
+    try:
+        x = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if not x > 0 or x == float("inf"):
+        raise argparse.ArgumentTypeError(f"must be a positive number, got {text}")
+    return x
+
+
+def _steps(text: str) -> int:
+    try:
+        n = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if n < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 or more, got {n}")
+    return n
+
+
+def _seed(text: str) -> int:
+    try:
+        n = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if n < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 or more, got {n}")
+    return n
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    from ..book.network import INITS
+    from ..nn import ENGINES
+
+    p.add_argument("--engine", choices=ENGINES, default=DEFAULTS["engine"],
+                   help="scalar: one Value per number, as the book draws it; tensor: numpy "
+                        "arrays (default: %(default)s)")
+    p.add_argument("--init", choices=list(INITS), default=DEFAULTS["init"],
+                   help="start values: the book's §3-5 Solver start, §4-4 start, the Solver's "
+                        "optimum, or seeded random (default: %(default)s)")
+    p.add_argument("--seed", type=_seed, default=DEFAULTS["seed"],
+                   help="seed of the random start (default: %(default)s)")
+    p.add_argument("--lr", type=_positive_float, default=DEFAULTS["lr"],
+                   help="learning rate η (default: %(default)s)")
+    p.add_argument("--steps", type=_steps, default=DEFAULTS["steps"],
+                   help="full-batch gradient-descent steps; 0 only evaluates "
+                        "(default: %(default)s)")
+    p.add_argument("--out", metavar="DIR",
+                   help="write pictures (C_T curve, hidden weights) as PNG files into DIR")
+    p.add_argument("--render", metavar="DIR",
+                   help="draw the network's graphs into DIR (needs Graphviz's dot program)")
+    p.add_argument("--format", nargs="+", choices=("svg", "png", "pdf", "gv"), default=["svg"],
+                   metavar="FMT", help="formats for --render: svg (default), png, pdf, gv")
+    p.add_argument("--json", metavar="FILE",
+                   help='write {"cost": [C_T after 0..steps updates], "accuracy", "params"}')
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+
+
+def _progress(steps: int, quiet: bool) -> Any:
+    from tqdm import tqdm
+
+    return tqdm(total=steps, desc="training", unit="step", file=sys.stderr, leave=False,
+                disable=quiet or not sys.stderr.isatty() or steps == 0)
+
+
+def _check_paths(args: argparse.Namespace) -> None:
+    if args.out and os.path.exists(args.out) and not os.path.isdir(args.out):
+        raise CommandLineError(f"--out {args.out}: exists and is not a folder")
+    if args.json:
+        folder = os.path.dirname(os.path.abspath(args.json))
+        if not os.path.isdir(folder):
+            raise CommandLineError(f"--json {args.json}: folder {folder} does not exist")
+        if os.path.isdir(args.json):
+            raise CommandLineError(f"--json {args.json}: is a folder, expected a file name")
+
+
+def _render(before: Any, after: Any, X: Any, T: Any, folder: str, formats: list[str]) -> None:
+    """Write the drawings of the network (issue: seeing the graph) into `folder`."""
+    from ..viz import GraphvizNotFound
+    from ..viz.demon import render_demon
+
+    try:
+        paths = render_demon(before, after, X, folder, formats, T=T)
+    except GraphvizNotFound as e:
+        paths = render_demon(before, after, X, folder, ["gv"], T=T)
+        print(f"drawings written as DOT text only ({len(paths)} .gv files in {folder}): {e}")
+        return
+    except OSError as e:
+        raise CommandLineError(f"--render {folder}: {e.strerror or e}") from None
+    for path in paths:
+        print(f"wrote {path}")
+
+
+def run(args: argparse.Namespace) -> int:
+
+    from ..book.ch1_demons import demon_params
+    from ..book.network import demon_network, evaluate, train
+    from ..book.terminal import hidden_units_picture
+    from ..datasets import book_digits_4x3
+
+    _check_paths(args)
+    X, T = book_digits_4x3(one_hot=True)
+    model = demon_network(args.engine, args.init, args.seed)
+    before = demon_network(args.engine, args.init, args.seed) if args.render else None
+    start = f"random (seed {args.seed})" if args.init == "random" else args.init
+    print(f"12-3-2 demon network, {args.engine} engine, start: {start}, "
+          f"η = {args.lr:g}, {args.steps} full-batch steps on C_T over 64 images")
+
+    bar = _progress(args.steps, args.quiet)
+
+    def report(step: int, C_T: float) -> None:
+        bar.set_postfix_str(f"C_T = {C_T:.6g}", refresh=False)
+        if step > 0:  # C_T after `step` updates: one more step done
+            bar.update(1)
+
+    t0 = time.perf_counter()
+    costs = train(model, X, T, lr=args.lr, steps=args.steps, callback=report)
+    seconds = time.perf_counter() - t0
+    bar.close()
+
+    C_T, correct = evaluate(model, X, T)
+    if args.steps:
+        marks = sorted({0, *range(0, args.steps + 1, max(1, args.steps // 5)), args.steps})
+        print("C_T at step " + ", ".join(f"{s}: {costs[s]:.6g}" for s in marks)
+              + f"  ({seconds:.2f} s)")
+    else:
+        print(f"C_T = {costs[0]:.10g} (no training: --steps 0)")
+    print(f"accuracy: {correct}/64 images correct ({100 * correct / 64:.1f}%)")
+    state = model.state_dict()
+    print()
+    print(hidden_units_picture(state["layers.0.weight"], state["layers.0.bias"]))
+
+    if args.json:
+        payload = {"cost": costs, "accuracy": correct / 64,
+                   "params": {k: v.tolist() for k, v in state.items()},
+                   "engine": args.engine, "init": args.init, "seed": args.seed,
+                   "lr": args.lr, "steps": args.steps}
+        try:
+            with open(args.json, "w", encoding="utf-8") as f:
+                json.dump(payload, f, indent=1)
+        except OSError as e:
+            raise CommandLineError(f"--json {args.json}: {e.strerror}") from None
+        print(f"wrote {args.json}")
+
+    if args.render:
+        _render(before, model, X, T, args.render, args.format)
+
+    if args.out:
+        from ..book import pictures
+
+        if not pictures.have_matplotlib():
+            print("pictures skipped: matplotlib is not installed (pip install matplotlib)")
+            return 0
+        try:
+            os.makedirs(args.out, exist_ok=True)
+        except OSError as e:
+            raise CommandLineError(f"--out {args.out}: {e.strerror}") from None
+        hand = demon_params()
+        written = [
+            pictures.plot_hidden_weights(state["layers.0.weight"],
+                                         os.path.join(args.out, "hidden_weights.png"),
+                                         state["layers.0.bias"], (hand["W2"], hand["b2"])),
+        ]
+        if args.steps:
+            written.append(pictures.plot_cost_curve(
+                costs, os.path.join(args.out, "cost.png"),
+                f"$C_T$ of the 12-3-2 network ({args.engine} engine, η = {args.lr:g})"))
+        for path in written:
+            print(f"wrote {path}")
+    return 0

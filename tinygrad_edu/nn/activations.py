@@ -1,0 +1,37 @@
+"""The activation functions a unit may use, by name (§1-2, §1-3 and beyond).
+
+Both engines spell them as methods (`z.sigmoid()`, `z.relu()`, ...), so one table serves the
+scalar and the tensor engine.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = ["ACTIVATIONS", "activate", "check_activation"]
+
+#: name -> what it computes; "identity" leaves the weighted input z as it is.
+ACTIVATIONS: dict[str, str] = {
+    "sigmoid": "σ(z) = 1/(1+e^-z) (§1-3), the book's choice",
+    "tanh": "tanh z = 2σ(2z) - 1",
+    "relu": "max(0, z)",
+    "leaky_relu": "z for z > 0, else 0.01 z",
+    "step": "the unit step of §1-2: 1 for z >= 0, else 0 (gradient 0)",
+    "hard_sigmoid": "clip(0.25 z + 0.5, 0, 1)",
+    "hard_tanh": "clip(z, -1, 1)",
+    "identity": "z itself (a linear unit)",
+}
+
+
+def check_activation(name: str) -> str:
+    """Return `name` if it is a known activation, else raise a ValueError listing them."""
+    if name not in ACTIVATIONS:
+        raise ValueError(f"unknown activation {name!r}; valid: {', '.join(ACTIVATIONS)}")
+    return name
+
+
+def activate(z: Any, name: str) -> Any:
+    """a = a(z) for a `Value` or a `Tensor` z."""
+    if name == "identity":
+        return z
+    return getattr(z, name)()

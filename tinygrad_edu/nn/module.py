@@ -1,0 +1,193 @@
+"""`Module`: the base of every network part: its parameters, their names, its scope in the graph.
+
+A module owns parameters (`Parameter` tensors or `Value`s) and sub-modules, as attributes or in
+lists.  Calling it runs `forward` inside `name_scope(scope_name, scope_kind)`, so every op it
+records knows which network, layer and neuron it belongs to (drawings box them together).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Iterator
+
+import numpy as np
+
+from ..autograd import Node, name_scope
+from ..value import Value
+
+__all__ = ["Module"]
+
+State = dict[str, np.ndarray]
+
+
+def _join(prefix: str, name: str) -> str:
+    return f"{prefix}.{name}" if prefix else name
+
+
+class Module:
+    """Base class: subclass it, create parameters and sub-modules in `__init__`, write `forward`.
+
+    * `scope_kind`: "network", "layer", "neuron" or "block" (a class attribute);
+    * `scope_name`: the attribute path the parent gave it ("layers.0", "layers.0.neurons.2"),
+      or the class name for a module on its own;
+    * `named_parameters()`, `parameters()`, `zero_grad()`;
+    * `state_dict()` / `load_state_dict()`: the parameters as float64 numpy arrays by name.
+
+    Sub-modules are found in attributes that hold a `Module` or a list/tuple of `Module`s;
+    parameters in attributes that hold a `Parameter`/`Value` that requires a gradient, or a
+    list of `Value`s (a neuron's weights).  Assign a list whole (`self.layers = [...]`); a list
+    changed in place later is not renamed.
+    """
+
+    scope_kind: str = "block"
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        object.__setattr__(self, name, value)
+        if name.startswith("_"):
+            return
+        path = self.__dict__.get("_path", "")
+        if isinstance(value, Module):
+            value._rename(_join(path, name))
+        elif isinstance(value, (list, tuple)):
+            for i, item in enumerate(value):
+                if isinstance(item, Module):
+                    item._rename(_join(path, f"{name}.{i}"))
+
+    # -- names ------------------------------------------------------------------------------
+    @property
+    def scope_name(self) -> str:
+        """The name of this module's scope in the graph (its path, or the class name at the top)."""
+        return self.__dict__.get("_path", "") or type(self).__name__
+
+    def _rename(self, path: str) -> None:
+        object.__setattr__(self, "_path", path)
+        for name, child in self.named_children():
+            child._rename(_join(path, name))
+
+    def named_children(self) -> Iterator[tuple[str, "Module"]]:
+        """(attribute name, sub-module) for each direct sub-module; list items as "name.i"."""
+        for name, value in self.__dict__.items():
+            if name.startswith("_"):
+                continue
+            if isinstance(value, Module):
+                yield name, value
+            elif isinstance(value, (list, tuple)):
+                for i, item in enumerate(value):
+                    if isinstance(item, Module):
+                        yield f"{name}.{i}", item
+
+    def children(self) -> list["Module"]:
+        return [child for _, child in self.named_children()]
+
+    # -- parameters ---------------------------------------------------------------------------
+    def _own_parameters(self) -> Iterator[tuple[str, Node]]:
+        for name, value in self.__dict__.items():
+            if name.startswith("_"):
+                continue
+            if isinstance(value, Node):
+                if value.requires_grad:
+                    yield name, value
+            elif isinstance(value, (list, tuple)):
+                for i, item in enumerate(value):
+                    if isinstance(item, Node) and item.requires_grad:
+                        yield f"{name}.{i}", item
+
+    def named_parameters(self, prefix: str = "") -> Iterator[tuple[str, Node]]:
+        """(dotted name, parameter) for every parameter of this module and its sub-modules."""
+        for name, p in self._own_parameters():
+            yield _join(prefix, name), p
+        for name, child in self.named_children():
+            yield from child.named_parameters(_join(prefix, name))
+
+    def parameters(self) -> list[Node]:
+        """Every learnable `Value` or `Parameter`, in a fixed order."""
+        return [p for _, p in self.named_parameters()]
+
+    def zero_grad(self) -> None:
+        """Forget every parameter's gradient (before the next `backward`)."""
+        for p in self.parameters():
+            p.zero_grad()
+
+    # -- state --------------------------------------------------------------------------------
+    def _state(self, prefix: str) -> Iterator[tuple[str, np.ndarray, "Module", str]]:
+        """(full name, array copy, owning module, local name) for every state entry.
+
+        Override `_own_state`/`_load_own_state` (and set `_state_covers_children`) to store
+        several parameters as one array, as a scalar `Layer` stores its neurons' weights as a
+        weight matrix.
+        """
+        for name, array in self._own_state().items():
+            yield _join(prefix, name), array, self, name
+        if not getattr(self, "_state_covers_children", False):
+            for name, child in self.named_children():
+                yield from child._state(_join(prefix, name))
+
+    def _own_state(self) -> State:
+        state: State = {}
+        for name, value in self.__dict__.items():
+            if name.startswith("_"):
+                continue
+            if isinstance(value, Node) and value.requires_grad:
+                state[name] = np.array(value.data, dtype=np.float64)
+            elif isinstance(value, (list, tuple)) and value and all(
+                    isinstance(v, Value) and v.requires_grad for v in value):
+                state[name] = np.array([v.data for v in value], dtype=np.float64)
+        return state
+
+    def _load_own_state(self, name: str, array: np.ndarray) -> None:
+        value = self.__dict__[name]
+        if isinstance(value, Value):
+            value.data = float(array)
+        elif isinstance(value, Node):
+            value.data = np.array(array, dtype=value.data.dtype)
+        else:
+            for v, x in zip(value, array.tolist()):
+                v.data = float(x)
+
+    def state_dict(self) -> State:
+        """Every parameter array by name, as float64 copies (changing them changes nothing)."""
+        return {name: array for name, array, _, _ in self._state("")}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        """Set the parameters from arrays by name (as `state_dict()` gives them).
+
+        Refuses missing, unexpected and mis-shaped entries, naming them; the module is then
+        left unchanged.
+        """
+        entries = list(self._state(""))
+        expected = {name: array.shape for name, array, _, _ in entries}
+        missing = [n for n in expected if n not in state]
+        extra = [n for n in state if n not in expected]
+        arrays = {}
+        wrong = []
+        for name in expected:
+            if name in state:
+                try:
+                    arr = np.array(state[name], dtype=np.float64)
+                except (TypeError, ValueError):
+                    wrong.append(f"{name} (not numbers)")
+                    continue
+                if arr.shape != expected[name]:
+                    wrong.append(f"{name} (shape {arr.shape}, expected {expected[name]})")
+                arrays[name] = arr
+        problems = []
+        if missing:
+            problems.append("missing " + ", ".join(missing))
+        if extra:
+            problems.append("unexpected " + ", ".join(extra))
+        if wrong:
+            problems.append("wrong " + ", ".join(wrong))
+        if problems:
+            raise ValueError(f"load_state_dict of {type(self).__name__}: " + "; ".join(problems))
+        for name, _, owner, local in entries:
+            owner._load_own_state(local, arrays[name])
+
+    # -- running ------------------------------------------------------------------------------
+    def forward(self, *args: Any, **kwargs: Any) -> Any:  # pragma: no cover - abstract
+        raise NotImplementedError(f"{type(self).__name__} must define forward()")
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        with name_scope(self.scope_name, self.scope_kind):
+            return self.forward(*args, **kwargs)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}()"

@@ -1,0 +1,100 @@
+"""Optimizers (§2-11 and beyond): change each parameter against its gradient, PyTorch-style.
+
+    opt = SGD(model.parameters(), lr=0.2)
+    for step in range(steps):
+        opt.zero_grad()
+        C_T = cost(model, X, T)
+        C_T.backward()
+        opt.step()
+
+Parameters are `Value`s (`.grad` a float) or `Tensor`s (`.grad` an array, or None: skipped).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any, Iterable
+
+import numpy as np
+
+from .autograd import Node
+
+__all__ = ["Optimizer", "SGD", "Adam"]
+
+
+class Optimizer:
+    """Holds the parameters; `zero_grad()` clears their gradients, `step()` updates them."""
+
+    def __init__(self, params: Iterable[Node], lr: float) -> None:
+        self.params = list(params)
+        if not self.params:
+            raise ValueError(f"{type(self).__name__} got no parameters to optimise")
+        for p in self.params:
+            if not isinstance(p, Node):
+                raise TypeError(f"{type(self).__name__}: parameters must be Values or Tensors, "
+                                f"got {type(p).__name__}")
+        if not lr > 0:
+            raise ValueError(f"learning rate must be > 0, got {lr}")
+        self.lr = float(lr)
+        self.state: list[dict[str, Any]] = [{} for _ in self.params]
+
+    def zero_grad(self) -> None:
+        for p in self.params:
+            p.zero_grad()
+
+    def step(self) -> None:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+
+class SGD(Optimizer):
+    """Gradient descent (§2-11): p <- p - η ∂C/∂p, η = `lr`.
+
+    With `momentum` μ > 0 (PyTorch's rule): v <- μ v + ∂C/∂p, p <- p - η v.
+    """
+
+    def __init__(self, params: Iterable[Node], lr: float, momentum: float = 0.0) -> None:
+        super().__init__(params, lr)
+        if not 0.0 <= momentum < 1.0:
+            raise ValueError(f"momentum must be in [0, 1), got {momentum}")
+        self.momentum = float(momentum)
+
+    def step(self) -> None:
+        lr, mu = self.lr, self.momentum
+        for p, state in zip(self.params, self.state):
+            g = p.grad
+            if g is None:
+                continue
+            if mu:
+                v = state.get("v")
+                g = g if v is None else mu * v + g
+                state["v"] = g
+            p.data = p.data - lr * g
+
+
+class Adam(Optimizer):
+    """Adam (Kingma & Ba): moving averages m, v of the gradient and its square, bias-corrected.
+
+    m <- β1 m + (1-β1) g,  v <- β2 v + (1-β2) g²,  p <- p - η m̂ / (sqrt(v̂) + ε).
+    """
+
+    def __init__(self, params: Iterable[Node], lr: float = 0.001,
+                 betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8) -> None:
+        super().__init__(params, lr)
+        b1, b2 = betas
+        if not (0.0 <= b1 < 1.0 and 0.0 <= b2 < 1.0):
+            raise ValueError(f"betas must be in [0, 1), got {betas}")
+        self.betas, self.eps, self.t = (float(b1), float(b2)), float(eps), 0
+
+    def step(self) -> None:
+        self.t += 1
+        b1, b2 = self.betas
+        c1, c2 = 1.0 - b1 ** self.t, 1.0 - b2 ** self.t
+        for p, state in zip(self.params, self.state):
+            g = p.grad
+            if g is None:
+                continue
+            m = b1 * state.get("m", 0.0) + (1.0 - b1) * g
+            v = b2 * state.get("v", 0.0) + (1.0 - b2) * g * g
+            state["m"], state["v"] = m, v
+            root = math.sqrt(v / c2) if isinstance(v, float) else np.sqrt(v / c2)
+            p.data = p.data - self.lr * (m / c1) / (root + self.eps)

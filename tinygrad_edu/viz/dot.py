@@ -1,0 +1,170 @@
+"""DOT text that cannot break: label escaping, a size limit, and rendering through Graphviz.
+
+Every piece of user text (a label such as ``w<sub>1</sub>"`` or ``σ(z)`` or ``恶魔``) reaches the
+DOT source only inside an HTML-like label (``label=<...>``) and only after `escape_html`:
+``& < > " '`` become entities, a backslash is doubled (Graphviz reads ``\\N``, ``\\G``, ``\\l``
+as escapes even in HTML labels), a newline becomes ``<BR/>``, other control characters are shown
+as ``\\xNN``.  Node and cluster names are generated (``v0``, ``op3``, ``cluster_2``), never taken
+from the user.  So a label renders as written and cannot close the label or inject attributes.
+
+Rendering needs the ``dot`` program (Graphviz); the DOT text (``graph.source``) never does.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from typing import Iterable
+
+import graphviz
+
+__all__ = ["GraphvizNotFound", "GraphTooLarge", "escape_html", "html_label", "render",
+           "check_size", "INSTALL_HELP", "FORMATS"]
+
+INSTALL_HELP = (
+    "Rendering a drawing needs the Graphviz program 'dot' on your PATH "
+    "(the Python package 'graphviz' only writes DOT text). Install it:\n"
+    "  Debian/Ubuntu:  sudo apt-get install graphviz\n"
+    "  Fedora:         sudo dnf install graphviz\n"
+    "  macOS:          brew install graphviz\n"
+    "  conda:          conda install graphviz\n"
+    "  Windows:        the installer from https://graphviz.org/download/ "
+    "(tick 'add Graphviz to the system PATH')\n"
+    "Without it you can still save the DOT text: graph.source, or render(graph, 'g.gv').")
+
+FORMATS = ("svg", "png", "pdf")
+"""Formats `render` asks Graphviz for; "gv"/"dot" write the DOT text itself (no Graphviz needed)."""
+
+
+class GraphvizNotFound(RuntimeError):
+    """Raised when a drawing is to be rendered but the Graphviz program is not installed."""
+
+
+class GraphTooLarge(ValueError):
+    """Raised instead of handing Graphviz a graph too large to lay out in reasonable time."""
+
+
+# ----------------------------------------------------------------------------------------------
+# escaping
+# ----------------------------------------------------------------------------------------------
+
+_ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;",
+             "\\": "\\\\", "\n": "<BR/>", "\r": "", "\t": " "}
+
+
+def escape_html(text: object) -> str:
+    """`text` made safe for the inside of an HTML-like DOT label; it renders as written."""
+    s = str(text)
+    # lone surrogates cannot be written as UTF-8: show them as '?' instead of failing
+    s = s.encode("utf-8", "replace").decode("utf-8")
+    out = []
+    for ch in s:
+        rep = _ENTITIES.get(ch)
+        if rep is not None:
+            out.append(rep)
+        elif ch < " " or "\x7f" <= ch <= "\x9f" or ch in "\ufffe\uffff":
+            out.append(f"\\\\x{ord(ch):02x}")  # not allowed in XML: show its code instead
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+def html_label(lines: Iterable[str | tuple[str, str]], *, title: str | None = None,
+               bold_title: bool = True, align: str | None = None) -> str:
+    """An HTML-like label ``<...>``: an optional bold title, then one line per item.
+
+    Items are plain strings (escaped here) or ``(text, colour)`` pairs to colour a line (the
+    colour is our own, never user text).  `align` "LEFT" or "RIGHT" aligns the lines.
+    """
+    parts = []
+    if title is not None:
+        t = escape_html(title)
+        parts.append(f"<B>{t}</B>" if bold_title else t)
+    for item in lines:
+        if isinstance(item, tuple):
+            text, colour = item
+            parts.append(f'<FONT COLOR="{colour}">{escape_html(text)}</FONT>')
+        else:
+            parts.append(escape_html(item))
+    if not parts:
+        return "<&nbsp;>"
+    if align is None:
+        return "<" + "<BR/>".join(parts) + ">"
+    br = f'<BR ALIGN="{align.upper()}"/>'
+    return "<" + br.join(parts) + br + ">"
+
+
+# ----------------------------------------------------------------------------------------------
+# the size limit
+# ----------------------------------------------------------------------------------------------
+
+
+def check_size(n_nodes: int, max_nodes: int | None, level: str | None = None) -> None:
+    """Refuse a drawing with more than `max_nodes` nodes (None: no limit)."""
+    if max_nodes is None or n_nodes <= max_nodes:
+        return
+    if level == "op":
+        hint = ('draw it at a coarser level: draw_graph(root, level="neuron") or '
+                'level="layer" (one node per neuron or per layer)')
+    elif level == "neuron":
+        hint = 'draw it at level="layer" (one node per layer)'
+    else:
+        hint = "draw a smaller part of it (fewer images, a smaller network)"
+    raise GraphTooLarge(
+        f"the drawing would have {n_nodes} nodes, more than max_nodes={max_nodes}: Graphviz "
+        f"would take very long and the picture would be unreadable. {hint.capitalize()}, "
+        "or pass a larger max_nodes (or max_nodes=None) if you really want it.")
+
+
+# ----------------------------------------------------------------------------------------------
+# rendering
+# ----------------------------------------------------------------------------------------------
+
+
+def _layout_program(graph: graphviz.Digraph) -> str:
+    return graph.engine or "dot"
+
+
+def have_graphviz(program: str = "dot") -> bool:
+    """True when the Graphviz layout program is on the PATH."""
+    return shutil.which(program) is not None
+
+
+def render(graph: graphviz.Digraph, path: str | os.PathLike, format: str | None = None, *,
+           timeout: float | None = 120.0) -> str:
+    """Write `graph` to `path` as SVG, PNG or PDF (from the extension unless `format` is given).
+
+    Formats "gv"/"dot" write the DOT text and need no Graphviz.  Otherwise the Graphviz program
+    (``dot``, or the graph's engine) must be installed, else `GraphvizNotFound` says how to get
+    it.  Returns the path written.
+    """
+    path = os.fspath(path)
+    ext = os.path.splitext(path)[1].lstrip(".").lower()
+    fmt = (format or ext or "svg").lower()
+    if fmt not in FORMATS + ("gv", "dot"):
+        raise ValueError(f"render: format {fmt!r} is not one of {', '.join(FORMATS)}, gv, dot")
+    if not ext:
+        path = f"{path}.{fmt}"
+    source = graph.source
+    if fmt in ("gv", "dot"):
+        with open(path, "w", encoding="utf-8") as f:
+            f.write(source)
+        return path
+    program = _layout_program(graph)
+    exe = shutil.which(program)
+    if exe is None:
+        raise GraphvizNotFound(f"render: the Graphviz program {program!r} was not found. "
+                               + INSTALL_HELP)
+    try:
+        done = subprocess.run([exe, f"-T{fmt}"], input=source.encode("utf-8"),
+                              capture_output=True, timeout=timeout, check=False)
+    except subprocess.TimeoutExpired:
+        raise GraphTooLarge(f"render: Graphviz did not finish within {timeout} s; draw the "
+                            'graph at a coarser level (level="neuron" or "layer")') from None
+    if done.returncode != 0:
+        err = done.stderr.decode("utf-8", "replace").strip()
+        raise RuntimeError(f"render: {program} failed (exit {done.returncode}): {err}")
+    with open(path, "wb") as f:
+        f.write(done.stdout)
+    return path
