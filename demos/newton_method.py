@@ -8,16 +8,20 @@ digits doubles at each step.  f''(x) is the derivative of the derivative:
 The function minimised is f(x) = x² - ln x (x > 0): f'(x) = 2x - 1/x, f''(x) = 2 + 1/x², so the
 minimum is at x* = 1/√2 = 0.70710678...
 
-    python demos/newton_method.py [--x0 2.0] [--steps 8]
+    python demos/newton_method.py [OUT_DIR] [--x0 2.0] [--steps 8]
 
-(from a checkout that is not installed: `PYTHONPATH=. python demos/newton_method.py`)
+Writes nothing: the optional OUT_DIR is accepted for the common demo interface.
 """
 
 from __future__ import annotations
 
 import argparse
+import sys
+from pathlib import Path
 import math
 from typing import Callable
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout, uninstalled
 
 from tinygrad_edu import Value, grad
 
@@ -54,6 +58,8 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--x0", type=float, default=2.0, help="the starting point (> 0)")
     parser.add_argument("--steps", type=int, default=8, help="at most this many steps")
+    parser.add_argument("out", nargs="?", default=None, help="(ignored: this demo writes nothing)")
+    parser.add_argument("--quick", action="store_true", help="(nothing to shorten here)")
     args = parser.parse_args(argv)
     target = 1 / math.sqrt(2)
     print("Newton's method on f(x) = x^2 - ln x; the minimum is at 1/sqrt(2)")

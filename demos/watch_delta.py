@@ -10,17 +10,21 @@ The network is the 12-3-2 demon network at the book's §4-4 start values, on one
 (image 0 by default, a "0").  It is built unit by unit from `Value`s, one `name_scope` per layer
 and per unit, with the unit names of the book: hidden A, B, C; outputs "0" and "1".
 
-    python demos/watch_delta.py [--image 0] [--params 4-4-initial]
+    python demos/watch_delta.py [OUT_DIR] [--image 0] [--params 4-4-initial]
 
-(from a checkout that is not installed: `PYTHONPATH=. python demos/watch_delta.py`)
+Writes nothing: the optional OUT_DIR is accepted for the common demo interface.
 """
 
 from __future__ import annotations
 
 import argparse
+import sys
+from pathlib import Path
 from typing import Callable
 
 import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout, uninstalled
 
 from tinygrad_edu import Value, name_scope, weighted_input
 from tinygrad_edu.book.delta import nn_forward
@@ -54,6 +58,8 @@ def main(argv: list[str] | None = None) -> list[tuple[str, float]]:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--image", type=int, default=0, help="which of the 64 images (0-63)")
     parser.add_argument("--params", default="4-4-initial", help="the book's parameter set")
+    parser.add_argument("out", nargs="?", default=None, help="(ignored: this demo writes nothing)")
+    parser.add_argument("--quick", action="store_true", help="(nothing to shorten here)")
     args = parser.parse_args(argv)
     X, T = book_digits_4x3(one_hot=True)
     params = book_nn_params(args.params)

@@ -15,6 +15,8 @@ PICTURES = {
     "cnn_book": ["filters.png"],
     "digits": ["misclassified.png"],
     "graph_of_a_neuron": ["neuron_backward.gv", "neuron_backward.svg"],
+    "newton_method": [],  # prints a table, writes nothing
+    "watch_delta": [],  # prints each δ as it arrives, writes nothing
 }
 NEEDS = {"digits": "sklearn"}
 

@@ -129,3 +129,20 @@ def test_a_single_npy_array_is_refused(tmp_path):
 def test_missing_file_raises_file_not_found(tmp_path):
     with pytest.raises(FileNotFoundError):
         load(TinyNet(), tmp_path / "nope.npz")
+
+
+@pytest.mark.parametrize("engine", ["scalar", "tensor"])
+def test_round_trip_on_the_demon_mlp(tmp_path, engine):
+    nn = pytest.importorskip("tinygrad_edu.nn")
+    a = nn.MLP([12, 3, 2], engine=engine, seed=1)
+    b = nn.MLP([12, 3, 2], engine=engine, seed=2)
+    path = tmp_path / "demon.npz"
+    save(a, path)
+    load(b, path)
+    for k, v in a.state_dict().items():
+        np.testing.assert_array_equal(b.state_dict()[k], v)
+    wider = nn.MLP([12, 4, 2], engine=engine)
+    before = wider.state_dict()
+    with pytest.raises(ValueError, match=r"layers.0.weight \(file \(3, 12\), module \(4, 12\)\)"):
+        load(wider, path)
+    _unchanged(wider, before)
