@@ -7,7 +7,7 @@ import os
 import numpy as np
 import pytest
 
-from tinygrad_edu.nn_io import load, save
+from tinygrad_edu.nn.saving import load, save
 
 
 class TinyNet:
