@@ -11,16 +11,17 @@ when the data is loaded.
 from __future__ import annotations
 
 import time
-from pathlib import Path
 from dataclasses import dataclass, field
-from typing import Callable, Iterable
+from pathlib import Path
 
 import numpy as np
 
 from .autograd import no_grad
+from .losses import softmax_cross_entropy
+from .optim import Adam
 from .tensor import Tensor
 
-__all__ = ["DigitsData", "load_digits", "DigitsNet", "adam", "cross_entropy", "train_digits",
+__all__ = ["DigitsData", "load_digits", "DigitsNet", "train_digits",
            "DigitsResult", "confusion_matrix", "format_confusion", "draw_misclassified"]
 
 
@@ -82,39 +83,6 @@ class DigitsNet:
                                    for i in range(0, len(X), batch)])
 
 
-def cross_entropy(logits: Tensor, y: np.ndarray) -> Tensor:
-    """Mean of -log softmax(logits)[label] over the batch (softmax cross-entropy)."""
-    log_p = logits.log_softmax(axis=1)
-    onehot = np.zeros(logits.shape)
-    onehot[np.arange(len(y)), y] = 1.0
-    return -(log_p * Tensor(onehot)).sum() * (1.0 / len(y))
-
-
-# -- the optimizer: kept tiny and separate (tinygrad_edu.optim will replace it) ------------------
-def adam(params: Iterable[Tensor], lr: float = 3e-3, betas: tuple[float, float] = (0.9, 0.999),
-         eps: float = 1e-8) -> Callable[[], None]:
-    """Adam (Kingma & Ba): returns ``step()``, which moves each parameter by its ``.grad``."""
-    params = list(params)
-    m = [np.zeros_like(p.data) for p in params]
-    v = [np.zeros_like(p.data) for p in params]
-    t = 0
-
-    def step() -> None:
-        nonlocal t
-        t += 1
-        b1, b2 = betas
-        for i, p in enumerate(params):
-            if p.grad is None:
-                continue
-            m[i] = b1 * m[i] + (1 - b1) * p.grad
-            v[i] = b2 * v[i] + (1 - b2) * p.grad ** 2
-            m_hat = m[i] / (1 - b1 ** t)
-            v_hat = v[i] / (1 - b2 ** t)
-            p.data = p.data - lr * m_hat / (np.sqrt(v_hat) + eps)
-
-    return step
-
-
 @dataclass
 class DigitsResult:
     test_accuracy: float
@@ -130,7 +98,7 @@ def train_digits(data: DigitsData, epochs: int = 15, seed: int = 0, lr: float = 
     from tqdm import tqdm
 
     net = DigitsNet(seed=seed)
-    step = adam(net.params.values(), lr=lr)
+    optimizer = Adam(net.params.values(), lr=lr)
     rng = np.random.default_rng(seed)
     n = len(data.X_train)
     losses: list[float] = []
@@ -142,11 +110,10 @@ def train_digits(data: DigitsData, epochs: int = 15, seed: int = 0, lr: float = 
         total = 0.0
         for i in range(0, n, batch_size):
             idx = order[i:i + batch_size]
-            for p in net.params.values():
-                p.zero_grad()
-            loss = cross_entropy(net(Tensor(data.X_train[idx])), data.y_train[idx])
+            optimizer.zero_grad()
+            loss = softmax_cross_entropy(net(Tensor(data.X_train[idx])), data.y_train[idx])
             loss.backward()
-            step()
+            optimizer.step()
             total += loss.item() * len(idx)
             bar.update(1)
         losses.append(total / n)

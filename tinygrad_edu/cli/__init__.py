@@ -63,6 +63,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except CommandLineError as e:
         print(f"{parser.prog} {args.command}: error: {e}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # `... | head`: the reader left; nothing more to say
+        sys.stderr.close()
+        return 0
     except KeyboardInterrupt:
         print(f"{parser.prog} {args.command}: interrupted", file=sys.stderr)
         return 130
