@@ -65,8 +65,18 @@ def test_cnn_command_random_init_and_bad_args(tmp_path):
                                        "--json", str(out), "--quiet"])) == 0
     record = json.loads(out.read_text())
     assert record["cost"][-1] < 0.05 * record["cost"][0] and record["correct"] == 96
-    assert cnn_cli.run(parse(cnn_cli, ["--steps", "-1", "--quiet"])) == 2
     assert cnn_cli.run(parse(cnn_cli, ["--image", "97", "--quiet"])) == 2
+
+
+@pytest.mark.parametrize("argv", [["cnn", "--steps", "-1"], ["cnn", "--lr", "0"],
+                                  ["cnn", "--seed", "x"], ["digits", "--epochs", "0"],
+                                  ["cnn", "--init", "nope"]])
+def test_bad_options_get_a_one_line_error(argv, capsys):
+    from tinygrad_edu.cli import main
+
+    assert main(argv) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "error:" in err and "Traceback" not in err
 
 
 def test_cnn_command_pictures_and_render(tmp_path, capsys):

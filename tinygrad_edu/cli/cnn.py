@@ -16,6 +16,7 @@ import numpy as np
 
 from ..book.ch5_cnn import INITS, BookCNN, gradient_descent
 from ..datasets import book_digits_6x6, book_test_image
+from .options import count, positive_float
 
 HELP = "train the book's CNN on the 96 6x6 images of 1, 2, 3 (§5-4, §5-6)"
 
@@ -24,9 +25,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--init", choices=list(INITS), default="book-5-6",
                         help="start values: the book's §5-4 Solver start, its optimum, the §5-6 "
                              "start (3 decimals), or seeded N(0, 1) (default: book-5-6)")
-    parser.add_argument("--seed", type=int, default=0, help="seed for --init random (default 0)")
-    parser.add_argument("--lr", type=float, default=0.2, help="learning rate η (default 0.2, §5-6)")
-    parser.add_argument("--steps", type=int, default=50,
+    parser.add_argument("--seed", type=count, default=0, help="seed for --init random (default 0)")
+    parser.add_argument("--lr", type=positive_float, default=0.2, help="learning rate η (default 0.2, §5-6)")
+    parser.add_argument("--steps", type=count, default=50,
                         help="gradient-descent steps (default 50; 0 evaluates only)")
     parser.add_argument("--image", type=int, default=41,
                         help="image No. (1-96) whose feature maps --out draws (default 41, a 2)")
@@ -39,9 +40,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     say = print
-    if args.steps < 0:
-        print("cnn: --steps must be 0 or more", file=sys.stderr)
-        return 2
     if not 1 <= args.image <= 96:
         print("cnn: --image must be an image number from 1 to 96", file=sys.stderr)
         return 2

@@ -14,40 +14,11 @@ import time
 from typing import Any
 
 from . import CommandLineError
+from .options import count, positive_float
 
 HELP = "train the 12-3-2 demon network on the book's 64 images (§1-5, §3-5, §4-4)"
 
 DEFAULTS = {"engine": "scalar", "init": "random", "seed": 0, "lr": 0.5, "steps": 30}
-
-
-def _positive_float(text: str) -> float:
-    try:
-        x = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
-    if not x > 0 or x == float("inf"):
-        raise argparse.ArgumentTypeError(f"must be a positive number, got {text}")
-    return x
-
-
-def _steps(text: str) -> int:
-    try:
-        n = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if n < 0:
-        raise argparse.ArgumentTypeError(f"must be 0 or more, got {n}")
-    return n
-
-
-def _seed(text: str) -> int:
-    try:
-        n = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if n < 0:
-        raise argparse.ArgumentTypeError(f"must be 0 or more, got {n}")
-    return n
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -60,11 +31,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--init", choices=list(INITS), default=DEFAULTS["init"],
                    help="start values: the book's §3-5 Solver start, §4-4 start, the Solver's "
                         "optimum, or seeded random (default: %(default)s)")
-    p.add_argument("--seed", type=_seed, default=DEFAULTS["seed"],
+    p.add_argument("--seed", type=count, default=DEFAULTS["seed"],
                    help="seed of the random start (default: %(default)s)")
-    p.add_argument("--lr", type=_positive_float, default=DEFAULTS["lr"],
+    p.add_argument("--lr", type=positive_float, default=DEFAULTS["lr"],
                    help="learning rate η (default: %(default)s)")
-    p.add_argument("--steps", type=_steps, default=DEFAULTS["steps"],
+    p.add_argument("--steps", type=count, default=DEFAULTS["steps"],
                    help="full-batch gradient-descent steps; 0 only evaluates "
                         "(default: %(default)s)")
     p.add_argument("--out", metavar="DIR",

@@ -13,14 +13,15 @@ from pathlib import Path
 
 from ..digits import (confusion_matrix, draw_misclassified, format_confusion, load_digits,
                       train_digits)
+from .options import count, positive_count
 
 HELP = "train a small CNN on scikit-learn's 1,797 real 8x8 handwritten digits"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--epochs", type=int, default=15, help="passes over the training set "
+    parser.add_argument("--epochs", type=positive_count, default=15, help="passes over the training set "
                                                                "(default 15)")
-    parser.add_argument("--seed", type=int, default=0, help="seed of the weights and batches")
+    parser.add_argument("--seed", type=count, default=0, help="seed of the weights and batches")
     parser.add_argument("--json", metavar="FILE", help='write {"test_accuracy": ..., "seconds": ...}')
     parser.add_argument("--out", metavar="DIR", help="write misclassified.png into DIR")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
@@ -28,9 +29,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     say = print
-    if args.epochs < 1:
-        print("digits: --epochs must be at least 1", file=sys.stderr)
-        return 2
     try:
         data = load_digits()
     except ImportError as e:
