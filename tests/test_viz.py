@@ -547,7 +547,7 @@ def test_demon_bonds_are_the_widest_arrows():
                        if b == f"u1_{i}"), reverse=True)
         assert {p for _, p in into[:2]} == set(pixels)
         assert into[0][0] == pytest.approx(5.3) and into[2][0] == pytest.approx(0.3 + 5 * 0.05)
-    # output "0" likes A and C (blue), dislikes B (red); "1" the other way round
+    # output "0" likes A and C (red), dislikes B (blue); "1" the other way round
     assert e[("u1_0", "u2_0")][1].startswith(POSITIVE)
     assert e[("u1_1", "u2_0")][1].startswith(NEGATIVE)
     assert e[("u1_1", "u2_1")][1].startswith(POSITIVE)
@@ -668,6 +668,6 @@ def test_rendered_svg_is_visible_in_a_headless_browser(tmp_path):
     drawn, empty = shots
     assert drawn.shape == (900, 700, 3)
     dark = (drawn.sum(axis=2) < 200).mean()      # the black pixels and the text
-    blue = ((drawn[..., 2] - drawn[..., 0]) > 60).mean()  # positive bonds are blue
-    assert dark > 0.02 and blue > 0.002, (dark, blue)
+    red = ((drawn[..., 0] - drawn[..., 2]) > 60).mean()  # positive bonds are red
+    assert dark > 0.02 and red > 0.002, (dark, red)
     assert (empty.sum(axis=2) < 200).mean() == 0.0  # the check can tell blank from drawn

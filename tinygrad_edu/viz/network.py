@@ -2,7 +2,8 @@
 
 Units stand in columns: the input layer on the left, the hidden layers, the output layer on the
 right.  Each arrow is a weight, the "bond" between two units (§1-5): its width grows with |w| and
-its colour gives the sign (blue for w > 0, red for w < 0; strong bonds are also more opaque), so
+its colour gives the sign (red for w > 0, blue for w < 0, as in the weight pictures; strong
+bonds are also more opaque), so
 the demon network's bonds (hidden A with pixels 4 and 7, B with 5 and 8, C with 6 and 9; output
 "0" with A and C, "1" with B) stand out at a glance.  Each unit shows its bias b (the "bias of
 the heart" that ignores noise); given an input `x`, each unit also shows its activation a and is
@@ -27,9 +28,10 @@ from .dot import check_size, html_label
 
 __all__ = ["draw_network", "POSITIVE", "NEGATIVE"]
 
-POSITIVE = "#2166ac"
-NEGATIVE = "#c0392b"
-_BAD = "#ff0000"
+# the colours of the weight pictures (book/pictures.py): red likes, blue dislikes
+POSITIVE = "#b2182b"
+NEGATIVE = "#2166ac"
+_BAD = "#ff00ff"  # NaN or inf: magenta, a colour no finite weight gets
 DEFAULT_MAX_UNITS = 300
 
 
@@ -122,8 +124,8 @@ def draw_network(model: Any, x: Any = None, *, show_weights: bool = False,
     column_gap, row_gap: distances between columns and between units, in inches.
     max_units: refuse (`GraphTooLarge`) a larger network.
 
-    Arrow width grows with |w| (relative to the largest |w| of its layer); blue is w > 0,
-    red w < 0.  Returns a `graphviz.Digraph` (engine "neato", nodes at fixed positions).
+    Arrow width grows with |w| (relative to the largest |w| of its layer); red is w > 0,
+    blue w < 0.  Returns a `graphviz.Digraph` (engine "neato", nodes at fixed positions).
     """
     sizes, Ws, bs = _layer_params(model)
     check_size(sum(sizes), max_units, None)
@@ -184,7 +186,7 @@ def draw_network(model: Any, x: Any = None, *, show_weights: bool = False,
                 if show_weights:
                     attrs["label"] = html_label([_num(w)])
                 g.edge(f"u{k}_{j}", f"u{k + 1}_{i}", **attrs)
-    legend = ["arrow width ∝ |w| (per layer); blue: w > 0, red: w < 0"]
+    legend = ["arrow width ∝ |w| (per layer); red: w > 0, blue: w < 0"]
     legend.append("b: bias" + ("; a: activation for the given input (darker = larger)"
                                if acts is not None else ""))
     if title is not None:
