@@ -171,3 +171,26 @@ def test_ndarray_on_the_left_defers_to_tensor():
     assert isinstance(y, Tensor)
     y.sum().backward()
     assert w.grad.tolist() == [3.0, 4.0]
+
+
+@pytest.mark.parametrize("x_shape", [(5, 3), (2, 5, 3), (3,)])
+def test_fused_affine_layer_op(rng, x_shape):
+    from tinygrad_edu import functions as F
+    from tinygrad_edu.checks import gradgradcheck
+    x, w, b = T(rng, *x_shape), T(rng, 4, 3), T(rng, 4)
+    z = F.Affine.apply(x, w, b)
+    assert np.allclose(z.data, x.data @ w.data.T + b.data)
+    assert gradcheck(lambda x, w, b: F.Affine.apply(x, w, b), [x, w, b])
+    assert gradgradcheck(lambda x, w, b: F.Affine.apply(x, w, b).tanh(), [x, w, b])
+    with pytest.raises(ValueError, match=r"affine: inputs \(5, 2\) do not fit weights \(4, 3\)"):
+        F.Affine.apply(T(rng, 5, 2), w, b)
+
+
+def test_fused_squared_error_is_the_books_C_T(rng):
+    from tinygrad_edu import functions as F
+    from tinygrad_edu.checks import gradgradcheck
+    a, t = T(rng, 6, 2), T(rng, 6, 2)
+    C_T = F.SquaredError.apply(a, t)
+    assert C_T.item() == pytest.approx(0.5 * ((t.data - a.data) ** 2).sum(), rel=1e-14)
+    assert gradcheck(lambda a, t: F.SquaredError.apply(a, t), [a, t])
+    assert gradgradcheck(lambda a, t: F.SquaredError.apply(a, t), [a, t])

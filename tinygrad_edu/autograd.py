@@ -85,20 +85,26 @@ def enable_grad() -> Iterator[None]:
         _state.grad_enabled = previous
 
 
-@contextlib.contextmanager
-def name_scope(name: str, kind: str = "block") -> Iterator[None]:
+class name_scope:  # noqa: N801 - used like a function: `with name_scope("layers.0", "layer"):`
     """Tag every op recorded inside the block with `Scope(name, kind)` (nested scopes: a path).
 
     `nn.Module.__call__` opens one per module, so a drawing can box a neuron's or a layer's
     nodes together.  The path is stored as `ctx.scope`, a tuple such as
     `(Scope("MLP", "network"), Scope("layers.0", "layer"), Scope("A", "neuron"))`.
+    (A class rather than a generator: it is entered once per module call, a hot path.)
     """
-    previous = _state.scope
-    _state.scope = previous + (Scope(name, kind),)
-    try:
-        yield
-    finally:
-        _state.scope = previous
+
+    __slots__ = ("scope", "previous")
+
+    def __init__(self, name: str, kind: str = "block") -> None:
+        self.scope = Scope(name, kind)
+
+    def __enter__(self) -> None:
+        self.previous = _state.scope
+        _state.scope = self.previous + (self.scope,)
+
+    def __exit__(self, *exc: Any) -> None:
+        _state.scope = self.previous
 
 
 def current_scope() -> tuple[Scope, ...]:

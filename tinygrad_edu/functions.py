@@ -366,6 +366,62 @@ class MatMul(Function):
         return ga, gb
 
 
+class Affine(Function):
+    """The weighted inputs of a whole layer for a whole batch (§1-4): Z = X Wᵀ + b.
+
+    X (..., in), W (out, in), b (out,) -> Z (..., out); row n of Z holds z_i = Σ_j w_ij x_nj + b_i
+    for every unit i, the tensor form of `WeightedInput`.  One node instead of three (transpose,
+    product, sum):  dX = G W,  dW = Gᵀ X (summed over the images),  db = Σ_n G.
+    """
+
+    @classmethod
+    def name(cls) -> str:
+        return "X·Wᵀ+b"
+
+    @staticmethod
+    def forward(ctx: Context, x: np.ndarray, w: np.ndarray, b: Any) -> np.ndarray:
+        if x.ndim == 0 or w.ndim != 2 or x.shape[-1] != w.shape[1]:
+            raise ValueError(f"affine: inputs {tuple(x.shape)} do not fit weights "
+                             f"{tuple(w.shape)} (out, in): the last axis of the inputs must be "
+                             f"{w.shape[1] if w.ndim == 2 else 'in'}")
+        ctx.save_for_backward(x, w)
+        return x @ w.T + b
+
+    @staticmethod
+    def backward(ctx: Context, grad: Any) -> Any:
+        x, w = ctx.saved_values
+        out, n_in = w.shape
+        g2 = grad.reshape(-1, out)  # all images (and any batch axes) as rows
+        gx = (g2 @ w).reshape(x.shape) if ctx.inputs[0] is not None else None
+        gw = g2.T @ x.reshape(-1, n_in) if ctx.inputs[1] is not None else None
+        gb = g2.sum(axis=0) if ctx.inputs[2] is not None else None
+        return gx, gw, gb
+
+
+class SquaredError(Function):
+    """The book's cost over a batch (§1-7): C_T = ½ Σ (t − a)², summed over every element.
+
+    One node for the whole cost:  dC_T/da = a − t  (the start of the output δ, §4-3),
+    dC_T/dt = t − a.
+    """
+
+    @classmethod
+    def name(cls) -> str:
+        return "½Σ(t−a)²"
+
+    @staticmethod
+    def forward(ctx: Context, a: np.ndarray, t: np.ndarray) -> np.ndarray:
+        ctx.save_for_backward(a, t)
+        d = a - t
+        return 0.5 * np.vdot(d, d) if d.ndim else 0.5 * d * d
+
+    @staticmethod
+    def backward(ctx: Context, grad: Any) -> Any:
+        a, t = ctx.saved_values
+        d = grad * (a - t)
+        return d, (-d if ctx.inputs[1] is not None else None)
+
+
 def _normalise_axis(axis: Any, ndim: int) -> tuple[int, ...]:
     if axis is None:
         return tuple(range(ndim))

@@ -192,6 +192,10 @@ class Tensor(Node):
     def __float__(self) -> float:
         return self.item()
 
+    def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
+        """`np.asarray(tensor)`: the data, outside the graph (as `.data`, or a cast copy)."""
+        return self.data if dtype is None else self.data.astype(dtype)
+
     def __repr__(self) -> str:
         body = np.array2string(self.data, precision=4, separator=", ", threshold=20)
         extra = ", requires_grad=True" if self.requires_grad else ""

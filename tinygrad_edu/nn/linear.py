@@ -6,6 +6,7 @@ from typing import Any
 
 import numpy as np
 
+from .. import functions as F
 from ..tensor import Tensor
 from .activations import activate, check_activation
 from .module import Module
@@ -43,7 +44,7 @@ class Linear(Module):
             x = Tensor(x)
         if x.shape[-1] != self.n_inputs:
             raise ValueError(f"Linear: input of shape {x.shape}, expected (..., {self.n_inputs})")
-        z = x @ self.weight.T + self.bias
+        z = F.Affine.apply(x, self.weight, self.bias)  # Z = X Wᵀ + b, one node
         z.label = f"z{self.layer}"
         a = activate(z, self.activation)
         if a is not z:
