@@ -351,22 +351,26 @@ class Function:
         parents: list = []
         record = False
         constants = False
+        add_raw, add_parent = raws.append, parents.append
         for x in inputs:
             if isinstance(x, Node):
-                if kind is None:
-                    kind = x._engine
-                elif x._engine is not kind:
-                    raise _mixing_error(cls, kind, x._engine)
-                raws.append(x.data)
+                engine = x._engine
+                if engine is not kind:
+                    if kind is not None:
+                        raise _mixing_error(cls, kind, engine)
+                    kind = engine
+                add_raw(x.data)
                 if x.requires_grad:
-                    parents.append(x)
+                    add_parent(x)
                     record = True
                 else:
-                    parents.append(None)
+                    add_parent(None)
             else:
-                raws.append(x)
-                parents.append(None)
-                constants = True
+                add_raw(x)
+                add_parent(None)
+                t = type(x)
+                if t is not float and t is not int:  # plain numbers are raw data for both engines
+                    constants = True
         if kind is None:
             raise TypeError(f"{cls.name()}.apply needs at least one Value or Tensor input, got "
                             + ", ".join(type(x).__name__ for x in inputs))

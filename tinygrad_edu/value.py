@@ -206,7 +206,6 @@ def weighted_input(w: Sequence[Any], x: Sequence[Any], b: Any = 0.0) -> Any:
     `w` and `x` are equally long sequences of `Value`s or numbers (or of `Tensor`s); b is the
     bias, minus the threshold θ.  Its gradient: dz/dw_i = x_i, dz/dx_i = w_i, dz/db = 1.
     """
-    w, x = list(w), list(x)
     if len(w) != len(x):
         raise ValueError(f"weighted_input: {len(w)} weights but {len(x)} inputs; one weight "
                          "per input")

@@ -48,6 +48,7 @@ class Neuron(Module):
         self.w = [Value(float(wj), label=f"w{layer}[{name},{input_names[j]}]")
                   for j, wj in enumerate(weights)]
         self.b = Value(float(bias), label=f"b{layer}[{name}]")
+        self._labels = (f"z{layer}[{name}]", f"a{layer}[{name}]")  # made once, used every call
 
     def forward(self, x: Sequence[Any]) -> Value:
         """a = a(z), z = w·x + b; `x` holds floats (pixels) or `Value`s (the previous layer's a)."""
@@ -55,10 +56,10 @@ class Neuron(Module):
         if len(x) != len(w):
             raise ValueError(f"neuron {self.name}: {len(x)} inputs for {len(w)} weights")
         z = weighted_input(w, x, self.b)  # one node: z = w1·x1 + ... + wn·xn + b
-        z.label = f"z{self.layer}[{self.name}]"
+        z.label, a_label = self._labels
         a = activate(z, self.activation)
         if a is not z:
-            a.label = f"a{self.layer}[{self.name}]"
+            a.label = a_label
         return a
 
     def __repr__(self) -> str:
