@@ -1,7 +1,9 @@
 """W2: the scalar engine on big graphs: time per op to build and to backpropagate, peak memory,
-and linearity (a graph twice as large must cost at most 2.2x as much).
+and linearity (a graph twice as large must cost at most 2.2x as much to backpropagate; the same
+ratio is reported for building). Judge it on the full run: with --quick's 10,000 ops a graph
+takes tens of milliseconds, and where the garbage collector's passes fall moves the ratio.
 
-Two graph shapes, n = 100,000 in the full run (20,000 with --quick):
+Two graph shapes, n = 100,000 in the full run (10,000 with --quick):
 - "chain": x, then n ops in a row, alternately y ← y · 1.00001 and y ← y + 0.001;
   ∂y/∂x = 1.00001^⌈n/2⌉. Deep: a recursive topological sort needs n frames.
 - "fanout": x feeds n ops t_i = x · c_i (c_i = 1..7 in turn) which are then summed one by one
@@ -44,7 +46,7 @@ MEMORY_OPS = 10_000  # peak memory is taken on a graph this size (see the module
 CHAIN_FACTOR = 1.00001
 CHAIN_SHIFT = 0.001
 
-CASE = Case("W2", "graphs", "scalar graphs", ("micrograd",), target=f"2n costs <= {LINEAR_LIMIT}x n")
+CASE = Case("W2", "graphs", "scalar graphs", ("micrograd",), target=f"backward of 2n <= {LINEAR_LIMIT}x n")
 
 
 @dataclass
@@ -164,8 +166,8 @@ def run(budget: Budget) -> list[Result]:
                              repeats=len(times), number=1,
                              notes=[f"2n/n = {doubling:.2f}x", f"peak {fmt_bytes(round(per_op))}/op at {m:,}"]
                              + graph.notes, extra={"doubling": doubling, "peak_bytes_per_op": per_op})
-                if entry.impl.startswith("tinygrad_edu"):
-                    row.meets_target = doubling <= LINEAR_LIMIT
+                if entry.impl.startswith("tinygrad_edu") and phase == "backward":
+                    row.meets_target = doubling <= LINEAR_LIMIT  # the issue's target is on backward
                 case_rows[phase].append(row)
         for phase in PHASES:
             rows += finish_case(dataclasses.replace(cases[phase], target_ratio=None), case_rows[phase])
