@@ -28,6 +28,7 @@ class Case:
     references: tuple[str, ...]  # ratio is to the first of these implementations that ran
     target: str = ""  # the target, as text: "<= 3x numpy"
     target_ratio: float | None = None  # tinygrad_edu rows meet the target if ratio <= this
+    target_impl: str = "tinygrad_edu"  # the rows the target is for (a prefix of their name)
 
 
 @dataclass(frozen=True)

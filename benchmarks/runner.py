@@ -39,8 +39,10 @@ def finish_case(case: Case, rows: list[Result]) -> list[Result]:
     """Ratios to the case's reference, and the target verdict on tinygrad_edu rows."""
     fill_ratios(rows, case.references)
     for row in rows:
+        if not row.impl.startswith(case.target_impl):
+            continue
         row.target = case.target
-        if row.impl.startswith("tinygrad_edu") and row.ratio is not None and case.target_ratio:
+        if row.ratio is not None and case.target_ratio:
             row.meets_target = row.ratio <= case.target_ratio
     return rows
 

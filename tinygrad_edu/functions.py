@@ -422,6 +422,38 @@ class SquaredError(Function):
         return d, (-d if ctx.inputs[1] is not None else None)
 
 
+class SoftmaxCrossEntropy(Function):
+    """The mean over a batch of -log softmax(z_n)[k_n]: cross-entropy of the softmax, one node.
+
+    z (N, K) the output layer's weighted inputs, `labels` (N,) the classes.  Computed from
+    z - max z (no overflow); dC/dz = (softmax(z) - onehot) / N.
+    """
+
+    @classmethod
+    def name(cls) -> str:
+        return "cross-entropy"
+
+    @staticmethod
+    def forward(ctx: Context, z: np.ndarray, labels: Any = None) -> np.ndarray:
+        shifted = z - z.max(axis=1, keepdims=True)
+        log_p = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+        rows = np.arange(len(z))
+        ctx.save_for_backward(z)
+        ctx.log_p = log_p
+        ctx.labels = (rows, labels)
+        return -log_p[rows, labels].sum() / len(z)
+
+    @staticmethod
+    def backward(ctx: Context, grad: Any) -> Any:
+        (z,) = ctx.saved_values
+        log_p = ctx.log_p
+        onehot = np.zeros(log_p.shape, dtype=log_p.dtype)
+        onehot[ctx.labels] = 1.0
+        # the softmax: from the saved log-probabilities, or as graph ops when differentiated again
+        p = np.exp(log_p) if isinstance(z, np.ndarray) else z.softmax(axis=1)
+        return (p - onehot) * (grad * (1.0 / len(onehot)))
+
+
 def _normalise_axis(axis: Any, ndim: int) -> tuple[int, ...]:
     if axis is None:
         return tuple(range(ndim))

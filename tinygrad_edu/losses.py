@@ -103,9 +103,8 @@ def softmax_cross_entropy(z: Any, t: Any, reduction: str = "mean") -> Any:
             if idx.shape != (zz.shape[0],) or idx.min() < 0 or idx.max() >= k:
                 raise ValueError(f"softmax_cross_entropy: targets {targets.tolist()} do not fit "
                                  f"logits of shape {z.shape}")
-        picked = zz.log_softmax(axis=1)[np.arange(zz.shape[0]), idx]
-        total = -picked.sum()
-        return total / zz.shape[0] if reduction == "mean" else total
+        mean = F.SoftmaxCrossEntropy.apply(zz, labels=idx)  # one node for the whole cost
+        return mean if reduction == "mean" else mean * float(zz.shape[0])
     if _is_value_batch(z):
         targets = list(t)
         if len(targets) != len(z):

@@ -93,8 +93,16 @@ class Adam(Optimizer):
             g = p.grad
             if g is None:
                 continue
-            m = b1 * state.get("m", 0.0) + (1.0 - b1) * g
-            v = b2 * state.get("v", 0.0) + (1.0 - b2) * g * g
-            state["m"], state["v"] = m, v
-            root = math.sqrt(v / c2) if isinstance(v, float) else np.sqrt(v / c2)
-            p.data = p.data - self.lr * (m / c1) / (root + self.eps)
+            if not state:
+                state["m"], state["v"] = g * 0.0, g * 0.0  # a float, or a fresh array
+            m, v = state["m"], state["v"]
+            if isinstance(m, np.ndarray):  # our own arrays: update them in place
+                m *= b1
+                m += (1.0 - b1) * g
+                v *= b2
+                v += (1.0 - b2) * (g * g)
+                p.data = p.data - (self.lr / c1) * m / (np.sqrt(v / c2) + self.eps)
+            else:
+                m = state["m"] = b1 * m + (1.0 - b1) * g
+                v = state["v"] = b2 * v + (1.0 - b2) * g * g
+                p.data = p.data - self.lr * (m / c1) / (math.sqrt(v / c2) + self.eps)

@@ -18,6 +18,13 @@ _INF = math.inf
 _NAN = math.nan
 
 
+def _is_basic(index: Any) -> bool:
+    """True for numpy "basic" indexing (ints, slices, ..., None): no element picked twice."""
+    items = index if isinstance(index, tuple) else (index,)
+    return all(i is None or i is Ellipsis or isinstance(i, (int, np.integer, slice))
+               for i in items) and not any(isinstance(i, bool) for i in items)
+
+
 class ScalarMath:
     """Math on Python floats for the scalar engine (`Value`)."""
 
@@ -166,7 +173,10 @@ class ArrayMath:
     def scatter_add(g: np.ndarray, index: Any, shape: tuple[int, ...]) -> np.ndarray:
         """A zero array of `shape` with `g` added at `index` (repeated indices add up)."""
         out = np.zeros(shape, dtype=g.dtype)
-        np.add.at(out, index, g)
+        if _is_basic(index):  # slices and integers pick each element once: plain assignment
+            out[index] = g
+        else:
+            np.add.at(out, index, g)
         return out
 
     expand_dims = staticmethod(np.expand_dims)
