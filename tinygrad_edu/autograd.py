@@ -96,8 +96,8 @@ class name_scope:  # noqa: N801 - used like a function: `with name_scope("layers
 
     __slots__ = ("scope", "previous")
 
-    def __init__(self, name: str, kind: str = "block") -> None:
-        self.scope = Scope(name, kind)
+    def __init__(self, name: "str | Scope", kind: str = "block") -> None:
+        self.scope = name if type(name) is Scope else Scope(name, kind)
 
     def __enter__(self) -> None:
         self.previous = _state.scope

@@ -436,22 +436,27 @@ class SoftmaxCrossEntropy(Function):
     @staticmethod
     def forward(ctx: Context, z: np.ndarray, labels: Any = None) -> np.ndarray:
         shifted = z - z.max(axis=1, keepdims=True)
-        log_p = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+        e = np.exp(shifted)
+        total = e.sum(axis=1, keepdims=True)
         rows = np.arange(len(z))
         ctx.save_for_backward(z)
-        ctx.log_p = log_p
+        ctx.p = e / total  # the softmax, kept for backward
         ctx.labels = (rows, labels)
-        return -log_p[rows, labels].sum() / len(z)
+        # -log p[label] = log Σ e - shifted[label]: one log per image, not per class
+        return (np.log(total[:, 0]) - shifted[rows, labels]).sum() / len(z)
 
     @staticmethod
     def backward(ctx: Context, grad: Any) -> Any:
         (z,) = ctx.saved_values
-        log_p = ctx.log_p
-        onehot = np.zeros(log_p.shape, dtype=log_p.dtype)
+        if isinstance(z, np.ndarray):
+            d = ctx.p.copy()
+            d[ctx.labels] -= 1.0  # softmax - onehot
+            d *= grad / len(d)
+            return d
+        # differentiated again: the softmax as graph ops
+        onehot = np.zeros(ctx.p.shape, dtype=ctx.p.dtype)
         onehot[ctx.labels] = 1.0
-        # the softmax: from the saved log-probabilities, or as graph ops when differentiated again
-        p = np.exp(log_p) if isinstance(z, np.ndarray) else z.softmax(axis=1)
-        return (p - onehot) * (grad * (1.0 / len(onehot)))
+        return (z.softmax(axis=1) - onehot) * (grad * (1.0 / len(onehot)))
 
 
 def _normalise_axis(axis: Any, ndim: int) -> tuple[int, ...]:

@@ -96,12 +96,17 @@ class Adam(Optimizer):
             if not state:
                 state["m"], state["v"] = g * 0.0, g * 0.0  # a float, or a fresh array
             m, v = state["m"], state["v"]
-            if isinstance(m, np.ndarray):  # our own arrays: update them in place
+            if isinstance(m, np.ndarray):  # our own arrays: update them in place (fewer copies)
                 m *= b1
                 m += (1.0 - b1) * g
                 v *= b2
                 v += (1.0 - b2) * (g * g)
-                p.data = p.data - (self.lr / c1) * m / (np.sqrt(v / c2) + self.eps)
+                step = np.sqrt(v)
+                step *= 1.0 / math.sqrt(c2)
+                step += self.eps
+                np.divide(m, step, out=step)
+                step *= self.lr / c1
+                p.data = p.data - step
             else:
                 m = state["m"] = b1 * m + (1.0 - b1) * g
                 v = state["v"] = b2 * v + (1.0 - b2) * g * g

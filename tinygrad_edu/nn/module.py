@@ -11,7 +11,7 @@ from typing import Any, Iterator
 
 import numpy as np
 
-from ..autograd import Node, name_scope
+from ..autograd import Node, Scope, name_scope
 from ..value import Value
 
 __all__ = ["Module"]
@@ -60,6 +60,7 @@ class Module:
 
     def _rename(self, path: str) -> None:
         object.__setattr__(self, "_path", path)
+        object.__setattr__(self, "_scope", None)
         for name, child in self.named_children():
             child._rename(_join(path, name))
 
@@ -186,7 +187,11 @@ class Module:
         raise NotImplementedError(f"{type(self).__name__} must define forward()")
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        with name_scope(self.scope_name, self.scope_kind):
+        scope = self.__dict__.get("_scope")
+        if scope is None:  # made once, and again after a rename (see _rename)
+            scope = Scope(self.scope_name, self.scope_kind)
+            object.__setattr__(self, "_scope", scope)
+        with name_scope(scope):
             return self.forward(*args, **kwargs)
 
     def __repr__(self) -> str:
