@@ -139,12 +139,17 @@ def test_grad_is_none_until_backward_and_can_be_cleared():
     assert w.grad.tolist() == [3.0, 3.0]
 
 
-def test_grads_of_shared_inputs_are_independent_arrays():
+def test_a_gradient_shared_by_two_leaves_cannot_be_changed_through_one():
     a = Tensor([1.0, 2.0], requires_grad=True)
     b = Tensor([3.0, 4.0], requires_grad=True)
-    (a + b).sum().backward()
-    a.grad *= 10  # a user scaling one gradient in place must not touch the other
+    (a + b).sum().backward()  # a + b hands one gradient array to both: shared, not copied
+    with pytest.raises(ValueError, match="read-only"):
+        a.grad *= 10
     assert b.grad.tolist() == [1.0, 1.0]
+    a.grad = a.grad * 10  # replacing it is fine
+    assert a.grad.tolist() == [10.0, 10.0] and b.grad.tolist() == [1.0, 1.0]
+    (a + b).sum().backward()  # accumulating makes fresh arrays
+    assert a.grad.tolist() == [11.0, 11.0] and b.grad.tolist() == [2.0, 2.0]
 
 
 def test_backward_with_explicit_gradient(rng):

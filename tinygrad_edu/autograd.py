@@ -564,23 +564,30 @@ def run_backward(root: Node, seed: Any, *, create_graph: bool = False,
                 except (ValueError, TypeError, IndexError) as e:
                     where = f" (op created at {ctx.created_at})" if ctx.created_at else ""
                     raise type(e)(f"{fn.name()}.backward: {e}{where}") from e
-                if type(grads) is not tuple or len(grads) != len(inputs):
+                if type(grads) is not tuple:
+                    grads = (grads,) if len(inputs) == 1 else _normalise(fn, ctx, grads)
+                elif len(grads) != len(inputs):
                     grads = _normalise(fn, ctx, grads)
             for p, pg in zip(inputs, grads):
                 if p is None:
                     continue
                 k = id(p)
                 if pg is not None:
-                    if type(pg) is not p._grad_type:  # a float for a Value needs no fitting
-                        pg = p._fit_grad(pg, fn)
+                    if type(pg) is not p._grad_type:  # a float for a Value is used as is
+                        pg = p._fit_grad(pg, fn)  # sum a broadcast gradient back, cast, check
                     if anomaly:
                         _check_finite(pg, ctx, "a gradient")
                     prev = pending.get(k)
                     pending[k] = pg if prev is None else prev + pg
                 n = users[k] - 1
                 users[k] = n
-                if n == 0:
-                    ready.append(p)
+                if n == 0:  # every user of p has passed its gradient on: p is complete
+                    if p._ctx is None and not p._hooks and wanted is None:
+                        g_leaf = pending.pop(k, None)  # a leaf: store it now, no need to queue
+                        if g_leaf is not None:
+                            p._accumulate(g_leaf, given)
+                    else:
+                        ready.append(p)
     finally:
         _state.grad_enabled = previous_mode
 

@@ -390,11 +390,14 @@ class Affine(Function):
     @staticmethod
     def backward(ctx: Context, grad: Any) -> Any:
         x, w = ctx.saved_values
-        out, n_in = w.shape
-        g2 = grad.reshape(-1, out)  # all images (and any batch axes) as rows
-        gx = (g2 @ w).reshape(x.shape) if ctx.inputs[0] is not None else None
-        gw = g2.T @ x.reshape(-1, n_in) if ctx.inputs[1] is not None else None
-        gb = g2.sum(axis=0) if ctx.inputs[2] is not None else None
+        inputs = ctx.inputs
+        if len(x.shape) == 2:  # a batch of images, one per row: the usual case
+            g2, x2 = grad, x
+        else:  # one image, or more batch axes: all images as rows
+            g2, x2 = grad.reshape(-1, w.shape[0]), x.reshape(-1, w.shape[1])
+        gx = None if inputs[0] is None else (g2 @ w).reshape(x.shape)
+        gw = None if inputs[1] is None else g2.T @ x2
+        gb = None if inputs[2] is None else g2.sum(axis=0)
         return gx, gw, gb
 
 

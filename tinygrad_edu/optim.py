@@ -46,6 +46,16 @@ class Optimizer:
         raise NotImplementedError
 
 
+def _update(p: Node, step: Any) -> None:
+    """p <- p - step: in place for a writeable array (as PyTorch does; no copy), else a new
+    value (a `Value`'s float, a read-only array)."""
+    data = p.data
+    if isinstance(data, np.ndarray) and data.flags.writeable and data.shape == np.shape(step):
+        data -= step
+    else:
+        p.data = data - step
+
+
 class SGD(Optimizer):
     """Gradient descent (§2-11): p <- p - η ∂C/∂p, η = `lr`.
 
@@ -68,7 +78,7 @@ class SGD(Optimizer):
                 v = state.get("v")
                 g = g if v is None else mu * v + g
                 state["v"] = g
-            p.data = p.data - lr * g
+            _update(p, lr * g)
 
 
 class Adam(Optimizer):
@@ -106,7 +116,7 @@ class Adam(Optimizer):
                 step += self.eps
                 np.divide(m, step, out=step)
                 step *= self.lr / c1
-                p.data = p.data - step
+                _update(p, step)
             else:
                 m = state["m"] = b1 * m + (1.0 - b1) * g
                 v = state["v"] = b2 * v + (1.0 - b2) * g * g

@@ -129,10 +129,12 @@ class Tensor(Node):
 
     def _accumulate(self, g: np.ndarray, given: set[int]) -> None:
         if self.grad is None:
-            # own the array: g may be a read-only view, or the very array another leaf got
-            # (a + b hands the same gradient to both)
-            if id(g) in given or not g.flags.writeable or g.base is not None:
-                g = g.copy()
+            if id(g) in given:
+                # the very array another leaf got (a + b hands the same gradient to both):
+                # share it without a copy, but read-only, so neither can change the other's
+                g.flags.writeable = False
+            elif not g.flags.writeable or g.base is not None:
+                g = g.copy()  # a view into another array: own a copy
             given.add(id(g))
             self.grad = g
         else:
@@ -144,7 +146,7 @@ class Tensor(Node):
                 f"backward: this Tensor has shape {self.data.shape}; backward() without a "
                 "gradient needs a one-element result (a cost). Reduce it first (.sum(), "
                 f".mean()) or pass the gradient: .backward(np.ones({self.data.shape}))")
-        seed = np.ones_like(self.data)
+        seed = np.ones(self.data.shape, self.data.dtype)
         return Tensor._from_raw(seed) if create_graph else seed
 
     def _check_grad_arg(self, grad: Any) -> Any:

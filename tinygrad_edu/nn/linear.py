@@ -38,17 +38,18 @@ class Linear(Module):
         self.layer = layer
         self.weight = Parameter(weight, label=f"W{layer}")
         self.bias = Parameter(bias, label=f"b{layer}")
+        self._labels = (f"z{layer}", f"a{layer}")  # made once, used every call
 
     def forward(self, x: Any) -> Tensor:
         if not isinstance(x, Tensor):
             x = Tensor(x)
-        if x.shape[-1] != self.n_inputs:
+        if x.data.shape[-1:] != (self.n_inputs,):
             raise ValueError(f"Linear: input of shape {x.shape}, expected (..., {self.n_inputs})")
         z = F.Affine.apply(x, self.weight, self.bias)  # Z = X Wᵀ + b, one node
-        z.label = f"z{self.layer}"
+        z.label, a_label = self._labels
         a = activate(z, self.activation)
         if a is not z:
-            a.label = f"a{self.layer}"
+            a.label = a_label
         return a
 
     def __repr__(self) -> str:
