@@ -402,10 +402,11 @@ class Affine(Function):
 
 
 class SquaredError(Function):
-    """The book's cost over a batch (§1-7): C_T = ½ Σ (t − a)², summed over every element.
+    """The book's cost (§1-7): C = ½ Σ_k (t_k − a_k)², one node for the whole sum.
 
-    One node for the whole cost:  dC_T/da = a − t  (the start of the output δ, §4-3),
-    dC_T/dt = t − a.
+    The operands come flat: outputs a_1..a_n, then targets t_1..t_n (on the tensor engine one
+    array each, summed over every element: over a batch that is C_T).
+    dC/da_k = a_k − t_k  (the start of the output δ, §4-3),  dC/dt_k = t_k − a_k.
     """
 
     @classmethod
@@ -413,16 +414,19 @@ class SquaredError(Function):
         return "½Σ(t−a)²"
 
     @staticmethod
-    def forward(ctx: Context, a: np.ndarray, t: np.ndarray) -> np.ndarray:
-        ctx.save_for_backward(a, t)
-        d = a - t
-        return 0.5 * np.vdot(d, d) if d.ndim else 0.5 * d * d
+    def forward(ctx: Context, *operands: Any) -> Any:
+        n = len(operands) // 2
+        ctx.save_for_backward(*operands)
+        sumsq = ctx.xp.sumsq
+        return 0.5 * sum([sumsq(a - t) for a, t in zip(operands[:n], operands[n:])])
 
     @staticmethod
     def backward(ctx: Context, grad: Any) -> Any:
-        a, t = ctx.saved_values
-        d = grad * (a - t)
-        return d, (-d if ctx.inputs[1] is not None else None)
+        operands = ctx.saved_values
+        n = len(operands) // 2
+        d = [grad * (a - t) for a, t in zip(operands[:n], operands[n:])]
+        targets = ctx.inputs[n:]
+        return (*d, *[None if p is None else -dk for p, dk in zip(targets, d)])
 
 
 class SoftmaxCrossEntropy(Function):

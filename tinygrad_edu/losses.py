@@ -48,10 +48,9 @@ def squared_error(a: Any, t: Any) -> Any:
     t = _rows(t)
     if len(t) != len(a):
         raise ValueError(f"squared_error: {len(a)} outputs and {len(t)} targets")
-    total = 0.0
-    for a_k, t_k in zip(a, t):
-        total = total + (t_k - a_k) ** 2
-    return 0.5 * total
+    if not any(isinstance(a_k, Value) for a_k in a):
+        return 0.5 * sum((t_k - a_k) ** 2 for a_k, t_k in zip(a, t))  # plain numbers
+    return F.SquaredError.apply(*a, *t)  # one node: C = ½ Σ_k (t_k - a_k)²
 
 
 def mse(a: Any, t: Any) -> Any:

@@ -81,6 +81,10 @@ class ScalarMath:
         return 1.0 if z >= 0.0 else 0.0
 
     @staticmethod
+    def sumsq(d: float) -> float:
+        return d * d
+
+    @staticmethod
     def clip(x: float, lo: float, hi: float) -> float:
         return lo if x < lo else hi if x > hi else x
 
@@ -133,6 +137,11 @@ class ArrayMath:
         # smaller than the smallest float anyway (float64: e^-700 ≈ 1e-304; float32: e^-85)
         lowest = -700.0 if z.dtype != np.float32 else -85.0
         return 1.0 / (1.0 + np.exp(-np.maximum(z, lowest)))
+
+    @staticmethod
+    def sumsq(d: np.ndarray) -> Any:
+        """Σ d² over every element."""
+        return np.vdot(d, d) if d.ndim else d * d
 
     @staticmethod
     def step(z: np.ndarray) -> np.ndarray:
