@@ -146,7 +146,8 @@ class WeightedInput(Function):
 
     One node for the whole sum, as the book draws a unit, instead of 2n additions and
     multiplications: dz/dw_i = x_i, dz/dx_i = w_i, dz/db = 1.  The operands come flat:
-    w1..wn, x1..xn, b.
+    w1..wn, x1..xn, b; or, when the inputs are data (plain numbers, such as pixels), w1..wn, b
+    with the numbers passed as `x=`, so the graph holds only what can learn.
     """
 
     @classmethod
@@ -154,17 +155,25 @@ class WeightedInput(Function):
         return "Σw·x+b"
 
     @staticmethod
-    def forward(ctx: Context, *operands: Any) -> Any:
-        n = (len(operands) - 1) // 2
-        w, x, b = operands[:n], operands[n:2 * n], operands[-1]
-        ctx.save_for_backward(*operands[:2 * n])
-        return sum(map(_mul, w, x), b)
+    def forward(ctx: Context, *operands: Any, x: Any = None) -> Any:
+        if x is None:
+            n = (len(operands) - 1) // 2
+            w, x = operands[:n], operands[n:2 * n]
+            ctx.save_for_backward(*operands[:2 * n])
+        else:
+            w = operands[:-1]
+            ctx.constant_x = x  # for backward: dz/dw_i = x_i
+        return sum(map(_mul, w, x), operands[-1])
 
     @staticmethod
     def backward(ctx: Context, grad: Any) -> Any:
+        inputs = ctx.inputs
+        x = getattr(ctx, "constant_x", None)
+        if x is not None:  # constant inputs: only the weights and the bias get gradients
+            return (*[grad * xi for xi in x], grad)
         wx = ctx.saved_values
         n = len(wx) // 2
-        inputs = ctx.inputs  # skip the products nobody wants (inputs are usually data)
+        # skip the products nobody wants (inputs are usually data or earlier units)
         gw = [grad * x if inputs[i] is not None else None for i, x in enumerate(wx[n:])]
         gx = [grad * w if inputs[n + i] is not None else None for i, w in enumerate(wx[:n])]
         return (*gw, *gx, grad)
@@ -415,9 +424,11 @@ class SquaredError(Function):
 
     @staticmethod
     def forward(ctx: Context, *operands: Any) -> Any:
-        n = len(operands) // 2
         ctx.save_for_backward(*operands)
         sumsq = ctx.xp.sumsq
+        if len(operands) == 2:  # one array (or number) of outputs: the tensor engine's case
+            return 0.5 * sumsq(operands[0] - operands[1])
+        n = len(operands) // 2
         return 0.5 * sum([sumsq(a - t) for a, t in zip(operands[:n], operands[n:])])
 
     @staticmethod
