@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["ACTIVATIONS", "activate", "check_activation"]
+__all__ = ["ACTIVATIONS", "activate", "check_activation", "fire"]
 
 #: name -> what it computes; "identity" leaves the weighted input z as it is.
 ACTIVATIONS: dict[str, str] = {
@@ -35,3 +35,13 @@ def activate(z: Any, name: str) -> Any:
     if name == "identity":
         return z
     return getattr(z, name)()
+
+
+def fire(z: Any, name: str, labels: tuple[str, str]) -> Any:
+    """A unit (or a layer) fires: a = a(z), with z and a labelled by the book's names
+    (`labels` = ("z2[A]", "a2[A]") or ("z2", "a2")) for messages and drawings."""
+    z.label, a_label = labels
+    a = activate(z, name)
+    if a is not z:
+        a.label = a_label
+    return a

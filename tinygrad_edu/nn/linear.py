@@ -8,7 +8,7 @@ import numpy as np
 
 from .. import functions as F
 from ..tensor import Tensor
-from .activations import activate, check_activation
+from .activations import check_activation, fire
 from .module import Module
 from .parameter import Parameter
 
@@ -46,11 +46,7 @@ class Linear(Module):
         if x.data.shape[-1:] != (self.n_inputs,):
             raise ValueError(f"Linear: input of shape {x.shape}, expected (..., {self.n_inputs})")
         z = F.Affine.apply(x, self.weight, self.bias)  # Z = X Wᵀ + b, one node
-        z.label, a_label = self._labels
-        a = activate(z, self.activation)
-        if a is not z:
-            a.label = a_label
-        return a
+        return fire(z, self.activation, self._labels)
 
     def __repr__(self) -> str:
         return f"Linear({self.n_inputs} -> {self.n_units}, {self.activation})"

@@ -11,7 +11,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from ..value import Value, weighted_input
-from .activations import activate, check_activation
+from .activations import check_activation, fire
 from .module import Module, State
 
 __all__ = ["Neuron", "Layer"]
@@ -56,11 +56,7 @@ class Neuron(Module):
         if len(x) != len(w):
             raise ValueError(f"neuron {self.name}: {len(x)} inputs for {len(w)} weights")
         z = weighted_input(w, x, self.b)  # one node: z = w1·x1 + ... + wn·xn + b
-        z.label, a_label = self._labels
-        a = activate(z, self.activation)
-        if a is not z:
-            a.label = a_label
-        return a
+        return fire(z, self.activation, self._labels)
 
     def __repr__(self) -> str:
         return f"Neuron({self.name}, {len(self.w)} inputs, {self.activation})"
