@@ -27,6 +27,10 @@ import os
 import sys
 from typing import Any, Callable, Iterator, NamedTuple, Sequence
 
+import numpy as np
+
+_ndarray = np.ndarray
+
 # ----------------------------------------------------------------------------------------------
 # global switches: grad mode, anomaly mode, the module name scope
 # ----------------------------------------------------------------------------------------------
@@ -105,6 +109,18 @@ class name_scope:  # noqa: N801 - used like a function: `with name_scope("layers
 
     def __exit__(self, *exc: Any) -> None:
         _state.scope = self.previous
+
+
+def enter_scope(scope: Scope) -> tuple[Scope, ...]:
+    """Open `scope` (what `name_scope` does, as two calls for hot paths such as a module's
+    call); returns what `exit_scope` needs to close it."""
+    previous = _state.scope
+    _state.scope = previous + (scope,)
+    return previous
+
+
+def exit_scope(previous: tuple[Scope, ...]) -> None:
+    _state.scope = previous
 
 
 def current_scope() -> tuple[Scope, ...]:
@@ -425,8 +441,6 @@ def _is_finite(x: Any) -> bool:
     if isinstance(x, float):
         return x - x == 0.0
     try:
-        import numpy as np
-
         return bool(np.all(np.isfinite(x)))
     except TypeError:
         return True
@@ -573,8 +587,12 @@ def run_backward(root: Node, seed: Any, *, create_graph: bool = False,
                     continue
                 k = id(p)
                 if pg is not None:
-                    if type(pg) is not p._grad_type:  # a float for a Value is used as is
-                        pg = p._fit_grad(pg, fn)  # sum a broadcast gradient back, cast, check
+                    # a float for a Value, an array of the right shape and dtype for a Tensor,
+                    # is used as is; anything else is fitted (summed back, cast, checked)
+                    gt = p._grad_type
+                    if type(pg) is not gt or (gt is _ndarray and (
+                            pg.shape != p.data.shape or pg.dtype != p.data.dtype)):
+                        pg = p._fit_grad(pg, fn)
                     if anomaly:
                         _check_finite(pg, ctx, "a gradient")
                     prev = pending.get(k)

@@ -50,7 +50,7 @@ def _update(p: Node, step: Any) -> None:
     """p <- p - step: in place for a writeable array (as PyTorch does; no copy), else a new
     value (a `Value`'s float, a read-only array)."""
     data = p.data
-    if isinstance(data, np.ndarray) and data.flags.writeable and data.shape == np.shape(step):
+    if type(data) is np.ndarray and data.flags.writeable:  # step has data's shape (a gradient)
         data -= step
     else:
         p.data = data - step

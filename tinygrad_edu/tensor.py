@@ -67,6 +67,7 @@ class Tensor(Node):
     __slots__ = ()
     _xp = ArrayMath
     _zero_grad_value = None
+    _grad_type = np.ndarray  # see run_backward: the right shape and dtype are used as is
     __array_ufunc__ = None  # numpy defers to our reflected operators: ndarray * Tensor
 
     def __init__(self, data: Any, requires_grad: bool = False, label: str | None = None,

@@ -1,7 +1,7 @@
 """`Module`: the base of every network part: its parameters, their names, its scope in the graph.
 
 A module owns parameters (`Parameter` tensors or `Value`s) and sub-modules, as attributes or in
-lists.  Calling it runs `forward` inside `name_scope(scope_name, scope_kind)`, so every op it
+lists.  Calling it runs `forward` inside the scope `Scope(scope_name, scope_kind)`, so every op it
 records knows which network, layer and neuron it belongs to (drawings box them together).
 """
 
@@ -11,7 +11,7 @@ from typing import Any, Iterator
 
 import numpy as np
 
-from ..autograd import Node, Scope, name_scope
+from ..autograd import Node, Scope, enter_scope, exit_scope
 from ..value import Value
 
 __all__ = ["Module"]
@@ -191,8 +191,11 @@ class Module:
         if scope is None:  # made once, and again after a rename (see _rename)
             scope = Scope(self.scope_name, self.scope_kind)
             object.__setattr__(self, "_scope", scope)
-        with name_scope(scope):
+        previous = enter_scope(scope)  # as `with name_scope(scope):`, without the object
+        try:
             return self.forward(*args, **kwargs)
+        finally:
+            exit_scope(previous)
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}()"
