@@ -671,3 +671,34 @@ def test_rendered_svg_is_visible_in_a_headless_browser(tmp_path):
     red = ((drawn[..., 0] - drawn[..., 2]) > 60).mean()  # positive bonds are red
     assert dark > 0.02 and red > 0.002, (dark, red)
     assert (empty.sum(axis=2) < 200).mean() == 0.0  # the check can tell blank from drawn
+
+
+# ----------------------------------------------------------------------------------------------
+# the real demon network (tinygrad_edu.nn), not the stand-in
+# ----------------------------------------------------------------------------------------------
+
+
+def test_the_real_demon_network_is_drawn_readably_at_every_level():
+    from tinygrad_edu import losses, name_scope
+    from tinygrad_edu.book.network import demon_network
+    from tinygrad_edu.viz.dot import GraphTooLarge
+
+    X, T = book_digits_4x3(one_hot=True)
+    net = demon_network("scalar", "book-4-4", 0)
+    C = losses.squared_error(net(X[0].tolist()), T[0].tolist())  # one image
+    C.backward()
+    counts = {level: len(node_lines(draw_graph(C, level=level)))
+              for level in ("op", "neuron", "layer")}
+    # op level: the 47 weights and biases; for each of the 5 units an op Σw·x+b, its z, an op σ
+    # and its a (20); the cost's op and C: 69 nodes
+    assert counts == {"op": 69, "neuron": 11, "layer": 5}
+    g = draw_graph(C)
+    assert "w2[A,4]" in g.source and "z2[A]" in g.source and "Σw·x+b" in g.source
+    assert g.source.count("subgraph") == 8  # MLP, 2 layers, 5 neurons
+    with name_scope("C_T"):
+        C_T = sum(losses.squared_error(net(x), t) for x, t in zip(X.tolist(), T.tolist()))
+    C_T.backward()
+    with pytest.raises(GraphTooLarge, match="level"):
+        draw_graph(C_T)  # all 64 images, one node per op: too many to read
+    assert len(node_lines(draw_graph(C_T, level="neuron"))) == 11
+    assert len(node_lines(draw_graph(C_T, level="layer"))) == 5
