@@ -25,6 +25,7 @@ test: $(BIN)/python
 
 bench: $(BIN)/python
 	$(BIN)/python -m pip install -q -e ".[bench]"
+	bash scripts/install-torch-oracle.sh $(BIN)/python
 	$(BIN)/python -m benchmarks
 
 clean:

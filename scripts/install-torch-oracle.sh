@@ -7,7 +7,7 @@ py="${1:-python}"
 links="${PIP_FIND_LINKS:-$($py -m pip config get global.find-links 2>/dev/null || true)}"
 for dir in $links; do
   if ls "$dir"/torch-2.13.0+cpu-*.whl >/dev/null 2>&1; then
-    $py -m pip install -q "torch==2.13.0" && exit 0
+    $py -m pip install -q "torch==2.13.0+cpu" && exit 0
   fi
 done
 echo "torch CPU wheel not found locally: the torch comparison tests will be skipped" >&2

@@ -5,6 +5,10 @@
 set -euo pipefail
 want=()
 command -v dot >/dev/null 2>&1 || want+=(graphviz)
+# a font for the labels of the drawings (Graphviz and Chromium find no glyphs on a bare image)
+if command -v apt-get >/dev/null 2>&1 && [ ! -d /usr/share/fonts/truetype/dejavu ]; then
+  want+=(fonts-dejavu-core)
+fi
 if [ "${1:-}" = "--browser" ]; then
   command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || want+=(chromium)
 fi
