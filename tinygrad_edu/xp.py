@@ -93,6 +93,10 @@ class ScalarMath:
         return a if cond else b
 
     @staticmethod
+    def maximum(a: float, b: float) -> float:
+        return a if a > b or a != a else b  # NaN propagates, as in numpy
+
+    @staticmethod
     def inside(x: float, lo: float, hi: float) -> float:
         """1.0 strictly inside (lo, hi), else 0.0: the slope mask of a clipped function."""
         return 1.0 if lo < x < hi else 0.0
@@ -103,6 +107,7 @@ class ArrayMath:
 
     exp = staticmethod(np.exp)
     tanh = staticmethod(np.tanh)
+    maximum = staticmethod(np.maximum)
     where = staticmethod(np.where)
     clip = staticmethod(np.clip)
 
