@@ -509,8 +509,12 @@ def _normalise(fn: type, ctx: Context, grads: Any) -> tuple:
     return grads
 
 
-def _toposort_counts(roots: Sequence[Node]) -> dict[int, int]:
-    """How many recorded users each node has in the graph behind `roots` (iterative DFS)."""
+def _toposort_counts(roots: Sequence[Node], direct: bool = False) -> dict[int, int]:
+    """How many recorded users each node has in the graph behind `roots` (iterative DFS).
+
+    With `direct`, leaves without hooks are left out: backward adds each piece of their
+    gradient into `.grad` as it arrives instead of waiting for their count to reach 0.
+    """
     users: dict[int, int] = {}
     stack = list(roots)
     while stack:
@@ -518,7 +522,7 @@ def _toposort_counts(roots: Sequence[Node]) -> dict[int, int]:
         if ctx is None:
             continue
         for p in ctx.inputs:
-            if p is None:
+            if p is None or direct and p._ctx is None and not p._hooks:
                 continue
             k = id(p)
             n = users.get(k)
@@ -539,7 +543,8 @@ def run_backward(root: Node, seed: Any, *, create_graph: bool = False,
     `.grad`.  With `wanted` (a dict from `id(node)` to None) nothing is stored: the gradient of
     each wanted node is put into the dict instead (this is `grad()`).
     """
-    users = _toposort_counts([root])
+    direct = wanted is None  # storing into .grad: leaves without hooks take pieces at once
+    users = _toposort_counts([root], direct)
     graph_xp = _graph_xp() if create_graph else None
     pending: dict[int, Any] = {id(root): seed}
     given: set[int] = set()
@@ -585,7 +590,6 @@ def run_backward(root: Node, seed: Any, *, create_graph: bool = False,
             for p, pg in zip(inputs, grads):
                 if p is None:
                     continue
-                k = id(p)
                 if pg is not None:
                     # a float for a Value, an array of the right shape and dtype for a Tensor,
                     # is used as is; anything else is fitted (summed back, cast, checked)
@@ -595,17 +599,18 @@ def run_backward(root: Node, seed: Any, *, create_graph: bool = False,
                         pg = p._fit_grad(pg, fn)
                     if anomaly:
                         _check_finite(pg, ctx, "a gradient")
+                if direct and p._ctx is None and not p._hooks:  # a weight: add it in now
+                    if pg is not None:
+                        p._accumulate(pg, given)
+                    continue
+                k = id(p)
+                if pg is not None:
                     prev = pending.get(k)
                     pending[k] = pg if prev is None else prev + pg
                 n = users[k] - 1
                 users[k] = n
                 if n == 0:  # every user of p has passed its gradient on: p is complete
-                    if p._ctx is None and not p._hooks and wanted is None:
-                        g_leaf = pending.pop(k, None)  # a leaf: store it now, no need to queue
-                        if g_leaf is not None:
-                            p._accumulate(g_leaf, given)
-                    else:
-                        ready.append(p)
+                    ready.append(p)
     finally:
         _state.grad_enabled = previous_mode
 

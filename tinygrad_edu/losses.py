@@ -23,6 +23,8 @@ def _is_value_batch(a: Any) -> bool:
 
 
 def _rows(t: Any) -> list:
+    if type(t) is list and set(map(type, t)) == {float}:  # already what we need
+        return t
     return np.asarray(t, dtype=np.float64).tolist()
 
 

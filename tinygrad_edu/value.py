@@ -209,6 +209,6 @@ def weighted_input(w: Sequence[Any], x: Sequence[Any], b: Any = 0.0) -> Any:
     if len(w) != len(x):
         raise ValueError(f"weighted_input: {len(w)} weights but {len(x)} inputs; one weight "
                          "per input")
-    if all(type(xi) is float for xi in x):  # data, such as pixels: not part of the graph
+    if set(map(type, x)) == {float}:  # data, such as pixels: not part of the graph
         return F.WeightedInput.apply(*w, b, x=tuple(x))
     return F.WeightedInput.apply(*w, *x, b)
