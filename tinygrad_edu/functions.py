@@ -401,9 +401,10 @@ class Affine(Function):
         inputs = ctx.inputs
         if len(x.shape) == 2:  # a batch of images, one per row: the usual case
             g2, x2 = grad, x
+            gx = None if inputs[0] is None else g2 @ w
         else:  # one image, or more batch axes: all images as rows
             g2, x2 = grad.reshape(-1, w.shape[0]), x.reshape(-1, w.shape[1])
-        gx = None if inputs[0] is None else (g2 @ w).reshape(x.shape)
+            gx = None if inputs[0] is None else (g2 @ w).reshape(x.shape)
         gw = None if inputs[1] is None else g2.T @ x2
         gb = None if inputs[2] is None else g2.sum(axis=0)
         return gx, gw, gb
@@ -433,6 +434,9 @@ class SquaredError(Function):
     @staticmethod
     def backward(ctx: Context, grad: Any) -> Any:
         operands = ctx.saved_values
+        if len(operands) == 2:  # the tensor engine's case, as in forward
+            d = grad * (operands[0] - operands[1])
+            return d, (None if ctx.inputs[1] is None else -d)
         n = len(operands) // 2
         d = [grad * (a - t) for a, t in zip(operands[:n], operands[n:])]
         targets = ctx.inputs[n:]
@@ -460,7 +464,7 @@ class SoftmaxCrossEntropy(Function):
         ctx.p = e / total  # the softmax, kept for backward
         ctx.labels = (rows, labels)
         # -log p[label] = log Σ e - shifted[label]: one log per image, not per class
-        return (np.log(total[:, 0]) - shifted[rows, labels]).sum() / len(z)
+        return (np.log(total).sum() - shifted[rows, labels].sum()) / len(z)
 
     @staticmethod
     def backward(ctx: Context, grad: Any) -> Any:

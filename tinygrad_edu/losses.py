@@ -100,8 +100,9 @@ def softmax_cross_entropy(z: Any, t: Any, reduction: str = "mean") -> Any:
             rows = targets.reshape(-1, k)
             idx = np.array([_class_index(r, k) for r in rows])
         else:
-            idx = np.atleast_1d(targets).astype(np.int64)
-            if idx.shape != (zz.shape[0],) or idx.min() < 0 or idx.max() >= k:
+            idx = (targets if targets.ndim == 1 else targets.reshape(-1)).astype(np.intp,
+                                                                             copy=False)
+            if idx.shape != (zz.shape[0],) or not 0 <= idx.min() <= idx.max() < k:
                 raise ValueError(f"softmax_cross_entropy: targets {targets.tolist()} do not fit "
                                  f"logits of shape {z.shape}")
         mean = F.SoftmaxCrossEntropy.apply(zz, labels=idx)  # one node for the whole cost

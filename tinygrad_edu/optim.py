@@ -111,11 +111,13 @@ class Adam(Optimizer):
                 m += (1.0 - b1) * g
                 v *= b2
                 v += (1.0 - b2) * (g * g)
+                # lr·m̂/(√v̂ + ε) with m̂ = m/c1, v̂ = v/c2, written as lr·√c2/c1 · m/(√v + ε√c2)
+                # (the same number, one array operation fewer)
+                root_c2 = math.sqrt(c2)
                 step = np.sqrt(v)
-                step *= 1.0 / math.sqrt(c2)
-                step += self.eps
+                step += self.eps * root_c2
                 np.divide(m, step, out=step)
-                step *= self.lr / c1
+                step *= self.lr * root_c2 / c1
                 _update(p, step)
             else:
                 m = state["m"] = b1 * m + (1.0 - b1) * g
