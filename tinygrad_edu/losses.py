@@ -92,21 +92,22 @@ def softmax_cross_entropy(z: Any, t: Any, reduction: str = "mean") -> Any:
     if reduction not in ("mean", "sum"):
         raise ValueError(f"reduction must be 'mean' or 'sum', got {reduction!r}")
     if isinstance(z, Tensor):
-        zz = z if z.ndim == 2 else z.reshape(1, -1)
-        k = zz.shape[1]
+        batch = z.data.ndim == 2
+        zz = z if batch else z.reshape(1, -1)
+        n, k = zz.data.shape
         targets = np.asarray(t)
-        if targets.ndim == (2 if z.ndim == 2 else 1) and targets.shape[-1] == k and \
+        if targets.ndim == (2 if batch else 1) and targets.shape[-1] == k and \
                 targets.dtype.kind == "f":
             rows = targets.reshape(-1, k)
             idx = np.array([_class_index(r, k) for r in rows])
         else:
             idx = (targets if targets.ndim == 1 else targets.reshape(-1)).astype(np.intp,
                                                                              copy=False)
-            if idx.shape != (zz.shape[0],) or not 0 <= idx.min() <= idx.max() < k:
+            if idx.shape != (n,) or not 0 <= idx.min() <= idx.max() < k:
                 raise ValueError(f"softmax_cross_entropy: targets {targets.tolist()} do not fit "
                                  f"logits of shape {z.shape}")
         mean = F.SoftmaxCrossEntropy.apply(zz, labels=idx)  # one node for the whole cost
-        return mean if reduction == "mean" else mean * float(zz.shape[0])
+        return mean if reduction == "mean" else mean * float(n)
     if _is_value_batch(z):
         targets = list(t)
         if len(targets) != len(z):

@@ -40,7 +40,7 @@ class Optimizer:
 
     def zero_grad(self) -> None:
         for p in self.params:
-            p.zero_grad()
+            p.grad = p._zero_grad_value  # what p.zero_grad() does, without the call
 
     def step(self) -> None:  # pragma: no cover - abstract
         raise NotImplementedError
@@ -103,22 +103,27 @@ class Adam(Optimizer):
             g = p.grad
             if g is None:
                 continue
-            if not state:
-                state["m"], state["v"] = g * 0.0, g * 0.0  # a float, or a fresh array
+            if not state:  # m, v (and, for arrays, a scratch array s): floats or fresh arrays
+                state["m"], state["v"], state["s"] = g * 0.0, g * 0.0, g * 0.0
             m, v = state["m"], state["v"]
-            if isinstance(m, np.ndarray):  # our own arrays: update them in place (fewer copies)
+            if isinstance(m, np.ndarray):
+                # our own arrays, updated in place through the scratch array s: no new arrays
+                s = state["s"]
                 m *= b1
-                m += (1.0 - b1) * g
+                np.multiply(g, 1.0 - b1, out=s)
+                m += s
                 v *= b2
-                v += (1.0 - b2) * (g * g)
+                np.multiply(g, g, out=s)
+                s *= 1.0 - b2
+                v += s
                 # lr·m̂/(√v̂ + ε) with m̂ = m/c1, v̂ = v/c2, written as lr·√c2/c1 · m/(√v + ε√c2)
                 # (the same number, one array operation fewer)
                 root_c2 = math.sqrt(c2)
-                step = np.sqrt(v)
-                step += self.eps * root_c2
-                np.divide(m, step, out=step)
-                step *= self.lr * root_c2 / c1
-                _update(p, step)
+                np.sqrt(v, out=s)
+                s += self.eps * root_c2
+                np.divide(m, s, out=s)
+                s *= self.lr * root_c2 / c1
+                _update(p, s)
             else:
                 m = state["m"] = b1 * m + (1.0 - b1) * g
                 v = state["v"] = b2 * v + (1.0 - b2) * g * g

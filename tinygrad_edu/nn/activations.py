@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from .. import functions as F
+
 __all__ = ["ACTIVATIONS", "activate", "check_activation", "fire"]
 
 #: name -> what it computes; "identity" leaves the weighted input z as it is.
@@ -30,11 +32,16 @@ def check_activation(name: str) -> str:
     return name
 
 
+#: name -> the op that computes it (the same ops as the methods `z.sigmoid()`, `z.relu()`, ...)
+_OPS = {"sigmoid": F.Sigmoid, "tanh": F.Tanh, "relu": F.ReLU, "leaky_relu": F.LeakyReLU,
+        "step": F.Step, "hard_sigmoid": F.HardSigmoid, "hard_tanh": F.HardTanh}
+
+
 def activate(z: Any, name: str) -> Any:
     """a = a(z) for a `Value` or a `Tensor` z."""
     if name == "identity":
         return z
-    return getattr(z, name)()
+    return _OPS[name].apply(z)
 
 
 def fire(z: Any, name: str, labels: tuple[str, str]) -> Any:

@@ -43,7 +43,7 @@ class Linear(Module):
     def forward(self, x: Any) -> Tensor:
         if not isinstance(x, Tensor):
             x = Tensor(x)
-        if x.data.shape[-1:] != (self.n_inputs,):
+        if not x.data.ndim or x.data.shape[-1] != self.n_inputs:
             raise ValueError(f"Linear: input of shape {x.shape}, expected (..., {self.n_inputs})")
         z = F.Affine.apply(x, self.weight, self.bias)  # Z = X Wᵀ + b, one node
         return fire(z, self.activation, self._labels)
