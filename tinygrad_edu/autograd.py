@@ -13,6 +13,8 @@ Semantics of `backward` (see docs/guarantees.md):
 * iterative, so the depth of a graph is limited only by memory, never by Python's recursion limit;
 * linear in the number of edges: each node is visited once, after all its users (a topological
   order computed by counting each node's users, then releasing a node when the count reaches 0);
+  a leaf without hooks (a weight) needs no waiting: each piece of its gradient is added into
+  `.grad` as it arrives;
 * a value used twice receives the sum of both gradients (`b = a + a; c = b + b` gives dc/da = 4);
 * leaves (nodes made by the user, not by an op) *accumulate*: `.grad` grows across calls until it
   is zeroed, as in PyTorch.  Every intermediate node's `.grad` is *overwritten* with the gradient
