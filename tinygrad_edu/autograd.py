@@ -125,10 +125,6 @@ def exit_scope(previous: tuple[Scope, ...]) -> None:
     _state.scope = previous
 
 
-def current_scope() -> tuple[Scope, ...]:
-    return _state.scope
-
-
 class AnomalyError(FloatingPointError):
     """Raised in anomaly mode at the first NaN or inf produced by an op, forward or backward."""
 

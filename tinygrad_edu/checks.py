@@ -25,6 +25,26 @@ def _name(i: int, x: Node) -> str:
     return f"input {i} ({x.label!r})" if x.label else f"input {i}"
 
 
+def _disagreement(bp: float, fd: float, atol: float, rtol: float) -> str | None:
+    """None when backprop and the finite difference agree (|bp - fd| <= atol + rtol·|fd|, NaN
+    never does); else the sentence that gives both values and by how much they differ."""
+    tol = atol + rtol * abs(fd)
+    if abs(bp - fd) <= tol:
+        return None
+    return (f"backprop gives {bp:.10g}, finite differences give {fd:.10g} (difference "
+            f"{abs(bp - fd):.3g} > atol + rtol*|fd| = {tol:.3g})")
+
+
+def _prepare(inputs: Any, who: str) -> tuple[list[Any], list[tuple[int, Node]]]:
+    """float64 leaves for the inputs, and the (position, node) of those that are checked."""
+    single = isinstance(inputs, Node) or not isinstance(inputs, (list, tuple))
+    leaves = _fresh_leaves([inputs] if single else list(inputs))
+    checked = [(i, x) for i, x in enumerate(leaves) if isinstance(x, Node)]
+    if not checked:
+        raise TypeError(f"{who}: no Value or Tensor among the inputs to check")
+    return leaves, checked
+
+
 def _fresh_leaves(inputs: Sequence[Any]) -> list[Any]:
     """float64 copies of the inputs that take part in the check, as new leaves."""
     leaves: list[Any] = []
@@ -85,6 +105,19 @@ def _perturbed(f: Callable, leaves: list[Any], x: Node, flat_index: int, delta: 
             view[flat_index] = old
 
 
+def _perturb_all(nodes: Sequence[Node], step: Sequence[np.ndarray]) -> list[Any]:
+    """Move every node by its step; returns the old data to restore."""
+    saved = [x.data for x in nodes]
+    for x, u in zip(nodes, step):
+        x.data = x.data + float(u[0]) if isinstance(x, Value) else x.data + u.reshape(x.data.shape)
+    return saved
+
+
+def _restore(nodes: Sequence[Node], saved: Sequence[Any]) -> None:
+    for x, d in zip(nodes, saved):
+        x.data = d
+
+
 def _backward_rows(out: Node, nodes: Sequence[Node], weights: np.ndarray) -> list[np.ndarray]:
     """Each input's gradient of Σ weights · out (one backward pass)."""
     _zero(nodes)
@@ -109,11 +142,8 @@ def gradcheck(f: Callable[..., Node], inputs: Any, eps: float = 1e-6, atol: floa
     An element passes when |backprop - finite difference| <= atol + rtol·|finite difference|.
     Returns True, or raises `GradcheckError` naming the input, the index and both values.
     """
-    single = isinstance(inputs, Node) or not isinstance(inputs, (list, tuple))
-    leaves = _fresh_leaves([inputs] if single else list(inputs))
-    nodes = [x for x in leaves if isinstance(x, Node)]
-    if not nodes:
-        raise TypeError("gradcheck: no Value or Tensor among the inputs to check")
+    leaves, checked = _prepare(inputs, "gradcheck")
+    nodes = [x for _, x in checked]
     out = _output(f, leaves)
     if not out.requires_grad:
         raise GradcheckError("gradcheck: the output does not depend on any input "
@@ -130,22 +160,19 @@ def gradcheck(f: Callable[..., Node], inputs: Any, eps: float = 1e-6, atol: floa
             jac[k][j] = row
     _zero(nodes)
     # finite differences: column i of the Jacobian from two evaluations
-    for k, x in enumerate(nodes):
-        index = leaves.index(x) if single is False else 0
+    for k, (index, x) in enumerate(checked):
         shape = () if isinstance(x, Value) else x.data.shape
         for i in range(jac[k].shape[1]):
             column = (_perturbed(f, leaves, x, i, eps) - _perturbed(f, leaves, x, i, -eps)) / (
                 2 * eps)
             for j in range(n_out):
-                bp, fd = jac[k][j, i], column[j]
-                if not abs(bp - fd) <= atol + rtol * abs(fd):
+                problem = _disagreement(jac[k][j, i], column[j], atol, rtol)
+                if problem:
                     where = f"[{', '.join(map(str, np.unravel_index(i, shape)))}]" if shape else ""
                     of = f"output[{', '.join(map(str, np.unravel_index(j, out.data.shape)))}]" \
                         if n_out > 1 else "the output"
                     raise GradcheckError(
-                        f"gradcheck: d {of} / d {_name(index, x)}{where}: backprop gives "
-                        f"{bp:.10g}, finite differences give {fd:.10g} (difference "
-                        f"{abs(bp - fd):.3g} > atol + rtol*|fd| = {atol + rtol * abs(fd):.3g})")
+                        f"gradcheck: d {of} / d {_name(index, x)}{where}: {problem}")
     return True
 
 
@@ -161,19 +188,15 @@ def _check_fast(f: Callable, leaves: list[Any], nodes: list[Node], out: Node, n_
     bp = float(sum(r @ u for r, u in zip(rows, directions)))
 
     def along(t: float) -> float:
-        saved = [x.data for x in nodes]
+        saved = _perturb_all(nodes, [t * u for u in directions])
         try:
-            for x, u in zip(nodes, directions):
-                x.data = x.data + t * u[0] if isinstance(x, Value) else \
-                    x.data + t * u.reshape(x.data.shape)
             with no_grad():
                 return float(v @ _flat(_output(f, leaves)))
         finally:
-            for x, d in zip(nodes, saved):
-                x.data = d
+            _restore(nodes, saved)
 
     fd = (along(eps) - along(-eps)) / (2 * eps)
-    if not abs(bp - fd) <= atol + rtol * abs(fd):
+    if _disagreement(bp, fd, atol, rtol):
         names = ", ".join(_name(i, x) for i, x in enumerate(nodes))
         raise GradcheckError(
             f"gradcheck (fast mode, seed {seed}): along a random direction of {names}, backprop "
@@ -212,19 +235,6 @@ def _flat_grads(gs: Sequence[Any], nodes: Sequence[Node]) -> np.ndarray:
     return np.concatenate(parts)
 
 
-def _perturb_all(nodes: Sequence[Node], step: Sequence[np.ndarray]) -> list[Any]:
-    """Move every node by its step; returns the old data to restore."""
-    saved = [x.data for x in nodes]
-    for x, u in zip(nodes, step):
-        x.data = x.data + float(u[0]) if isinstance(x, Value) else x.data + u.reshape(x.data.shape)
-    return saved
-
-
-def _restore(nodes: Sequence[Node], saved: Sequence[Any]) -> None:
-    for x, d in zip(nodes, saved):
-        x.data = d
-
-
 def gradgradcheck(f: Callable[..., Node], inputs: Any, grad_outputs: Any = None,
                   eps: float = 1e-6, atol: float = 1e-5, rtol: float = 1e-3, *,
                   fast_mode: bool = False, seed: int = 0) -> bool:
@@ -244,11 +254,8 @@ def gradgradcheck(f: Callable[..., Node], inputs: Any, grad_outputs: Any = None,
     """
     from .autograd import grad
 
-    single = isinstance(inputs, Node) or not isinstance(inputs, (list, tuple))
-    leaves = _fresh_leaves([inputs] if single else list(inputs))
-    nodes = [x for x in leaves if isinstance(x, Node)]
-    if not nodes:
-        raise TypeError("gradgradcheck: no Value or Tensor among the inputs to check")
+    leaves, checked = _prepare(inputs, "gradgradcheck")
+    nodes = [x for _, x in checked]
     rng = np.random.default_rng(seed)
     with no_grad():
         n_out = _flat(_output(f, leaves)).size
@@ -292,7 +299,7 @@ def gradgradcheck(f: Callable[..., Node], inputs: Any, grad_outputs: Any = None,
         w = rng.standard_normal(n)
         bp = float(second(w) @ u)
         fd = float(w @ (G(eps * u) - G(-eps * u))) / (2 * eps)
-        if not abs(bp - fd) <= atol + rtol * abs(fd):
+        if _disagreement(bp, fd, atol, rtol):
             raise GradcheckError(
                 f"gradgradcheck (fast mode, seed {seed}): along a random direction, backprop of "
                 f"the gradient gives {bp:.10g}, finite differences of it give {fd:.10g} "
@@ -301,9 +308,9 @@ def gradgradcheck(f: Callable[..., Node], inputs: Any, grad_outputs: Any = None,
 
     def where(flat: int) -> str:
         k = int(np.searchsorted(offsets, flat, side="right") - 1)
-        x = nodes[k]
+        index, x = checked[k]
         i = flat - offsets[k]
-        name = _name(leaves.index(x) if not single else 0, x)
+        name = _name(index, x)
         if isinstance(x, Value):
             return name
         return f"{name}[{', '.join(map(str, np.unravel_index(i, x.data.shape)))}]"
@@ -314,10 +321,8 @@ def gradgradcheck(f: Callable[..., Node], inputs: Any, grad_outputs: Any = None,
         e[i] = eps
         column = (G(e) - G(-e)) / (2 * eps)
         for j in range(n):
-            bp, fd = hess[j, i], column[j]
-            if not abs(bp - fd) <= atol + rtol * abs(fd):
+            problem = _disagreement(hess[j, i], column[j], atol, rtol)
+            if problem:
                 raise GradcheckError(
-                    f"gradgradcheck: d/d {where(i)} of the gradient for {where(j)}: backprop "
-                    f"gives {bp:.10g}, finite differences give {fd:.10g} (difference "
-                    f"{abs(bp - fd):.3g} > atol + rtol*|fd| = {atol + rtol * abs(fd):.3g})")
+                    f"gradgradcheck: d/d {where(i)} of the gradient for {where(j)}: {problem}")
     return True

@@ -23,6 +23,18 @@ def _join(prefix: str, name: str) -> str:
     return f"{prefix}.{name}" if prefix else name
 
 
+def compare_state(expected: dict[str, Any], given: dict[str, Any]
+                  ) -> tuple[list[str], list[str], list[tuple[str, tuple, tuple]]]:
+    """What keeps `given` (name -> shape, or None when unknown) from fitting `expected`
+    (name -> shape): the missing names, the extra names, and (name, given, expected) for each
+    shape that differs.  One comparison for `load_state_dict` and for `nn.load`."""
+    missing = [n for n in expected if n not in given]
+    extra = [n for n in given if n not in expected]
+    misshaped = [(n, tuple(given[n]), tuple(expected[n])) for n in expected
+                 if given.get(n) is not None and tuple(given[n]) != tuple(expected[n])]
+    return missing, extra, misshaped
+
+
 class Module:
     """Base class: subclass it, create parameters and sub-modules in `__init__`, write `forward`.
 
@@ -156,20 +168,17 @@ class Module:
         """
         entries = list(self._state(""))
         expected = {name: array.shape for name, array, _, _ in entries}
-        missing = [n for n in expected if n not in state]
-        extra = [n for n in state if n not in expected]
         arrays = {}
         wrong = []
         for name in expected:
             if name in state:
                 try:
-                    arr = np.array(state[name], dtype=np.float64)
+                    arrays[name] = np.array(state[name], dtype=np.float64)
                 except (TypeError, ValueError):
                     wrong.append(f"{name} (not numbers)")
-                    continue
-                if arr.shape != expected[name]:
-                    wrong.append(f"{name} (shape {arr.shape}, expected {expected[name]})")
-                arrays[name] = arr
+        missing, extra, misshaped = compare_state(
+            expected, {**dict.fromkeys(state), **{n: a.shape for n, a in arrays.items()}})
+        wrong += [f"{name} (shape {got}, expected {want})" for name, got, want in misshaped]
         problems = []
         if missing:
             problems.append("missing " + ", ".join(missing))

@@ -18,6 +18,8 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from .module import compare_state
+
 
 class HasState(Protocol):
     def state_dict(self) -> dict[str, np.ndarray]: ...
@@ -71,10 +73,9 @@ def load(module: HasState, path: str | os.PathLike[str]) -> None:
     """
     arrays = _read(path)
     expected = module.state_dict()
-    missing = [k for k in expected if k not in arrays]
-    extra = [k for k in arrays if k not in expected]
-    misshaped = [f"{k} (file {tuple(arrays[k].shape)}, module {tuple(np.shape(expected[k]))})"
-                 for k in expected if k in arrays and arrays[k].shape != np.shape(expected[k])]
+    missing, extra, wrong = compare_state({k: np.shape(a) for k, a in expected.items()},
+                                          {k: a.shape for k, a in arrays.items()})
+    misshaped = [f"{k} (file {got}, module {want})" for k, got, want in wrong]
     not_numeric = [f"{k} (dtype {arrays[k].dtype})" for k in arrays
                    if arrays[k].dtype.kind not in "fiub"]
     problems = []
