@@ -654,7 +654,8 @@ def run_backward(root: Node, seed: Any) -> None:
                     continue
                 if pg is not None:
                     gt = p._grad_type  # a float for a Value, an array that fits for a Tensor
-                    if type(pg) is not gt or gt is _ndarray and not p._fits(pg):
+                    if type(pg) is not gt or gt is _ndarray and (
+                            pg.shape != p.data.shape or pg.dtype is not p.data.dtype):
                         pg = p._fit_grad(pg, node.fn)
                 if p.fn is None:  # a weight: add its piece in now
                     if pg is not None:
@@ -754,12 +755,11 @@ def backward(root: Node, grad: Any = None) -> None:
         if root._hooks:
             seed = _run_hooks(root, seed, False)
         root._accumulate(seed, set())
-    else:
-        with _switch("grad_enabled", False):  # rules on raw numbers: nothing to record
-            if _HOOKS[0] or _state.anomaly:
-                run_backward_general(root, seed)
-            else:
-                run_backward(root, seed)
+    elif _HOOKS[0] or _state.anomaly:
+        with _switch("grad_enabled", False):  # what a hook computes is not recorded
+            run_backward_general(root, seed)
+    else:  # the rules run on raw numbers, which record nothing
+        run_backward(root, seed)
 
 
 def grad(output: Node, inputs: Node | Sequence[Node], grad_output: Any = None, *,

@@ -238,13 +238,6 @@ class Tensor(Operators, Node):
             g = g.astype(data.dtype)
         return g
 
-    def _fits(self, g: np.ndarray) -> bool:
-        """Has the array g this tensor's shape and dtype (dtype by identity first)?"""
-        data = self._data
-        if g.shape != data.shape:
-            return False
-        dt = g.dtype
-        return dt is data.dtype or dt == data.dtype
 
     def _fit_hook_grad(self, g: Any, hook: Any, create_graph: bool) -> Any:
         raw = g.data if isinstance(g, Tensor) else np.asarray(g)
