@@ -225,7 +225,7 @@ class Node:
     _hooks: list | None = None
     _seen: int | None = None  # Tensor only: the in-place clock when the op ran (see tensor.py)
     xp: Any = None
-    _math_ctx: Any = None  # MathOnly(xp), for op1/op2
+    _math_ctx: Any = None  # MathOnly(xp), for the fast entries op1 and binary
     _engine: Any = None
     _grad_type: Any = None
     _zero_grad_value: Any = None
@@ -487,33 +487,48 @@ def op1(fn: Any, x: Node) -> Node:
     return out
 
 
-def op2(fn: Any, a: Any, b: Any) -> Node:
-    """The fast entry of a two-input op (`a * b`, `2.0 - a`): what `fn.apply(a, b)` does,
-    for the built-in ops whose `forward` reads only `ctx.xp` (see `op1`)."""
-    if isinstance(a, Node):
-        kind = a._engine
-        ad, pa = a.data, (a if a.requires_grad else None)
-        if isinstance(b, Node):
-            if b._engine is not kind:
-                raise _mixing_error(fn, kind, b._engine)
-            bd, pb = b.data, (b if b.requires_grad else None)
+def binary(fn: Any) -> Callable[[Any, Any], Node]:
+    """The fast entry of a two-input op, `entry(a, b)`: what `fn.apply(a, b)` does, for the
+    built-in ops whose `forward` reads only `ctx.xp` (see `op1`).  The operators are these
+    entries themselves (`Operators.__mul__ = binary(Mul)`), one call less for every `a * b`."""
+
+    def entry(a: Any, b: Any) -> Node:
+        if isinstance(a, Node):
+            kind = a._engine
+            ad, pa = a.data, (a if a.requires_grad else None)
+            if isinstance(b, Node):
+                if b._engine is not kind:
+                    raise _mixing_error(fn, kind, b._engine)
+                bd, pb = b.data, (b if b.requires_grad else None)
+            else:
+                bd, pb = (b if type(b) is float or type(b) is int else kind._constant(b, fn)), None
         else:
-            bd, pb = (b if type(b) is float or type(b) is int else kind._constant(b, fn)), None
-    else:
-        kind = b._engine
-        ad, pa = (a if type(a) is float or type(a) is int else kind._constant(a, fn)), None
-        bd, pb = b.data, (b if b.requires_grad else None)
-    try:
-        out = kind._make(fn.forward(kind._math_ctx, ad, bd), fn)
-    except (ValueError, TypeError, IndexError) as e:
-        raise _op_error(fn, (a, b), e) from e
-    if pa is not None or pb is not None:
-        mode = _state.mode
-        if mode:
-            out.fn, out.inputs, out.args, out.requires_grad = fn, (pa, pb), (ad, bd), True
-            if mode == 2:
-                _record_extras(out)
-    return out
+            kind = b._engine
+            ad, pa = (a if type(a) is float or type(a) is int else kind._constant(a, fn)), None
+            bd, pb = b.data, (b if b.requires_grad else None)
+        try:
+            out = kind._make(fn.forward(kind._math_ctx, ad, bd), fn)
+        except (ValueError, TypeError, IndexError) as e:
+            raise _op_error(fn, (a, b), e) from e
+        if pa is not None or pb is not None:
+            mode = _state.mode
+            if mode:
+                out.fn, out.inputs, out.args, out.requires_grad = fn, (pa, pb), (ad, bd), True
+                if mode == 2:
+                    _record_extras(out)
+        return out
+
+    entry.__name__ = entry.__qualname__ = f"binary({fn.__name__})"
+    return entry
+
+
+def reflected(entry: Callable[[Any, Any], Node]) -> Callable[[Any, Any], Node]:
+    """The entry with its operands swapped: `__rsub__(a, 2.0)` computes 2.0 - a."""
+
+    def swapped(a: Any, b: Any) -> Node:
+        return entry(b, a)
+
+    return swapped
 
 
 def _mixing_error(fn: Any, a: type, b: type) -> TypeError:
@@ -647,15 +662,17 @@ def run_backward(root: Node, seed: Any) -> None:
                     grads = node.fn.backward(node, g)  # the rule: ctx is the node itself
                 except (ValueError, TypeError, IndexError) as e:
                     raise _rule_error(node, e) from e
-                if type(grads) is not tuple or len(grads) != len(inputs):
+                if type(grads) is not tuple:  # one input: its gradient may come bare
+                    grads = (grads,) if len(inputs) == 1 else _as_tuple(node, grads)
+                elif len(grads) != len(inputs):
                     grads = _as_tuple(node, grads)
             for p, pg in zip(inputs, grads):
                 if p is None:
                     continue
                 if pg is not None:
                     gt = p._grad_type  # a float for a Value, an array that fits for a Tensor
-                    if type(pg) is not gt or gt is _ndarray and (
-                            pg.shape != p.data.shape or pg.dtype is not p.data.dtype):
+                    if type(pg) is not gt or gt is _ndarray and (  # (only a Tensor has _data)
+                            pg.shape != p._data.shape or pg.dtype is not p._data.dtype):
                         pg = p._fit_grad(pg, node.fn)
                 if p.fn is None:  # a weight: add its piece in now
                     if pg is not None:

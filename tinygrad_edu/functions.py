@@ -10,7 +10,7 @@ The activation functions follow the book (§1-2, §1-3) and state their derivati
 at a kink the derivative is the one of the flat side (0), as PyTorch does; a flat region passes
 0 even for an infinite gradient (a mask, not a multiplication by 0).
 
-The ops the operators call through the fast entries `op1`/`op2` (arithmetic, exp, log, the
+The ops the operators call through the fast entries `op1` and `binary` (arithmetic, exp, log, the
 activations, matmul, `.T`, a full `sum()`) keep nothing on ctx in `forward`: their rules need
 only the operands, the result and the keyword arguments.
 """
