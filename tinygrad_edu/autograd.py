@@ -321,6 +321,8 @@ class Node:
 
     @staticmethod
     def _make(raw: Any, fn: Any) -> "Node":  # pragma: no cover - abstract
+        """A node holding an op's raw result, its `fn` and `requires_grad` still to be set
+        (the fast entries set them once, recorded or not)."""
         raise NotImplementedError
 
     @staticmethod
@@ -478,12 +480,12 @@ def op1(fn: Any, x: Node) -> Node:
         out = kind._make(fn.forward(kind._math_ctx, xd), fn)
     except (ValueError, TypeError, IndexError) as e:
         raise _op_error(fn, (x,), e) from e
-    if x.requires_grad:
-        mode = _state.mode
-        if mode:
-            out.fn, out.inputs, out.args, out.requires_grad = fn, (x,), (xd,), True
-            if mode == 2:
-                _record_extras(out)
+    if x.requires_grad and _state.mode:
+        out.fn, out.inputs, out.args, out.requires_grad = fn, (x,), (xd,), True
+        if _state.mode == 2:
+            _record_extras(out)
+    else:
+        out.fn, out.requires_grad = None, False
     return out
 
 
@@ -510,12 +512,12 @@ def binary(fn: Any) -> Callable[[Any, Any], Node]:
             out = kind._make(fn.forward(kind._math_ctx, ad, bd), fn)
         except (ValueError, TypeError, IndexError) as e:
             raise _op_error(fn, (a, b), e) from e
-        if pa is not None or pb is not None:
-            mode = _state.mode
-            if mode:
-                out.fn, out.inputs, out.args, out.requires_grad = fn, (pa, pb), (ad, bd), True
-                if mode == 2:
-                    _record_extras(out)
+        if (pa is not None or pb is not None) and _state.mode:
+            out.fn, out.inputs, out.args, out.requires_grad = fn, (pa, pb), (ad, bd), True
+            if _state.mode == 2:
+                _record_extras(out)
+        else:
+            out.fn, out.requires_grad = None, False
         return out
 
     entry.__name__ = entry.__qualname__ = f"binary({fn.__name__})"

@@ -26,7 +26,8 @@ from .autograd import _CLOCK, Function, MathOnly, Node, binary, op1, reflected
 from .operators import Operators
 from .xp import ArrayMath
 
-_FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
+_F32, _F64 = np.dtype(np.float32), np.dtype(np.float64)
+_FLOATS = (_F32, _F64)
 _ndarray = np.ndarray
 _object_new = object.__new__
 
@@ -184,13 +185,12 @@ class Tensor(Operators, Node):
     @staticmethod
     def _make(raw: Any, fn: Any) -> "Tensor":
         t = _object_new(Tensor)
-        if type(raw) is not _ndarray or raw.dtype.kind != "f":
-            Tensor._fill(t, raw, fn)
-        else:
+        dt = raw.dtype if type(raw) is _ndarray else None
+        if dt is _F64 or dt is _F32:
             t._data = raw
+        else:
+            Tensor._fill(t, raw, fn)
         t.grad = None
-        t.requires_grad = False
-        t.fn = None
         t._users = 0
         t._seen = _CLOCK[0]
         return t
