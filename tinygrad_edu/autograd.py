@@ -597,6 +597,38 @@ def _count_users(root: Node, direct: bool) -> None:
             p._users = n + 1
 
 
+def backward_order(root: Node) -> list[Node]:
+    """Every node behind `root` (leaves included) in the order backward completes them: `root`
+    first, each node after all of its users.  The same walk as `run_backward`, without the
+    rules, so tools (check_graph, the drawings, the backward player) see the engine's order."""
+    if root.fn is None:
+        return [root]
+    _count_users(root, direct=False)
+    order = []
+    ready = [root]
+    try:
+        while ready:
+            node = ready.pop()
+            order.append(node)
+            if node.fn is None:
+                continue
+            for p in node.inputs:
+                if p is not None:
+                    n = p._users - 1
+                    p._users = n
+                    if n == 0:
+                        ready.append(p)
+    except BaseException:  # pragma: no cover - only an interrupt can land here
+        _reset(root)
+        raise
+    return order
+
+
+def topological_order(root: Node) -> list[Node]:
+    """The nodes behind `root`, each after all of its inputs (the forward order)."""
+    return backward_order(root)[::-1]
+
+
 def _reset(root: Node) -> None:
     """After a backward that raised: bring every count back to 0 (the invariant above)."""
     seen: set[int] = set()
