@@ -29,7 +29,7 @@ def main(argv=None):
     print("weights w =", [w.data for w in neuron.w], " threshold θ = 4 (bias b = -θ =",
           f"{neuron.b.data:g})")
     print(format_table(example1_table()))  # fires for the inputs (1, 0) and (1, 1)
-    # Some texts fire only when the sum exceeds θ; with θ = 5 the input (1, 0) shows the difference
+    # Some texts fire only when the sum exceeds θ; with θ = 5 the input (1, 0) shows it
     print("\nθ = 5, the book's rule (fires when the sum reaches θ) and the other (exceeds θ):")
     for rule in ("reaches", "exceeds"):
         print(f"  {rule:>7} θ:", [r.y for r in example1_table(theta=5.0, rule=rule)])

@@ -7,8 +7,9 @@ same order; a hook registered on each unit's z node (`z.register_hook(fn)`) is c
 the moment it is complete, so the printout shows the δ's arriving, output layer first.
 
 The network is the 12-3-2 demon network at the book's §4-4 start values, on one image
-(image No.1 by default, a "0"; images are numbered 1 to 64 as in the book).  It is built unit by unit from `Value`s, one `name_scope` per layer
-and per unit, with the unit names of the book: hidden A, B, C; outputs "0" and "1".
+(image No.1 by default, a "0"; images are numbered 1 to 64 as in the book).  It is built unit
+by unit from `Value`s, one `name_scope` per layer and per unit, with the unit names of the
+book: hidden A, B, C; outputs "0" and "1".
 
     python demos/watch_delta.py [OUT_DIR] [--image 1] [--params 4-4-initial]
 

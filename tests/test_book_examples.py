@@ -27,8 +27,8 @@ def test_example1_mcculloch_pitts_table():
 
 
 def test_the_neuron_fires_when_the_sum_reaches_theta():
-    """§1-2: by the book's definition the neuron fires when w·x reaches θ (w·x >= θ); some texts
-    fire only above θ.  No input of Example 1 sums to 4, so only another θ tells them apart:
+    """§1-2: by the book's definition the neuron fires when w·x reaches θ (w·x >= θ); some
+    texts fire only above θ.  No input of Example 1 sums to 4, so only another θ tells them apart:
     with θ = 5 the input (1, 0) sums to exactly 5."""
     reaches = ch1_neuron.example1_table(theta=5.0)
     exceeds = ch1_neuron.example1_table(theta=5.0, rule="exceeds")

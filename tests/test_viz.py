@@ -818,7 +818,8 @@ def test_inputs_drawn_as_the_4x3_image():
         r, c = divmod(j, 3)
         assert pos[j][0] == pytest.approx(pos[0][0] + c * 0.75)
         assert pos[j][1] == pytest.approx(pos[0][1] - r * 0.75)
-        assert f"<B>{j + 1}</B>" in label_of(nodes[f"u0_{j}"]) and "shape=square" in nodes[f"u0_{j}"]
+        assert f"<B>{j + 1}</B>" in label_of(nodes[f"u0_{j}"])
+        assert "shape=square" in nodes[f"u0_{j}"]
     assert "the 4x3 image" in g.source
     # every hidden unit sits to the right of the image
     assert all(float(re.search(r'pos="([-\d.]+),', nodes[f"u1_{i}"]).group(1)) > pos[2][0] + 1

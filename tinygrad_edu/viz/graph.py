@@ -5,7 +5,11 @@ shows what the walk sees:
 
 * a node per value: its label, its data (a `Tensor`: shape, dtype and a short summary) and, once
   `backward` has run, its gradient d(root)/d(value);
-* a node per op (``×``, ``+``, ``σ``, ...), with an arrow to the value it made;
+* a node per op (``×``, ``+``, ``σ``, ...), with an arrow to the value it made; a number among
+  its operands is written on it with its side (``1 −`` for 1 − a, ``÷ 2`` for a / 2);
+* every other operand that is no graph value (the pixels x of an image, an image batch X, the
+  targets T, a constant) as a small grey node without a gradient, so ``@`` and ``conv2d`` show
+  both of their inputs;
 * on each arrow from an input to an op, the op's *local derivative* d(op output)/d(input) when it
   is one number (the scalar engine; a one-element tensor), so the chain rule reads off the page:
   an input's gradient is the sum over its arrows of (local derivative) × (the op output's grad);
@@ -14,7 +18,8 @@ shows what the walk sees:
 
 Placement of leaves (weights, inputs: values no op made): a leaf is drawn in the innermost box
 that holds all of its users, so a neuron's own weights sit in the neuron's box and a pixel used by
-every hidden neuron sits in the layer's box.
+every hidden neuron sits in the layer's box.  Nodes are written in the order the graph was made
+and ``dot`` keeps it, so units stack A, B, C and 0, 1 from the top, as in the network diagram.
 
 `level="neuron"` or `level="layer"` collapses every neuron (every layer) into one node.  The same
 module applied to many images has one scope name, so it stays one node ("64 outputs"), and the
@@ -122,8 +127,8 @@ def _operands(nodes: Sequence[Node], data_names: dict[str, np.ndarray]
     """The operands that are not graph nodes (ctx.inputs[i] is None; the raw value is ctx.args[i]).
 
     A single number beside one node in a two-operand op is written on the op with its side:
-    ``1 −`` for 1 − a, ``÷ 2`` for a / 2.  Every other constant, and data such as the pixels x of
-    `weighted_input` (passed as the keyword x=) or an image batch X, becomes a `_Data` node.
+    ``1 −`` for 1 − a, ``÷ 2`` for a / 2.  Every other constant, and data such as the pixels x
+    of `weighted_input` (passed as the keyword x=) or an image batch X, becomes a `_Data` node.
     Returns (op title by node index, the data nodes, each with the op indices that use it).
     """
     titles: dict[int, str] = {}
