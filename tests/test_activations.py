@@ -25,7 +25,7 @@ ENGINES = [dvalue, dtensor]
 
 @pytest.mark.parametrize("d", ENGINES)
 def test_step_fires_at_threshold_and_has_zero_gradient(d):
-    # §1-2 Example 1: the neuron fires when w·x = θ exactly, so u(0) = 1
+    # §1-2: the neuron fires when the sum reaches θ (w·x >= θ, the book's definition), so u(0) = 1
     assert Value(0.0).step().data == 1.0 and Value(-1e-12).step().data == 0.0
     assert Tensor([-1.0, 0.0, 2.0]).step().data.tolist() == [0.0, 1.0, 1.0]
     for z in (-1.0, 0.0, 1.0):

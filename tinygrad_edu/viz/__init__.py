@@ -1,10 +1,11 @@
 """Drawings of computation graphs and of networks (Graphviz).
 
 `draw_graph(root)` draws the graph behind a `Value` or a `Tensor` (values, ops, gradients, local
-derivatives, boxes per module); `draw_network(model, x)` draws a network the way the book does
-(§1-4, §1-5).  Both return a `graphviz.Digraph`: its ``.source`` is DOT text (no Graphviz
-program needed), Jupyter displays it, and `render(g, "out.svg")` writes SVG, PNG or PDF through
-the Graphviz program ``dot`` (`GraphvizNotFound` says how to install it when it is missing).
+derivatives, constants and data, boxes per module); `draw_network(model, x)` draws a network the
+way the book does (§1-4, §1-5); `viz.demon.render_demon` draws the demon network all these
+ways.  Both return a `graphviz.Digraph`: its ``.source`` is DOT text (no Graphviz program
+needed), Jupyter displays it, and `render(g, "out.svg")` writes SVG, PNG or PDF through the
+Graphviz program ``dot`` (`GraphvizNotFound` says how to install it when it is missing).
 See docs/viz.md.
 """
 

@@ -4,8 +4,13 @@ Every piece of user text (a label such as ``w<sub>1</sub>"`` or ``σ(z)`` or ``�
 DOT source only inside an HTML-like label (``label=<...>``) and only after `escape_html`:
 ``& < > " '`` become entities, a backslash is doubled (Graphviz reads ``\\N``, ``\\G``, ``\\l``
 as escapes even in HTML labels), a newline becomes ``<BR/>``, other control characters are shown
-as ``\\xNN``.  Node and cluster names are generated (``v0``, ``op3``, ``cluster_2``), never taken
-from the user.  So a label renders as written and cannot close the label or inject attributes.
+as ``\\xNN``.  A tooltip (a plain quoted string) goes through `escape_plain`.  Node and cluster
+names are generated (``v0``, ``op3``, ``cluster_2``), never taken from the user.  So a label
+renders as written and cannot close the label or inject attributes.
+
+Graphviz refuses an HTML label longer than 16,384 characters, so a text longer than
+`MAX_TEXT` characters is shortened (its start, "…", and how many characters were left out), and
+`html_label` drops trailing lines of a label that would still be too long.
 
 Rendering needs the ``dot`` program (Graphviz); the DOT text (``graph.source``) never does.
 """
@@ -19,8 +24,8 @@ from typing import Iterable
 
 import graphviz
 
-__all__ = ["GraphvizNotFound", "GraphTooLarge", "escape_html", "html_label", "render",
-           "check_size", "INSTALL_HELP", "FORMATS"]
+__all__ = ["GraphvizNotFound", "GraphTooLarge", "escape_html", "escape_plain", "html_label",
+           "render", "check_size", "INSTALL_HELP", "FORMATS", "MAX_TEXT"]
 
 INSTALL_HELP = (
     "Rendering a drawing needs the Graphviz program 'dot' on your PATH "
@@ -53,11 +58,34 @@ _ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;"
              "\\": "\\\\", "\n": "<BR/>", "\r": "", "\t": " "}
 
 
+MAX_TEXT = 1000
+"""Longest text (in characters) written into one line of a label or a tooltip."""
+_MAX_HTML = 16000  # Graphviz's limit for an HTML-like label is 16,384 characters, markup included
+
+
+def _shorten(text: object) -> str:
+    """`text` as a str of at most about `MAX_TEXT` characters, encodable as UTF-8."""
+    s = str(text)
+    if len(s) > MAX_TEXT:
+        s = f"{s[:MAX_TEXT - 40]}… ({len(s) - (MAX_TEXT - 40)} more characters)"
+    # lone surrogates cannot be written as UTF-8: show them as '?' instead of failing
+    return s.encode("utf-8", "replace").decode("utf-8")
+
+
+def escape_plain(text: object) -> str:
+    """`text` made safe for a quoted DOT attribute such as a tooltip; it shows as written.
+
+    Backslashes are doubled (Graphviz would read ``\\N`` as the node's name, and a final
+    backslash would swallow the closing quote); control characters become spaces; the graphviz
+    package escapes the quotes.
+    """
+    s = "".join(" " if ch < " " or "\x7f" <= ch <= "\x9f" else ch for ch in _shorten(text))
+    return graphviz.nohtml(s.replace("\\", "\\\\"))
+
+
 def escape_html(text: object) -> str:
     """`text` made safe for the inside of an HTML-like DOT label; it renders as written."""
-    s = str(text)
-    # lone surrogates cannot be written as UTF-8: show them as '?' instead of failing
-    s = s.encode("utf-8", "replace").decode("utf-8")
+    s = _shorten(text)
     out = []
     for ch in s:
         rep = _ENTITIES.get(ch)
@@ -89,6 +117,8 @@ def html_label(lines: Iterable[str | tuple[str, str]], *, title: str | None = No
             parts.append(escape_html(item))
     if not parts:
         return "<&nbsp;>"
+    while len(parts) > 1 and sum(len(p) + 20 for p in parts) > _MAX_HTML:
+        parts[-2:] = ["…"]  # far too many long lines: drop the last ones
     if align is None:
         return "<" + "<BR/>".join(parts) + ">"
     br = f'<BR ALIGN="{align.upper()}"/>'
