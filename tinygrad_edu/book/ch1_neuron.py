@@ -37,10 +37,10 @@ def mcculloch_pitts(w: tuple[float, float] = (5.0, 3.0), theta: float = 4.0) -> 
 
 
 def _fires(z: Value, rule: str) -> Value:
-    """y = u(z) (fires when s reaches θ), or 1 - u(-z) (fires only when s exceeds θ)."""
+    """y = u(z): fires when s reaches θ, or, with `strict`, only when s exceeds θ."""
     if rule == "reaches":
         return z.step()
-    return 1.0 - (-z).step()
+    return z.step(strict=True)
 
 
 def example1_table(w: tuple[float, float] = (5.0, 3.0), theta: float = 4.0,
