@@ -17,6 +17,7 @@ Rendering needs the ``dot`` program (Graphviz); the DOT text (``graph.source``) 
 
 from __future__ import annotations
 
+import html
 import os
 import shutil
 import subprocess
@@ -24,8 +25,10 @@ from typing import Iterable
 
 import graphviz
 
+from ..atomic import write_atomic
+
 __all__ = ["GraphvizNotFound", "GraphTooLarge", "escape_html", "escape_plain", "html_label",
-           "render", "check_size", "INSTALL_HELP", "FORMATS", "MAX_TEXT"]
+           "render", "layout", "Drawing", "check_size", "INSTALL_HELP", "FORMATS", "MAX_TEXT"]
 
 INSTALL_HELP = (
     "Rendering a drawing needs the Graphviz program 'dot' on your PATH "
@@ -161,13 +164,36 @@ def have_graphviz(program: str = "dot") -> bool:
     return shutil.which(program) is not None
 
 
+def layout(graph: graphviz.Digraph, fmt: str = "svg", *, timeout: float | None = 120.0) -> bytes:
+    """`graph` laid out by Graphviz (``dot``, or the graph's engine) as `fmt` bytes.
+
+    Raises `GraphvizNotFound` (with how to install it) when the program is missing, and
+    `GraphTooLarge` when it does not finish within `timeout` seconds.
+    """
+    program = _layout_program(graph)
+    exe = shutil.which(program)
+    if exe is None:
+        raise GraphvizNotFound(f"render: the Graphviz program {program!r} was not found. "
+                               + INSTALL_HELP)
+    try:
+        done = subprocess.run([exe, f"-T{fmt}"], input=graph.source.encode("utf-8"),
+                              capture_output=True, timeout=timeout, check=False)
+    except subprocess.TimeoutExpired:
+        raise GraphTooLarge(f"render: Graphviz did not finish within {timeout} s; draw the "
+                            'graph at a coarser level (level="neuron" or "layer")') from None
+    if done.returncode != 0:
+        err = done.stderr.decode("utf-8", "replace").strip()
+        raise RuntimeError(f"render: {program} failed (exit {done.returncode}): {err}")
+    return done.stdout
+
+
 def render(graph: graphviz.Digraph, path: str | os.PathLike, format: str | None = None, *,
            timeout: float | None = 120.0) -> str:
     """Write `graph` to `path` as SVG, PNG or PDF (from the extension unless `format` is given).
 
     Formats "gv"/"dot" write the DOT text and need no Graphviz.  Otherwise the Graphviz program
     (``dot``, or the graph's engine) must be installed, else `GraphvizNotFound` says how to get
-    it.  Returns the path written.
+    it.  The file is written atomically.  Returns the path written.
     """
     path = os.fspath(path)
     ext = os.path.splitext(path)[1].lstrip(".").lower()
@@ -176,25 +202,27 @@ def render(graph: graphviz.Digraph, path: str | os.PathLike, format: str | None 
         raise ValueError(f"render: format {fmt!r} is not one of {', '.join(FORMATS)}, gv, dot")
     if not ext:
         path = f"{path}.{fmt}"
-    source = graph.source
     if fmt in ("gv", "dot"):
-        with open(path, "w", encoding="utf-8") as f:
-            f.write(source)
-        return path
-    program = _layout_program(graph)
-    exe = shutil.which(program)
-    if exe is None:
-        raise GraphvizNotFound(f"render: the Graphviz program {program!r} was not found. "
-                               + INSTALL_HELP)
-    try:
-        done = subprocess.run([exe, f"-T{fmt}"], input=source.encode("utf-8"),
-                              capture_output=True, timeout=timeout, check=False)
-    except subprocess.TimeoutExpired:
-        raise GraphTooLarge(f"render: Graphviz did not finish within {timeout} s; draw the "
-                            'graph at a coarser level (level="neuron" or "layer")') from None
-    if done.returncode != 0:
-        err = done.stderr.decode("utf-8", "replace").strip()
-        raise RuntimeError(f"render: {program} failed (exit {done.returncode}): {err}")
-    with open(path, "wb") as f:
-        f.write(done.stdout)
-    return path
+        return write_atomic(path, graph.source)
+    return write_atomic(path, layout(graph, fmt, timeout=timeout))
+
+
+def missing_dot_html(source: str) -> str:
+    """What a notebook shows for a drawing when Graphviz is missing: how to install it, and the
+    DOT text (which can be pasted into any Graphviz viewer)."""
+    return ("<div><p><b>This drawing needs the Graphviz program <code>dot</code>.</b></p>"
+            f"<pre>{html.escape(INSTALL_HELP)}</pre><details><summary>DOT text</summary>"
+            f"<pre>{html.escape(source)}</pre></details></div>")
+
+
+class Drawing(graphviz.Digraph):
+    """A `graphviz.Digraph` that Jupyter can always display: as SVG when the Graphviz program is
+    installed, else as the install help and the DOT text (instead of graphviz's raw
+    ``ExecutableNotFound`` traceback)."""
+
+    def _repr_mimebundle_(self, include: Iterable[str] | None = None,
+                          exclude: Iterable[str] | None = None, **kwargs: object) -> dict:
+        try:
+            return super()._repr_mimebundle_(include, exclude, **kwargs)
+        except graphviz.ExecutableNotFound:
+            return {"text/html": missing_dot_html(self.source), "text/plain": self.source}

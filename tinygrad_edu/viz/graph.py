@@ -42,7 +42,7 @@ import numpy as np
 
 from ..autograd import Node, Scope
 from ..functions import WeightedInput
-from .dot import check_size, escape_plain, html_label
+from .dot import Drawing, check_size, escape_plain, html_label
 
 __all__ = ["draw_graph", "SHOW_ALL", "LEVELS", "DEFAULT_MAX_NODES"]
 
@@ -404,7 +404,7 @@ def draw_graph(root: Node | Sequence[Node], rankdir: str = "LR",
     named = {str(k): np.asarray(v) for k, v in (data_names or {}).items()}
     titles, data = _operands(nodes, named)
     with_grad = "grad" in show and _has_grad(nodes)
-    g = graphviz.Digraph(name="computation_graph")
+    g = Drawing(name="computation_graph")
     # mclimit: few crossing-reduction passes, so dot keeps the order in which the nodes are
     # written (the order the graph was made: units A, B, C and pixels 1..12 from the top)
     g.attr(rankdir=rankdir, fontname="Helvetica", fontsize="11", newrank="true",
@@ -585,11 +585,24 @@ def _group_key(v: Node, i: int, level: str) -> tuple:
     return ("op", i)
 
 
-def _draw_groups(canvas: _Canvas, paint: _Painter, inputs: Sequence[list[int]],
-                 titles: dict[int, str], data: Sequence[_Data], level: str,
-                 max_nodes: int | None) -> None:
-    nodes, show = paint.nodes, paint.show
-    users = _users(nodes, inputs)
+def group_names(nodes: Sequence[Node], inputs: Sequence[list[int]], level: str) -> list[str]:
+    """For each node (in `_walk` order), the name of the drawn node it is part of at `level`:
+    ``v{i}`` at the op level, ``g{n}`` (a neuron, a layer, a set of leaves) otherwise."""
+    if level == "op":
+        return [f"v{i}" for i in range(len(nodes))]
+    key, _, members, leaf_groups = _grouping(nodes, _users(nodes, inputs), level)
+    names = _group_names(members, leaf_groups)
+    return [names[k] for k in key]
+
+
+def _group_names(members: dict, leaf_groups: dict) -> dict[tuple, str]:
+    return {k: f"g{n}" for n, k in enumerate([*members, *leaf_groups])}
+
+
+def _grouping(nodes: Sequence[Node], users: Sequence[list[int]], level: str
+              ) -> tuple[list, dict, dict, dict]:
+    """(the group key of each node, the order of the recorded groups, their members, the members
+    of each set of leaves: one per set of groups they feed) at `level` "neuron" or "layer"."""
     key: list[tuple | None] = [None] * len(nodes)
     order: dict[tuple, int] = {}
     members: dict[tuple, list[int]] = {}
@@ -599,18 +612,27 @@ def _draw_groups(canvas: _Canvas, paint: _Painter, inputs: Sequence[list[int]],
             key[i] = k
             order.setdefault(k, len(order))
             members.setdefault(k, []).append(i)
+    leaf_groups: dict[tuple, list[int]] = {}
+    for i, v in enumerate(nodes):
+        if v._ctx is None:
+            f = tuple(sorted({key[u] for u in users[i]}, key=order.__getitem__))
+            k = ("leaves", f) if f else ("leaf", i)
+            key[i] = k
+            leaf_groups.setdefault(k, []).append(i)
+    return key, order, members, leaf_groups
+
+
+def _draw_groups(canvas: _Canvas, paint: _Painter, inputs: Sequence[list[int]],
+                 titles: dict[int, str], data: Sequence[_Data], level: str,
+                 max_nodes: int | None) -> None:
+    nodes, show = paint.nodes, paint.show
+    users = _users(nodes, inputs)
+    key, order, members, leaf_groups = _grouping(nodes, users, level)
 
     def fed(users_of: Iterable[int]) -> tuple:
         return tuple(sorted({key[u] for u in users_of}, key=order.__getitem__))
 
-    # leaves, and data: one summary node per set of groups they feed
-    leaf_groups: dict[tuple, list[int]] = {}
-    for i, v in enumerate(nodes):
-        if v._ctx is None:
-            f = fed(users[i])
-            k = ("leaves", f) if f else ("leaf", i)
-            key[i] = k
-            leaf_groups.setdefault(k, []).append(i)
+    # data: one summary node per set of groups they feed, as the leaves
     data_groups: dict[tuple, list[int]] = {}
     for n, d in enumerate(data):
         data_groups.setdefault(("data", fed(d.users)), []).append(n)
@@ -625,7 +647,7 @@ def _draw_groups(canvas: _Canvas, paint: _Painter, inputs: Sequence[list[int]],
             return _common_prefix(cluster_of(f) for f in k[1])
         return ()
 
-    names = {k: f"g{n}" for n, k in enumerate([*members, *leaf_groups])}
+    names = _group_names(members, leaf_groups)
     names.update({k: f"d{n}" for n, k in enumerate(data_groups)})  # d: data, as at op level
     outputs: dict[tuple, list[int]] = {}
     for k, idx in members.items():

@@ -25,7 +25,7 @@ import graphviz
 import numpy as np
 
 from ..autograd import Node
-from .dot import check_size, html_label
+from .dot import Drawing, check_size, html_label
 
 __all__ = ["draw_network", "POSITIVE", "NEGATIVE", "ZERO"]
 
@@ -193,7 +193,7 @@ def draw_network(model: Any, x: Any = None, *, show_weights: bool = False,
         column_gap = 4.0 if show_weights else 2.6
     where = _positions(sizes, column_gap, row_gap, input_grid)
 
-    g = graphviz.Digraph(name="network", engine="neato")
+    g = Drawing(name="network", engine="neato")
     g.attr(splines="false", outputorder="edgesfirst", fontname="Helvetica", fontsize="11",
            overlap="true")
     g.attr("node", shape="circle", style="filled", fillcolor="white", fontname="Helvetica",
