@@ -7,11 +7,9 @@ import math
 import os
 import re
 import shutil
-import struct
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
-import zlib
 
 import numpy as np
 import pytest
@@ -25,6 +23,7 @@ from tinygrad_edu.viz.demon import render_demon
 from tinygrad_edu.viz.network import NEGATIVE, POSITIVE
 
 sys.path.insert(0, os.path.dirname(__file__))
+from _browser import chromium, read_png, screenshot  # noqa: E402
 from _viz_standin import MLP, demon_mlp  # noqa: E402
 
 HAVE_DOT = shutil.which("dot") is not None and shutil.which("neato") is not None
@@ -102,53 +101,6 @@ def svg_texts(svg_path: str) -> list[str]:
 def svg_count(svg_path: str, cls: str) -> int:
     root = ET.parse(svg_path).getroot()
     return sum(1 for e in root.iter(SVG_NS + "g") if e.get("class") == cls)
-
-
-def read_png(path: str) -> np.ndarray:
-    """Decode an 8-bit, non-interlaced grey/RGB/RGBA PNG into an (h, w, channels) uint8 array."""
-    data = open(path, "rb").read()
-    assert data[:8] == b"\x89PNG\r\n\x1a\n"
-    pos, idat, header = 8, b"", None
-    while pos < len(data):
-        (length,) = struct.unpack(">I", data[pos:pos + 4])
-        kind, body = data[pos + 4:pos + 8], data[pos + 8:pos + 8 + length]
-        if kind == b"IHDR":
-            header = struct.unpack(">IIBBBBB", body)
-        elif kind == b"IDAT":
-            idat += body
-        pos += 12 + length
-    w, h, depth, colour, _, _, interlace = header
-    assert depth == 8 and interlace == 0 and colour in (0, 2, 6), header
-    ch = {0: 1, 2: 3, 6: 4}[colour]
-    raw = zlib.decompress(idat)
-    stride = w * ch
-    img = np.zeros((h, stride), dtype=np.uint8)
-    prev = np.zeros(stride, dtype=np.int64)
-    for y in range(h):
-        f = raw[y * (stride + 1)]
-        line = np.frombuffer(raw, np.uint8, stride, y * (stride + 1) + 1).astype(np.int64)
-        if f == 0:
-            cur = line
-        elif f == 1:  # Sub: running sum per channel
-            cur = np.cumsum(line.reshape(w, ch), axis=0).reshape(-1) % 256
-        elif f == 2:
-            cur = (line + prev) % 256
-        else:
-            cur = np.zeros(stride, dtype=np.int64)
-            for i in range(stride):
-                a = cur[i - ch] if i >= ch else 0
-                b = prev[i]
-                c = prev[i - ch] if i >= ch else 0
-                if f == 3:
-                    cur[i] = (line[i] + (a + b) // 2) % 256
-                else:
-                    p = a + b - c
-                    pa, pb, pc = abs(p - a), abs(p - b), abs(p - c)
-                    pred = a if pa <= pb and pa <= pc else b if pb <= pc else c
-                    cur[i] = (line[i] + pred) % 256
-        img[y] = cur
-        prev = cur
-    return img.reshape(h, w, ch)
 
 
 def neuron():
@@ -985,33 +937,15 @@ def test_units_stack_from_the_top_as_in_the_network_diagram(tmp_path):
 # ----------------------------------------------------------------------------------------------
 
 
-def _chromium() -> str | None:
-    for name in ("chromium", "chromium-browser", "google-chrome"):
-        path = shutil.which(name)
-        if path:
-            return path
-    return None
-
-
 @pytest.mark.browser
-@pytest.mark.skipif(_chromium() is None or not HAVE_DOT, reason="needs Chromium and Graphviz")
+@pytest.mark.skipif(chromium() is None or not HAVE_DOT, reason="needs Chromium and Graphviz")
 def test_rendered_svg_is_visible_in_a_headless_browser(tmp_path):
     net = demon_mlp()
     X, T = book_digits_4x3(one_hot=True)
     svg = render(draw_network(net, X[0], title="恶魔 network σ"), tmp_path / "net.svg")
     blank = tmp_path / "blank.svg"
     blank.write_text('<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"/>')
-    shots = []
-    for page in (svg, str(blank)):
-        shot = tmp_path / (os.path.basename(page) + ".png")
-        subprocess.run([_chromium(), "--headless", "--no-sandbox", "--disable-gpu",
-                        "--disable-quic", "--no-first-run", "--disable-background-networking",
-                        "--disable-component-update", "--disable-sync",
-                        f"--user-data-dir={tmp_path / 'profile'}", f"--screenshot={shot}",
-                        "--window-size=700,900", "file://" + os.path.abspath(page)],
-                       capture_output=True, timeout=120, check=False)
-        assert shot.exists()
-        shots.append(read_png(str(shot))[..., :3].astype(int))
+    shots = [screenshot(page, tmp_path, (700, 900)) for page in (svg, str(blank))]
     drawn, empty = shots
     assert drawn.shape == (900, 700, 3)
     dark = (drawn.sum(axis=2) < 200).mean()      # the black pixels and the text

@@ -27,6 +27,7 @@ def atomic_target(path: str | os.PathLike) -> Iterator[str]:
                                dir=folder)
     os.close(fd)
     try:
+        os.chmod(tmp, _mode_for(path))  # mkstemp makes it private (0600); keep the usual mode
         yield tmp
         with open(tmp, "rb+") as f:
             os.fsync(f.fileno())
@@ -35,6 +36,16 @@ def atomic_target(path: str | os.PathLike) -> Iterator[str]:
         with contextlib.suppress(OSError):
             os.remove(tmp)
         raise
+
+
+def _mode_for(path: str) -> int:
+    """The mode the file would get from a plain open(): the old file's, else 0666 less umask."""
+    try:
+        return os.stat(path).st_mode & 0o7777
+    except OSError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask
 
 
 def write_atomic(path: str | os.PathLike, data: str | bytes) -> str:

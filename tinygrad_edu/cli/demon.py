@@ -18,6 +18,7 @@ from typing import Any
 
 from . import CommandLineError
 from .options import count, positive_float
+from .play import add_play_arguments, write_demon_player
 
 HELP = "train the 12-3-2 demon network on the book's 64 images (§1-5, §3-5, §4-4)"
 
@@ -73,6 +74,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--json", metavar="FILE",
                    help='write {"cost": [C_T after 0..steps updates], "accuracy", "params"}')
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    add_play_arguments(p, "neuron")
 
 
 def _progress(steps: int, quiet: bool) -> Any:
@@ -156,6 +158,8 @@ def run(args: argparse.Namespace) -> int:
     _check_paths(args)
     if args.steps is None:  # a finished network (hand-set, or from a file) is shown as it is
         args.steps = 0 if args.init == HAND_SET or os.path.isfile(args.init) else DEFAULTS["steps"]
+    if args.play:
+        write_demon_player(_start(args)[0], args)
     X, T = book_digits_4x3(one_hot=True)
     model, start = _start(args)
     before = _start(args)[0] if args.render and args.steps else None

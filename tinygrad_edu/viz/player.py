@@ -155,7 +155,8 @@ class BackwardPlayer:
 
 
 def _observe_backward(root: Node, nodes: Sequence[Node]) -> tuple[list[int], list[Any]]:
-    """(node indexes in the order backward completes them, each node's gradient or None).
+    """(node indexes in the order backward completes them, each node's gradient or None, as a
+    fresh ``backward()`` would leave it in ``.grad``).
 
     A hook on every node sees its gradient the moment it is complete; `grad` runs the engine's
     backward without storing anything in ``.grad``.  The hooks are removed afterwards.
@@ -175,6 +176,10 @@ def _observe_backward(root: Node, nodes: Sequence[Node]) -> tuple[list[int], lis
     finally:
         for h in handles:
             h.remove()
+    for i, v in enumerate(nodes):  # a leaf's .grad starts at zero and adds (0.0 + -0.0 is 0.0)
+        zero = type(v)._zero_grad_value
+        if v._ctx is None and zero is not None and grads[i] is not None:
+            grads[i] = zero + grads[i]
     return order, grads
 
 
@@ -420,9 +425,11 @@ def _steps(player: BackwardPlayer, captions: _Captions) -> list[Step]:
                     via[f"op{u}"] = None
                 elif drawn[u] != name:
                     edges[(name, drawn[u])] = None
-        lines = [captions.line(m) for m in members[:_MAX_LINES]]
+        # the members with the book's names first (a, z, w), then the others, in engine order
+        shown = set(sorted(members, key=lambda m: not player.nodes[m].label)[:_MAX_LINES])
+        lines = [captions.line(m) for m in members if m in shown]
         if len(members) > _MAX_LINES:
-            rest = members[_MAX_LINES:]
+            rest = [m for m in members if m not in shown]
             top = max(rest, key=lambda m: _magnitude(player.grads[m]))
             lines.append(f"… and {len(rest)} more; the largest of them: "
                          f"|{captions.d(top)}| = {_num(_magnitude(player.grads[top]))}")
