@@ -25,9 +25,11 @@ from typing import Any, Sequence
 
 import numpy as np
 
-__all__ = ["MatplotlibMissing", "have_matplotlib", "plot_firing", "plot_activations",
-           "plot_cost_curve", "plot_hidden_weights", "plot_images", "plot_bias_of_the_heart",
-           "plot_descent_path"]
+from ..atomic import atomic_target
+
+__all__ = ["MatplotlibMissing", "have_matplotlib", "save_figure", "plot_firing",
+           "plot_activations", "plot_cost_curve", "plot_hidden_weights", "plot_images",
+           "plot_bias_of_the_heart", "plot_descent_path"]
 
 
 class MatplotlibMissing(ImportError):
@@ -54,10 +56,15 @@ def _figure(width: float, height: float) -> Any:
     return fig
 
 
+def save_figure(fig: Any, path: str | os.PathLike, **kwargs: Any) -> str:
+    """`fig.savefig` as a PNG, written atomically (a reader never sees half a file)."""
+    with atomic_target(path) as tmp:
+        fig.savefig(tmp, format="png", **kwargs)
+    return os.fspath(path)
+
+
 def _save(fig: Any, path: str | os.PathLike) -> str:
-    path = os.fspath(path)
-    fig.savefig(path, format="png", bbox_inches="tight")
-    return path
+    return save_figure(fig, path, bbox_inches="tight")
 
 
 def activation_curves(name: str, z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

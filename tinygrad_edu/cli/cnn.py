@@ -50,7 +50,7 @@ def run(args: argparse.Namespace) -> int:
     X, T = book_digits_6x6(one_hot=True)
     net = BookCNN.from_init(args.init, seed=args.seed)
 
-    from tqdm import tqdm
+    from tqdm.auto import tqdm
 
     with tqdm(total=args.steps, desc="cnn", unit="step", file=sys.stderr, leave=False,
               disable=args.quiet or args.steps == 0 or not sys.stderr.isatty()) as bar:

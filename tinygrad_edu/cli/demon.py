@@ -78,7 +78,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def _progress(steps: int, quiet: bool) -> Any:
-    from tqdm import tqdm
+    from tqdm.auto import tqdm
 
     return tqdm(total=steps, desc="training", unit="step", file=sys.stderr, leave=False,
                 disable=quiet or not sys.stderr.isatty() or steps == 0)

@@ -6,7 +6,7 @@ node of the graph and runs the engine's own backward (`tinygrad_edu.grad`, which
 in ``.grad``), so the order is observed, not re-derived.  A step lights up the node and the
 arrows its gradient came through, and its caption writes the chain rule with the numbers:
 
-    δ2[A] = ∂C/∂z2[A] = ∂C/∂a2[A] · σ'(z2[A]) = 0.1487 · 0.04605 = 0.006851
+    δ2[A] = ∂C/∂z2[A] = ∂C/∂a2[A] · σ'(z2[A]) = 0.1487 · 0.04606 = 0.006851
 
 (the book's names where the graph has labels; δ, the unit error, where the node is a unit's
 weighted input z).  The last step shows every gradient: the drawing is exactly what `draw_graph`
