@@ -14,7 +14,7 @@ import sys
 import numpy as np
 import pytest
 
-from tinygrad_edu import Tensor, Value, losses
+from tinygrad_edu import Tensor, Value, losses, name_scope
 from tinygrad_edu.book.ch5_cnn import BookCNN
 from tinygrad_edu.book.delta import nn_forward, sigmoid_prime
 from tinygrad_edu.book.network import demon_network
@@ -35,9 +35,10 @@ def demon_cost(engine: str = "scalar", image: int = 0):
     """C of one image of the 12-3-2 network at the book's §4-4 start values."""
     X, T = book_digits_4x3(one_hot=True)
     net = demon_network(engine, "book-4-4")
-    if engine == "scalar":
-        return losses.squared_error(net(X[image].tolist()), T[image].tolist())
-    return losses.squared_error(net(X[image:image + 1]), T[image:image + 1])
+    a = net(X[image].tolist()) if engine == "scalar" else net(X[image:image + 1])
+    with name_scope("C", "block"):  # as `demon --play` does: the cost in one box
+        return losses.squared_error(a, T[image].tolist() if engine == "scalar"
+                                    else T[image:image + 1])
 
 
 def cnn_cost(image: int = 40):
@@ -88,16 +89,17 @@ def test_steps_follow_the_engines_order_and_end_with_backwards_gradients(make):
     assert all(not v._hooks for v in nodes)
     order = real_backward(C)
     op = players["op"]
-    assert [op.nodes[m] for s in op.steps[1:] for m in s.members] == order
-    assert [s.node for s in op.steps[1:]] == [f"v{op.nodes.index(v)}" for v in order]
-    assert op.steps[1].node == "v0" and op.nodes[0] is C
+    at = {id(v): i for i, v in enumerate(op.nodes)}  # by identity: Tensor == is elementwise
+    assert [id(op.nodes[m]) for s in op.steps[1:] for m in s.members] == [id(v) for v in order]
+    assert [s.node for s in op.steps[1:]] == [f"v{at[id(v)]}" for v in order]
+    assert op.nodes[op.steps[1].members[0]] is C  # backpropagation starts at the cost
     for i, v in enumerate(op.nodes):  # the same numbers backward() stored, bit for bit
         assert np.array_equal(np.asarray(op.grads[i]), np.asarray(v.grad))
     for level, p in players.items():
         # a drawn node's step comes when the last of its members is complete
         last = {}
         for k, v in enumerate(order):
-            last[p.drawn[p.nodes.index(v)]] = k
+            last[p.drawn[at[id(v)]]] = k
         assert [s.node for s in p.steps[1:]] == sorted(last, key=last.get)
         assert p.graph.source == draw_graph(C, level=level).source
         assert "Every gradient is complete" in p.steps[-1].caption
@@ -150,8 +152,7 @@ def test_tensor_captions_give_shapes_and_norms():
     p = play_backward(cnn_cost(), "layer")
     text = "\n".join(s.caption for s in p.steps)
     for name in ("zF", "zO"):
-        v = next(v for v in p.nodes if v.label == name)
-        g = p.grads[p.nodes.index(v)]
+        g = next(g for v, g in zip(p.nodes, p.grads) if v.label == name)
         d = "δ" + name[1:]
         m = re.search(rf"{d}: shape \((\d+), (\d+)[^)]*\), .*‖{d}‖ = {NUMBER}", text)
         assert m, text
@@ -232,7 +233,7 @@ def test_command_line_writes_the_players(tmp_path, capsys):
                                      encoding="utf-8").read())
     out = capsys.readouterr().out
     assert out.count("backprop.html") == 3 and "neuron level" in out and "layer level" in out
-    assert len(pages["demon"]["steps"]) - 1 == play_backward(demon_cost(), "neuron").__len__() - 1
+    assert len(pages["demon"]["steps"]) == len(play_backward(demon_cost(), "neuron")) == 12
     assert len(pages["demon-op"]["steps"]) == len(play_backward(demon_cost(), "op"))
     assert [s["caption"] for s in pages["demon-op"]["steps"]] == [
         s.caption for s in play_backward(demon_cost(), "op").steps]

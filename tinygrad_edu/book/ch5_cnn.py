@@ -105,7 +105,9 @@ class BookCNN:
 
     def cost(self, X: np.ndarray, T: np.ndarray) -> Tensor:
         """C_T = Σ over images of ½ Σ_n (t_n - aO_n)² (§5-4)."""
-        return 0.5 * ((Tensor(T) - self(X)) ** 2).sum()
+        aO = self(X)
+        with name_scope("C_T", "block"):  # the cost in one box in drawings
+            return 0.5 * ((Tensor(T) - aO) ** 2).sum()
 
     def gradients(self, X: np.ndarray, T: np.ndarray) -> tuple[float, dict[str, np.ndarray]]:
         """C_T and ∂C_T/∂p for every parameter, by autograd (compare ``cnn_delta_gradients``)."""

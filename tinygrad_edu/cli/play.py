@@ -40,15 +40,15 @@ def _save(root, level: str, folder: str, title: str) -> str:
 
 def write_demon_player(model: Any, args: argparse.Namespace) -> str:
     """The player for image `args.image` (1-64) of the 64, through `model` as it starts."""
+    from ..autograd import name_scope
     from ..datasets import book_digits_4x3
     from ..losses import squared_error
 
     X, T = book_digits_4x3(one_hot=True)
     n = args.image - 1
-    if args.engine == "scalar":
-        C = squared_error(model(X[n].tolist()), T[n].tolist())
-    else:
-        C = squared_error(model(X[n:n + 1]), T[n:n + 1])
+    a = model(X[n].tolist()) if args.engine == "scalar" else model(X[n:n + 1])
+    with name_scope("C", "block"):  # the cost in one box (one node at the neuron level)
+        C = squared_error(a, T[n].tolist() if args.engine == "scalar" else T[n:n + 1])
     return _save(C, args.level, args.play, f"the 12-3-2 network, image {args.image}, "
                  f"{args.level} level")
 

@@ -41,7 +41,7 @@ __all__ = ["play_backward", "BackwardPlayer", "Step"]
 
 _MAX_TERMS = 3  # chain-rule terms written out in a caption; more are counted
 _MAX_LINES = 4  # member lines in a neuron's or layer's caption; more are summarised
-_MAX_NAME = 24  # longer expressions name a node by its id in the drawing (v12) instead
+_MAX_NAME = 36  # longer expressions name a node by its id in the drawing (v12) instead
 _INFIX = {"add": "+", "sub": "−", "mul": "·", "div": "/"}
 _ACTIVATION_PRIME = {"sigmoid": "σ'", "tanh": "tanh'", "relu": "relu'", "leakyrelu": "leaky'",
                      "step": "u'", "hardsigmoid": "hard_sigmoid'", "hardtanh": "hard_tanh'"}
@@ -100,7 +100,8 @@ class BackwardPlayer:
                                 lambda: draw_graph(root, rankdir=rankdir, level=level,
                                                    max_nodes=max_nodes))
         self.drawn = group_names(self.nodes, self.inputs, level)
-        names = _node_names(self.nodes, self.inputs)
+        names = _node_names(self.nodes, self.inputs,
+                            next(i for i, v in enumerate(self.nodes) if v is root))
         captions = _Captions(self.nodes, self.users, self.grads, names)
         self.steps = _steps(self, captions)
         try:
@@ -212,12 +213,12 @@ def _constant(x: Any) -> str:
     return _num(float(arr.reshape(-1)[0])) if arr.size == 1 else f"const{arr.shape}"
 
 
-def _node_names(nodes: Sequence[Node], inputs: Sequence[list[int]]) -> list[str]:
+def _node_names(nodes: Sequence[Node], inputs: Sequence[list[int]], root: int) -> list[str]:
     """A name per node: its label; the root "C"; an op over named operands written out, such as
     "(1 − a3[0])"; else its id in the drawing ("v12", the tooltip of its box)."""
     names: list[str | None] = [None] * len(nodes)
     index = {id(v): i for i, v in enumerate(nodes)}
-    stack = [(0, False)]
+    stack = [(root, False)]
     while stack:  # post-order: operands are named before the op that uses them
         i, ready = stack.pop()
         if names[i] is not None:
@@ -229,7 +230,7 @@ def _node_names(nodes: Sequence[Node], inputs: Sequence[list[int]]) -> list[str]
         v = nodes[i]
         if v.label:
             names[i] = v.label
-        elif i == 0:
+        elif i == root:
             names[i] = "C"
         elif v._ctx is None:
             names[i] = f"v{i}"
@@ -285,7 +286,8 @@ class _Captions:
                  grads: Sequence[Any], names: Sequence[str]) -> None:
         self.nodes, self.users, self.grads, self.names = nodes, users, grads, names
         self.index = {id(v): i for i, v in enumerate(nodes)}
-        self.R = names[0]
+        self.root = next(i for i, v in enumerate(nodes) if not users[i])  # no user: the root
+        self.R = names[self.root]
         self._locals: dict[int, list[float | None]] = {}
 
     def d(self, i: int) -> str:
@@ -359,22 +361,22 @@ class _Captions:
     def line(self, i: int) -> str:
         """The chain rule for node i, with numbers when they are single numbers."""
         g = self.grads[i]
-        if i == 0:
+        if i == self.root:
             return f"∂{self.R}/∂{self.R} = 1: backpropagation starts at the cost {self.R}"
         terms = self.terms(i)
         symbols, numbers = [], []
         for u, pos in terms:
             local = self.local_symbol(u, pos)
-            symbols.append(local if u == 0 else f"{self.d(u)} · {local}")
+            symbols.append(local if u == self.root else f"{self.d(u)} · {local}")
             gu, d = _scalar(self.grads[u]), self.local_number(u, pos)
             numbers.append(None if gu is None or d is None else
-                           _factor(d) if u == 0 else f"{_factor(gu)} · {_factor(d)}")
+                           _factor(d) if u == self.root else f"{_factor(gu)} · {_factor(d)}")
         more = f" + … ({len(terms)} terms)" if len(terms) > _MAX_TERMS else ""
         rhs = " + ".join(symbols[:_MAX_TERMS]) + more
         text = f"{self.lhs(i)} = {rhs}"
         gs = _scalar(g)
         if gs is not None and np.size(self.nodes[i].data) == 1:
-            if all(n is not None for n in numbers) and terms != [(0, terms[0][1])]:
+            if all(n is not None for n in numbers) and [u for u, _ in terms] != [self.root]:
                 text += " = " + " + ".join(numbers[:_MAX_TERMS]) + more
             return text if rhs == _num(gs) else f"{text} = {_num(gs)}"
         if g is None:
