@@ -96,11 +96,12 @@ def test_steps_follow_the_engines_order_and_end_with_backwards_gradients(make):
     for i, v in enumerate(op.nodes):  # the same numbers backward() stored, bit for bit
         assert np.array_equal(np.asarray(op.grads[i]), np.asarray(v.grad))
     for level, p in players.items():
-        # a drawn node's step comes when the last of its members is complete
-        last = {}
+        # a drawn node's step comes when the gradient first reaches it, with all its members
+        first = {}
         for k, v in enumerate(order):
-            last[p.drawn[at[id(v)]]] = k
-        assert [s.node for s in p.steps[1:]] == sorted(last, key=last.get)
+            first.setdefault(p.drawn[at[id(v)]], k)
+        assert [s.node for s in p.steps[1:]] == sorted(first, key=first.get)
+        assert sorted(m for s in p.steps for m in s.members) == sorted(at[id(v)] for v in order)
         assert p.graph.source == draw_graph(C, level=level).source
         assert "Every gradient is complete" in p.steps[-1].caption
 

@@ -11,7 +11,8 @@ arrows its gradient came through, and its caption writes the chain rule with the
 (the book's names where the graph has labels; δ, the unit error, where the node is a unit's
 weighted input z).  The last step shows every gradient: the drawing is exactly what `draw_graph`
 draws after ``backward()`` on a fresh graph.  At the "neuron" and "layer" levels a step is one
-drawn node (a neuron, a layer, a set of leaves), taken when its last member is complete.
+drawn node (a neuron, a layer, a set of leaves), taken when the gradient first reaches it; its
+caption gives all its members, in the engine's order.
 
 The page is drawn once: `draw_graph` with the gradients, laid out by Graphviz as SVG; the page's
 JavaScript hides the gradients not yet complete, and highlights and captions each step.
@@ -401,22 +402,16 @@ def _group_header(player: BackwardPlayer, members: Sequence[int]) -> str | None:
 def _steps(player: BackwardPlayer, captions: _Captions) -> list[Step]:
     """Step 0 (the forward pass), then one step per drawn node in the engine's order."""
     drawn = player.drawn
-    remaining: dict[str, int] = {}
+    # a drawn node's step comes when the gradient first reaches it (its first member is
+    # complete); its caption holds all its members, in the engine's order
+    groups: dict[str, list[int]] = {}
     for i in player.order:
-        remaining[drawn[i]] = remaining.get(drawn[i], 0) + 1
-    n_steps = len(remaining)
+        groups.setdefault(drawn[i], []).append(i)
     R = captions.R
     steps = [Step(None, (), (), (), f"Step 0, the forward pass: every value is computed, no "
                   f"gradient yet. Backpropagation goes from {R} back to the weights, one node "
-                  f"per step in the order the engine completes them ({n_steps} steps).")]
-    pending: dict[str, list[int]] = {}
-    for i in player.order:
-        name = drawn[i]
-        pending.setdefault(name, []).append(i)
-        remaining[name] -= 1
-        if remaining[name]:
-            continue
-        members = pending.pop(name)
+                  f"per step in the order the engine completes them ({len(groups)} steps).")]
+    for name, members in groups.items():
         edges: dict[tuple[str, str], None] = {}
         via: dict[str, None] = {}
         for m in members:
