@@ -480,9 +480,10 @@ def op1(fn: Any, x: Node) -> Node:
         out = kind._make(fn.forward(kind._math_ctx, xd), fn)
     except (ValueError, TypeError, IndexError) as e:
         raise _op_error(fn, (x,), e) from e
-    if x.requires_grad and _state.mode:
+    mode = _state.mode if x.requires_grad else 0
+    if mode:
         out.fn, out.inputs, out.args, out.requires_grad = fn, (x,), (xd,), True
-        if _state.mode == 2:
+        if mode == 2:
             _record_extras(out)
     else:
         out.fn, out.requires_grad = None, False
@@ -512,9 +513,10 @@ def binary(fn: Any) -> Callable[[Any, Any], Node]:
             out = kind._make(fn.forward(kind._math_ctx, ad, bd), fn)
         except (ValueError, TypeError, IndexError) as e:
             raise _op_error(fn, (a, b), e) from e
-        if (pa is not None or pb is not None) and _state.mode:
+        mode = _state.mode if pa is not None or pb is not None else 0
+        if mode:
             out.fn, out.inputs, out.args, out.requires_grad = fn, (pa, pb), (ad, bd), True
-            if _state.mode == 2:
+            if mode == 2:
                 _record_extras(out)
         else:
             out.fn, out.requires_grad = None, False
