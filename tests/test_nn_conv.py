@@ -21,7 +21,7 @@ def book_net(name: str) -> Sequential:
     return Sequential(
         Conv2d(1, 3, 3, activation="sigmoid", weight=p["F"].reshape(3, 1, 3, 3), bias_value=p["bF"]),
         MaxPool2d(2), Flatten(),
-        Linear(12, 3, "sigmoid", weight=p["Wo"].reshape(3, 12), bias=p["bo"]))
+        Linear(12, 3, "sigmoid", weight=p["Wo"].reshape(3, 12), bias_value=p["bo"]))
 
 
 def test_book_cnn_from_modules_equals_delta_method():

@@ -96,13 +96,15 @@ def _perturbed(f: Callable, leaves: list[Any], x: Node, flat_index: int, delta: 
                 return _flat(_output(f, leaves))
             finally:
                 x.data = old
-        view = x.data.reshape(-1)
-        old = view[flat_index]
-        view[flat_index] = old + delta
+        # written into x's own array at its index: reshape(-1) of a transposed or strided array
+        # is a copy, and a perturbation written there would never reach f
+        index = np.unravel_index(flat_index, x.data.shape)
+        old = x.data[index]
+        x.data[index] = old + delta
         try:
             return _flat(_output(f, leaves))
         finally:
-            view[flat_index] = old
+            x.data[index] = old
 
 
 def _perturb_all(nodes: Sequence[Node], step: Sequence[np.ndarray]) -> list[Any]:

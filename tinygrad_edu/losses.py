@@ -2,16 +2,23 @@
 
 Each works on the scalar engine (a list of `Value`s for one image, or a list of such lists for a
 batch) and on the tensor engine (a `Tensor` (out,) or (N, out)); targets are plain numbers.
+Every cost refuses outputs and targets of different shapes (it never broadcasts one against the
+other: an (N, 1) output and N targets would otherwise give an (N, N) cost).  A cost is built from
+plain ops, recorded in a scope named after it (`Scope("squared_error")`, ...), so a drawing at
+the neuron or layer level shows it as one box.
 """
 
 from __future__ import annotations
 
+import functools
 import math
+import operator
 from typing import Any
 
 import numpy as np
 
 from . import functions as F
+from .autograd import Scope, name_scope
 from .tensor import Tensor
 from .value import Value
 
@@ -22,102 +29,184 @@ def _is_value_batch(a: Any) -> bool:
     return not isinstance(a, Tensor) and len(a) > 0 and isinstance(a[0], (list, tuple))
 
 
-def _rows(t: Any) -> list:
-    if type(t) is list and set(map(type, t)) == {float}:  # already what we need
-        return t
-    return np.asarray(t, dtype=np.float64).tolist()
+def _shape_of_values(a: Any, who: str) -> tuple[int, ...]:
+    """The shape of a list of outputs (K,) or of a batch, a list of N such lists (N, K)."""
+    if not _is_value_batch(a):
+        return (len(a),)
+    widths = {len(row) for row in a}
+    if len(widths) != 1:
+        raise ValueError(f"{who}: the images of the batch have {sorted(widths)} outputs; every "
+                         "image needs the same number")
+    return (len(a), widths.pop())
+
+
+def _targets(a: Any, t: Any, who: str) -> Any:
+    """The targets as an array (or a `Tensor`) of the outputs' shape, or a clear ValueError."""
+    shape = a.shape if isinstance(a, Tensor) else _shape_of_values(a, who)
+    if isinstance(t, Tensor):
+        t_shape = t.shape
+    else:
+        try:
+            t = np.asarray(t, dtype=a.dtype if isinstance(a, Tensor) else np.float64)
+        except (ValueError, TypeError) as e:
+            raise ValueError(f"{who}: the targets are not an array of numbers ({e})") from None
+        t_shape = t.shape
+    if t_shape != shape:
+        fix = (f"; reshape the targets to {shape} (e.g. t.reshape({', '.join(map(str, shape))}))"
+               if math.prod(t_shape) == math.prod(shape) else
+               "; give one target per output")
+        raise ValueError(f"{who}: outputs of shape {shape} and targets of shape {t_shape} differ "
+                         f"(costs never broadcast one against the other){fix}")
+    return t
+
+
+_SQUARED_ERROR, _MSE, _CROSS_ENTROPY = Scope("squared_error"), Scope("mse"), \
+    Scope("softmax_cross_entropy")
+
+
+def _half_sum_of_squares(a: Any, t: Any) -> Any:
+    """½ Σ (a - t)² over every output of every image (the book's C, or C_T over a batch)."""
+    if isinstance(a, Tensor):
+        return 0.5 * ((a - t) ** 2).sum()
+    pairs = zip(a, t.tolist()) if not _is_value_batch(a) else \
+        ((a_k, t_k) for a_n, t_n in zip(a, t.tolist()) for a_k, t_k in zip(a_n, t_n))
+    squares = [(a_k - t_k) ** 2 for a_k, t_k in pairs]
+    return 0.5 * functools.reduce(operator.add, squares) if squares else 0.0  # no "0 +" node
 
 
 def squared_error(a: Any, t: Any) -> Any:
     """The book's cost C = 1/2 Σ_k (t_k - a_k)^2 (§1-7); over a batch the sum of C: C_T.
 
     `a`: list of `Value`s (one image), list of such lists (a batch), or a `Tensor`;
-    `t`: the targets, the same shape, as numbers.  Returns a `Value` or a 0-d `Tensor`.
+    `t`: the targets, the same shape, as numbers.  Returns a `Value` (a float when no output
+    is a `Value`) or a 0-d `Tensor`.  Shapes that differ are refused, never broadcast.
     """
-    if isinstance(a, Tensor):
-        t = np.asarray(t, dtype=a.dtype)
-        if t.shape != a.shape:
-            raise ValueError(f"squared_error: outputs {a.shape} and targets {t.shape} differ")
-        return 0.5 * ((t - a) ** 2).sum()  # C_T = ½ Σ (t - a)²
-    if _is_value_batch(a):
-        rows = _rows(t)
-        if len(rows) != len(a):
-            raise ValueError(f"squared_error: {len(a)} outputs and {len(rows)} targets")
-        total: Any = 0.0
-        for a_n, t_n in zip(a, rows):
-            total = total + squared_error(a_n, t_n)
-        return total
-    t = _rows(t)
-    if len(t) != len(a):
-        raise ValueError(f"squared_error: {len(a)} outputs and {len(t)} targets")
-    return 0.5 * sum((t_k - a_k) ** 2 for a_k, t_k in zip(a, t))  # C = ½ Σ_k (t_k - a_k)²
+    t = _targets(a, t, "squared_error")
+    with name_scope(_SQUARED_ERROR):
+        return _half_sum_of_squares(a, t)
 
 
 def mse(a: Any, t: Any) -> Any:
     """The mean squared error: mean over every output of every image of (t_k - a_k)^2.
 
-    (No 1/2, as PyTorch's MSELoss; for N images of K outputs mse = 2 C_T / (N K).)
+    (No 1/2, as PyTorch's MSELoss; for N images of K outputs mse = 2 C_T / (N K).)  The same
+    inputs as `squared_error`, refused in the same way when the shapes differ.
     """
-    if isinstance(a, Tensor):
-        return ((np.asarray(t, dtype=a.dtype) - a) ** 2).mean()
-    n = sum(len(row) for row in a) if _is_value_batch(a) else len(a)
-    return squared_error(a, t) * (2.0 / n)
+    t = _targets(a, t, "mse")
+    n = math.prod(t.shape)
+    if n == 0:
+        raise ValueError("mse: no outputs (an empty batch); the mean of nothing is undefined, "
+                         "pass at least one output")
+    with name_scope(_MSE):
+        if isinstance(a, Tensor):
+            return ((a - t) ** 2).mean()
+        return _half_sum_of_squares(a, t) * (2.0 / n)
 
 
-def _class_index(t: Any, k: int) -> int:
-    """A target as a class index: an int, or a one-hot row."""
-    if isinstance(t, (int, np.integer)):
-        index = int(t)
-    else:
-        row = np.asarray(t, dtype=np.float64)
-        if row.shape != (k,):
-            raise ValueError(f"softmax_cross_entropy: a one-hot target needs {k} entries, got "
-                             f"shape {row.shape}")
-        index = int(row.argmax())
-    if not 0 <= index < k:
-        raise ValueError(f"softmax_cross_entropy: class {index} out of range 0..{k - 1}")
-    return index
+# -- cross-entropy ----------------------------------------------------------------------------
+
+_WHO = "softmax_cross_entropy"
+
+
+def _class_targets(t: Any, shape: tuple[int, ...]) -> tuple[np.ndarray | None, np.ndarray | None]:
+    """(class indices (N,), None) or (None, probability rows (N, K)) for logits of `shape`.
+
+    As PyTorch's cross_entropy: targets of the logits' shape are probability rows (each >= 0,
+    summing to 1); otherwise one class index per image, a whole number in 0..K-1.
+    """
+    n, k = (1, shape[0]) if len(shape) == 1 else shape
+    if n == 0 or k == 0:
+        raise ValueError(f"{_WHO}: logits of shape {shape} are empty (no images or no classes); "
+                         "pass at least one image with at least one class")
+    try:
+        targets = np.asarray(t)
+    except ValueError:  # ragged lists
+        targets = np.asarray(t, dtype=object)
+    if targets.dtype.kind not in "fiu":
+        raise ValueError(f"{_WHO}: targets must be class indices or probability rows, got "
+                         f"{targets.dtype} values")
+    if targets.shape == tuple(shape):
+        rows = targets.astype(np.float64).reshape(n, k)
+        sums = rows.sum(axis=1)
+        bad = ~np.isfinite(rows).all(axis=1) | (rows < 0).any(axis=1) | \
+            (np.abs(sums - 1.0) > 1e-6 * k)
+        if bad.any():
+            i = int(np.argmax(bad))
+            raise ValueError(f"{_WHO}: target row {i} {rows[i].tolist()} is not a probability "
+                             "row (entries >= 0 summing to 1); give class indices or rows such "
+                             "as one-hot vectors")
+        onehot = (rows == 1.0).sum(axis=1) == 1
+        if onehot.all():  # the usual case: exactly the class-index cost, one node
+            return rows.argmax(axis=1), None
+        return None, rows
+    allowed = [(), (1,)] if len(shape) == 1 else [(n,)]
+    if targets.shape not in allowed:
+        want = f"one class index or {k} probabilities" if len(shape) == 1 else \
+            f"{n} class indices (shape ({n},)) or probability rows of shape {shape}"
+        raise ValueError(f"{_WHO}: targets of shape {targets.shape} do not fit logits of shape "
+                         f"{shape}; give {want}")
+    flat = targets.reshape(-1).astype(np.float64)
+    fractional = flat != np.floor(flat)
+    if fractional.any():
+        raise ValueError(f"{_WHO}: target {flat[np.argmax(fractional)]!r} is not a whole class "
+                         "index; give indices 0..K-1, or probability rows of the logits' shape")
+    outside = (flat < 0) | (flat >= k)
+    if outside.any():
+        raise ValueError(f"{_WHO}: class {int(flat[np.argmax(outside)])} is out of range, "
+                         f"targets {targets.tolist()} do not fit logits of shape {shape}; give "
+                         f"class indices 0..{k - 1}")
+    return flat.astype(np.intp), None
+
+
+def _value_cost(z: list, index: int | None, p: np.ndarray | None) -> Any:
+    """-log softmax(z)[index], or -Σ_k p_k log softmax(z)_k, for one image's list of `Value`s."""
+    m = max(v.data if isinstance(v, Value) else float(v) for v in z)
+    sum_exp: Any = 0.0
+    for v in z:
+        sum_exp = sum_exp + (v - m).exp() if isinstance(v, Value) else sum_exp + math.exp(v - m)
+    log_sum = (sum_exp.log() if isinstance(sum_exp, Value) else math.log(sum_exp)) + m
+    if index is not None:
+        return log_sum - z[index]
+    return log_sum - sum(p_k * z_k for p_k, z_k in zip(p.tolist(), z) if p_k)  # Σ p_k = 1
 
 
 def softmax_cross_entropy(z: Any, t: Any, reduction: str = "mean") -> Any:
     """-log softmax(z)[t]: the cross-entropy of the softmax of the output-layer inputs z.
 
     `z`: the weighted inputs of the output layer (no activation): a list of `Value`s, a list of
-    lists, or a `Tensor` (K,) / (N, K).  `t`: class indices (int / ints) or one-hot rows.
-    `reduction`: "mean" (over images, the default) or "sum".  Computed with the largest z
-    subtracted first, so no exp overflows.
+    lists, or a `Tensor` (K,) / (N, K).  `t`, as in PyTorch: class indices (an int, or N whole
+    numbers in 0..K-1), or probability rows of z's shape (one-hot rows, or soft labels: the
+    cost is then -Σ_k t_k log softmax(z)_k).  Fractional or out-of-range indices, rows that are
+    not probabilities and empty batches are refused.  `reduction`: "mean" (over images, the
+    default) or "sum".  Computed with the largest z subtracted first, so no exp overflows.
     """
     if reduction not in ("mean", "sum"):
-        raise ValueError(f"reduction must be 'mean' or 'sum', got {reduction!r}")
+        raise ValueError(f"{_WHO}: reduction must be 'mean' or 'sum', got {reduction!r}")
+    with name_scope(_CROSS_ENTROPY):
+        return _cross_entropy(z, t, reduction)
+
+
+def _cross_entropy(z: Any, t: Any, reduction: str) -> Any:
     if isinstance(z, Tensor):
-        batch = z.data.ndim == 2
-        zz = z if batch else z.reshape(1, -1)
-        n, k = zz.data.shape
-        targets = np.asarray(t)
-        if targets.ndim == (2 if batch else 1) and targets.shape[-1] == k and \
-                targets.dtype.kind == "f":
-            rows = targets.reshape(-1, k)
-            idx = np.array([_class_index(r, k) for r in rows])
+        if z.ndim not in (1, 2):
+            raise ValueError(f"{_WHO}: logits must be (K,) or (N, K), got shape {z.shape}")
+        idx, p = _class_targets(t, z.shape)
+        zz = z if z.ndim == 2 else z.reshape(1, -1)
+        n = zz.shape[0]
+        if idx is not None:
+            mean = F.SoftmaxCrossEntropy.apply(zz, labels=idx)  # one node for the whole cost
         else:
-            idx = (targets if targets.ndim == 1 else targets.reshape(-1)).astype(np.intp,
-                                                                             copy=False)
-            if idx.shape != (n,) or not 0 <= idx.min() <= idx.max() < k:
-                raise ValueError(f"softmax_cross_entropy: targets {targets.tolist()} do not fit "
-                                 f"logits of shape {z.shape}")
-        mean = F.SoftmaxCrossEntropy.apply(zz, labels=idx)  # one node for the whole cost
+            mean = -(zz.log_softmax(axis=1) * p.astype(z.dtype)).sum() * (1.0 / n)
         return mean if reduction == "mean" else mean * float(n)
-    if _is_value_batch(z):
-        targets = list(t)
-        if len(targets) != len(z):
-            raise ValueError(f"softmax_cross_entropy: {len(z)} outputs and {len(targets)} targets")
-        total: Any = 0.0
-        for z_n, t_n in zip(z, targets):
-            total = total + softmax_cross_entropy(z_n, t_n, "sum")
-        return total / len(z) if reduction == "mean" else total
-    index = _class_index(t, len(z))
-    m = max(v.data if isinstance(v, Value) else float(v) for v in z)
-    sum_exp: Any = 0.0
-    for v in z:
-        sum_exp = sum_exp + (v - m).exp() if isinstance(v, Value) else sum_exp + math.exp(v - m)
-    log_sum = sum_exp.log() if isinstance(sum_exp, Value) else math.log(sum_exp)
-    return (log_sum + m) - z[index]
+    z = list(z)
+    if not z:
+        raise ValueError(f"{_WHO}: no logits (an empty list); pass at least one image")
+    shape = _shape_of_values(z, _WHO)
+    idx, p = _class_targets(t, shape)
+    if len(shape) == 1:
+        return _value_cost(z, None if idx is None else int(idx[0]), None if p is None else p[0])
+    total: Any = 0.0
+    for i, z_n in enumerate(z):
+        total = total + _value_cost(list(z_n), None if idx is None else int(idx[i]),
+                                    None if p is None else p[i])
+    return total / len(z) if reduction == "mean" else total

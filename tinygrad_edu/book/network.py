@@ -51,8 +51,8 @@ def demon_network(engine: str = "scalar", init: str | dict[str, np.ndarray] = "r
     `init`: a key of `INITS` ("book-3-5", "book-4-4", "book-3-5-solved", "random"), a name of
     `book_nn_params` ("3-5-initial", ...), or a dict of book parameters {"W2", "b2", "W3", "b3"}.
     """
-    model = MLP(DEMON_SIZES, activation="sigmoid", engine=engine, seed=seed,
-                unit_names=DEMON_UNITS)
+    model = MLP(DEMON_SIZES, activation="sigmoid", output_activation="sigmoid", engine=engine,
+                seed=seed, unit_names=DEMON_UNITS)
     if isinstance(init, dict):
         params = init
     elif init in INITS:

@@ -6,7 +6,6 @@ from typing import Any
 
 import numpy as np
 
-from .. import functions as F
 from ..tensor import Tensor
 from .activations import check_activation, fire
 from .module import Module
@@ -19,25 +18,48 @@ class Linear(Module):
     """A fully connected layer over `Tensor`s: input (N, in) -> output (N, out).
 
     `weight` is a `Parameter` (out, in), row i the weights of unit i (the book's w_ij: to unit i
-    from input j); `bias` a `Parameter` (out,).  The output is a(X Wᵀ + b), with `activation`
-    "identity" (the default, as PyTorch's Linear) or any name of `nn.ACTIVATIONS`.
+    from input j); `bias` a `Parameter` (out,), or None with `bias=False`.  The output is
+    a(Z) with Z = X Wᵀ + b, `activation` "identity" (the default, as PyTorch's Linear) or any
+    name of `nn.ACTIVATIONS`.
+
+    Start values, as PyTorch's Linear: every weight and bias drawn uniformly from
+    ±1/√n_inputs, by `rng` (a `numpy.random.Generator`) when given, else by
+    `numpy.random.default_rng(seed)`, seed 0 by default: the same arguments always give the
+    same layer.  Layers of one network drawn from one shared `rng` start differently.  `weight`
+    (out, in) and `bias_value` (out,) give the start values instead.
     """
 
     scope_kind = "layer"
 
-    def __init__(self, n_inputs: int, n_units: int, activation: str = "identity", *,
-                 weight: np.ndarray | None = None, bias: np.ndarray | None = None,
+    def __init__(self, n_inputs: int, n_units: int, activation: str = "identity",
+                 bias: bool = True, *, seed: int = 0, rng: np.random.Generator | None = None,
+                 weight: np.ndarray | None = None, bias_value: np.ndarray | None = None,
                  layer: int = 2) -> None:
-        weight = np.zeros((n_units, n_inputs)) if weight is None else np.asarray(weight, float)
-        bias = np.zeros(n_units) if bias is None else np.asarray(bias, float)
-        if weight.shape != (n_units, n_inputs) or bias.shape != (n_units,):
-            raise ValueError(f"Linear: weight {weight.shape} and bias {bias.shape} do not fit "
-                             f"{n_inputs} inputs and {n_units} units")
+        if not isinstance(bias, (bool, np.bool_)):
+            raise TypeError(f"Linear: bias is True or False (whether the layer has one), got "
+                            f"{type(bias).__name__}; give start values as bias_value=")
+        if not bias and bias_value is not None:
+            raise ValueError("Linear: bias_value given for a layer built with bias=False")
+        if rng is None:
+            rng = np.random.default_rng(seed)
+        bound = 1.0 / np.sqrt(n_inputs) if n_inputs else 0.0
+        W = rng.uniform(-bound, bound, (n_units, n_inputs)) if weight is None else \
+            np.asarray(weight, float)
+        if W.shape != (n_units, n_inputs):
+            raise ValueError(f"Linear: weight of shape {W.shape} does not fit {n_inputs} inputs "
+                             f"and {n_units} units; expected ({n_units}, {n_inputs})")
         self.n_inputs, self.n_units = n_inputs, n_units
         self.activation = check_activation(activation)
         self.layer = layer
-        self.weight = Parameter(weight, label=f"W{layer}")
-        self.bias = Parameter(bias, label=f"b{layer}")
+        self.weight = Parameter(W, label=f"W{layer}")
+        self.bias: Parameter | None = None
+        if bias:
+            b = rng.uniform(-bound, bound, n_units) if bias_value is None else \
+                np.asarray(bias_value, float)
+            if b.shape != (n_units,):
+                raise ValueError(f"Linear: bias of shape {b.shape} does not fit {n_units} "
+                                 f"units; expected ({n_units},)")
+            self.bias = Parameter(b, label=f"b{layer}")
         self._labels = (f"z{layer}", f"a{layer}")  # made once, used every call
 
     def forward(self, x: Any) -> Tensor:
@@ -45,8 +67,11 @@ class Linear(Module):
             x = Tensor(x)
         if not x.data.ndim or x.data.shape[-1] != self.n_inputs:
             raise ValueError(f"Linear: input of shape {x.shape}, expected (..., {self.n_inputs})")
-        z = x @ self.weight.T + self.bias  # Z = X Wᵀ + b: a row of weighted inputs per image
+        z = x @ self.weight.T  # Z = X Wᵀ (+ b): unit i's weighted input in column i
+        if self.bias is not None:
+            z = z + self.bias
         return fire(z, self.activation, self._labels)
 
     def __repr__(self) -> str:
-        return f"Linear({self.n_inputs} -> {self.n_units}, {self.activation})"
+        bias = "" if self.bias is not None else ", bias=False"
+        return f"Linear({self.n_inputs} -> {self.n_units}, {self.activation}{bias})"

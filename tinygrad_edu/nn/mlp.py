@@ -16,6 +16,7 @@ from .scalar import Layer
 __all__ = ["MLP", "ENGINES"]
 
 ENGINES = ("scalar", "tensor")
+SAME = "same"  # output_activation: the same as the hidden layers
 
 
 class MLP(Module):
@@ -30,13 +31,16 @@ class MLP(Module):
     (out,), so the same weights give the same outputs on both.  The weights are drawn from a
     normal distribution with standard deviation 1/sqrt(inputs of the unit), the biases are 0,
     by `numpy.random.default_rng(seed)`: the same `seed` gives the same start on both engines.
+    `activation` is the hidden layers' activation; `output_activation` the output layer's:
+    a name of `nn.ACTIVATIONS`, None for none (the identity: the output is z itself), or
+    "same" (the default) for the hidden layers' activation, as the book's networks have.
     `unit_names` names the units per layer (input layer first), for labels such as "w2[A,4]".
     """
 
     scope_kind = "network"
 
     def __init__(self, sizes: Sequence[int], activation: str = "sigmoid",
-                 output_activation: str | None = None, engine: str = "scalar", seed: int = 0,
+                 output_activation: str | None = SAME, engine: str = "scalar", seed: int = 0,
                  unit_names: Sequence[Sequence[str]] | None = None) -> None:
         sizes = [int(n) for n in sizes]
         if len(sizes) < 2 or min(sizes) < 1:
@@ -50,7 +54,9 @@ class MLP(Module):
                                  f"layer for sizes {sizes}")
         self.sizes = sizes
         self.activation = check_activation(activation)
-        self.output_activation = check_activation(output_activation or activation)
+        self.output_activation = check_activation(
+            activation if output_activation == SAME else
+            "identity" if output_activation is None else output_activation)
         self.engine = engine
         self.seed = seed
         self.unit_names = unit_names
@@ -61,7 +67,8 @@ class MLP(Module):
             weight = rng.normal(0.0, 1.0 / np.sqrt(n_in), size=(n_out, n_in))
             bias = np.zeros(n_out)
             if engine == "tensor":
-                layers.append(Linear(n_in, n_out, act, weight=weight, bias=bias, layer=k + 2))
+                layers.append(Linear(n_in, n_out, act, weight=weight, bias_value=bias,
+                                     layer=k + 2))
             else:
                 names = unit_names[k + 1] if unit_names else None
                 inputs = unit_names[k] if unit_names else None

@@ -1,10 +1,17 @@
 """Saving and loading a network's parameters (the weights w and biases b of §1-3) as `.npz`.
 
 One array per entry of `module.state_dict()`, stored under its name ("layers.0.weight", ...), in
-numpy's zip format.  Loading uses `np.load(..., allow_pickle=False)`: a file can hold only plain
-numeric arrays, so loading never runs code from the file.  Before anything is loaded the file
-is compared with the module: missing, extra and mis-shaped arrays are refused with a message
-naming them, and the module is left unchanged.  `tinygrad_edu.nn` re-exports `save` and `load`.
+numpy's zip format.  `save` writes the file atomically (`tinygrad_edu._files.atomic_write`): a
+failed or interrupted save leaves the previous file as it was.
+
+`load` trusts nothing in the file.  It first reads only the zip directory and each array's
+header (name, shape, dtype: a few hundred bytes each) and compares them with the module:
+missing, extra, mis-shaped and non-numeric entries are refused with a message naming them
+before a single array is read, so a small file that declares a huge array costs nothing.  Then
+the arrays are read with `allow_pickle=False` (loading never runs code from the file), and any
+damage found on the way (an empty or truncated file, a corrupt member) is reported as one
+`ValueError` naming the file and the entry.  The module is changed only when everything was
+read.  `tinygrad_edu.nn` re-exports `save` and `load`.
 
 Works with any object that has `state_dict()` (name -> float64 array) and
 `load_state_dict(d)`, the contract of `tinygrad_edu.nn.Module`.
@@ -14,11 +21,16 @@ from __future__ import annotations
 
 import os
 import zipfile
+import zlib
 from typing import Any, Protocol
 
 import numpy as np
 
+from .._files import atomic_write
 from .module import compare_state
+
+_NPY = np.lib.format
+_NUMERIC = "fiub"  # float, signed and unsigned int, bool: what a parameter can be read from
 
 
 class HasState(Protocol):
@@ -28,66 +40,108 @@ class HasState(Protocol):
 
 
 def save(module: HasState, path: str | os.PathLike[str]) -> None:
-    """Write every entry of `module.state_dict()` to `path` (exactly that path: no ".npz" added)."""
+    """Write every entry of `module.state_dict()` to `path` (exactly that path: no ".npz" added).
+
+    Atomic: the arrays go to a temporary file in the same folder, which replaces `path` only
+    once it is complete and on the disk; on any error the old `path` is left as it was.
+    """
     state = module.state_dict()
     arrays: dict[str, np.ndarray] = {}
     for name, value in state.items():
         arr = np.asarray(value)
-        if arr.dtype.kind not in "fiub":
+        if arr.dtype.kind not in _NUMERIC:
             raise TypeError(f"save: state_dict entry {name!r} is not numeric (dtype {arr.dtype})")
         arrays[name] = arr.astype(np.float64)
-    with open(path, "wb") as f:
-        np.savez(f, **arrays)
+    atomic_write(path, lambda f: np.savez(f, **arrays))
 
 
-def _read(path: str | os.PathLike[str]) -> dict[str, np.ndarray]:
-    """All arrays in the file, refusing anything that would need pickle (object arrays)."""
-    where = repr(os.fspath(path))
-    try:
-        archive = np.load(path, allow_pickle=False)
-    except FileNotFoundError:
-        raise
-    except (ValueError, OSError, zipfile.BadZipFile) as e:
-        raise ValueError(f"load: {where} is not a numpy .npz file of plain arrays ({e}); "
-                         "refused, nothing was loaded") from None
-    if not isinstance(archive, np.lib.npyio.NpzFile):
-        raise ValueError(f"load: {where} holds a single array, not an .npz archive of named "
-                         "arrays (write it with save()); nothing was loaded")
-    with archive:
-        arrays: dict[str, np.ndarray] = {}
-        for name in archive.files:
-            try:
-                arrays[name] = archive[name]
-            except ValueError as e:  # an object array: reading it would need pickle
-                raise ValueError(f"load: array {name!r} in {where} is not plain numbers ({e}); "
-                                 "refused, nothing was loaded") from None
-        return arrays
+class _Refused(ValueError):
+    """A problem with one entry of the file (its message says which and why)."""
 
 
-def load(module: HasState, path: str | os.PathLike[str]) -> None:
-    """Load the arrays in `path` into `module`, after checking they fit it exactly.
+def _header(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> tuple[tuple[int, ...], np.dtype]:
+    """The shape and dtype an .npy member declares, from its header alone (no array data)."""
+    with archive.open(info) as f:
+        version = _NPY.read_magic(f)
+        if version == (1, 0):
+            shape, _, dtype = _NPY.read_array_header_1_0(f)
+        elif version == (2, 0):
+            shape, _, dtype = _NPY.read_array_header_2_0(f)
+        else:
+            raise _Refused(f"its .npy format version {version} is not one save() writes")
+    return tuple(shape), dtype
 
-    Refused with a `ValueError` naming them, with the module unchanged, when the file lacks an
-    entry of `state_dict()`, has an entry the module does not, has an array of another shape,
-    or holds anything but plain numbers.
-    """
-    arrays = _read(path)
-    expected = module.state_dict()
-    missing, extra, wrong = compare_state({k: np.shape(a) for k, a in expected.items()},
-                                          {k: a.shape for k, a in arrays.items()})
-    misshaped = [f"{k} (file {got}, module {want})" for k, got, want in wrong]
-    not_numeric = [f"{k} (dtype {arrays[k].dtype})" for k in arrays
-                   if arrays[k].dtype.kind not in "fiub"]
+
+def _headers(archive: zipfile.ZipFile) -> dict[str, tuple[tuple[int, ...], np.dtype]]:
+    """name -> (shape, dtype) of every member; refuses a member that is not an .npy array."""
+    found: dict[str, tuple[tuple[int, ...], np.dtype]] = {}
+    for info in archive.infolist():
+        if not info.filename.endswith(".npy"):
+            raise _Refused(f"entry {info.filename!r} is not an array (an .npz holds only .npy "
+                           "files)")
+        name = info.filename[:-len(".npy")]
+        if name in found:
+            raise _Refused(f"entry {name!r} appears twice")
+        try:
+            found[name] = _header(archive, info)
+        except _Refused as e:
+            raise _Refused(f"entry {name!r}: {e}") from None
+        except (ValueError, EOFError, OSError, zipfile.BadZipFile, zlib.error) as e:
+            raise _Refused(f"entry {name!r} has no readable array header ({e})") from None
+    return found
+
+
+def _check(module: HasState, headers: dict[str, tuple[tuple[int, ...], np.dtype]]) -> list[str]:
+    """What keeps the declared arrays from fitting `module`, one phrase per kind of problem."""
+    expected = {k: np.shape(a) for k, a in module.state_dict().items()}
+    missing, extra, wrong = compare_state(expected, {k: s for k, (s, _) in headers.items()})
+    not_numeric = [f"{k} (dtype {d})" for k, (_, d) in headers.items()
+                   if d.hasobject or d.names is not None or d.kind not in _NUMERIC]
     problems = []
     if missing:
         problems.append("missing: " + ", ".join(missing))
     if extra:
         problems.append("extra: " + ", ".join(extra))
-    if misshaped:
-        problems.append("mis-shaped: " + ", ".join(misshaped))
+    if wrong:
+        problems.append("mis-shaped: " + ", ".join(f"{k} (file {got}, module {want})"
+                                                   for k, got, want in wrong))
     if not_numeric:
-        problems.append("not numeric: " + ", ".join(not_numeric))
-    if problems:
-        raise ValueError(f"load: {os.fspath(path)!r} does not fit {type(module).__name__}; "
-                         + "; ".join(problems) + ". Nothing was loaded.")
-    module.load_state_dict({k: arrays[k].astype(np.float64) for k in expected})
+        problems.append("not plain numbers: " + ", ".join(not_numeric))
+    return problems
+
+
+def _read(archive: zipfile.ZipFile, name: str) -> np.ndarray:
+    try:
+        with archive.open(name + ".npy") as f:
+            return _NPY.read_array(f, allow_pickle=False)
+    except (ValueError, EOFError, OSError, zipfile.BadZipFile, zlib.error) as e:
+        raise _Refused(f"entry {name!r} is damaged ({e})") from None
+
+
+def load(module: HasState, path: str | os.PathLike[str]) -> None:
+    """Load the arrays in `path` into `module`, after checking they fit it exactly.
+
+    Refused with a `ValueError` naming the file and the entries, with the module unchanged,
+    when the file is not an .npz archive of plain arrays, lacks an entry of `state_dict()`,
+    has an entry the module does not, declares an array of another shape or of a non-numeric
+    dtype (checked from the headers, before any array is read), or is damaged.  A missing file
+    raises `FileNotFoundError`.
+    """
+    where = repr(os.fspath(path))
+    with open(path, "rb") as f:
+        if f.read(len(_NPY.MAGIC_PREFIX)) == _NPY.MAGIC_PREFIX:
+            raise ValueError(f"load: {where} holds a single array, not an .npz archive of named "
+                             "arrays (write it with save()); nothing was loaded")
+    try:
+        with zipfile.ZipFile(path) as archive:
+            problems = _check(module, _headers(archive))
+            if problems:
+                raise ValueError(f"load: {where} does not fit {type(module).__name__}; "
+                                 + "; ".join(problems) + ". Nothing was loaded.")
+            arrays = {name: _read(archive, name) for name in module.state_dict()}
+    except _Refused as e:
+        raise ValueError(f"load: {where}: {e}; refused, nothing was loaded") from None
+    except (zipfile.BadZipFile, EOFError, zlib.error) as e:
+        raise ValueError(f"load: {where} is not a numpy .npz file of plain arrays ({e or 'empty'}); "
+                         "refused, nothing was loaded") from None
+    module.load_state_dict({k: a.astype(np.float64) for k, a in arrays.items()})
