@@ -1,7 +1,9 @@
 """Smoke test of benchmarks/ (issue 6): the harness imports, every reference runs once at the
 smallest size and agrees with the numpy references, and the numpy references' gradients agree
 with finite differences (float64, central differences). Parts whose optional package is
-missing are skipped. Whole file: a few seconds."""
+missing are skipped. No assertion here is about speed (a loaded machine must not fail a test):
+the timings themselves are the business of `python -m benchmarks`. The runs of whole workloads
+are marked slow."""
 
 from __future__ import annotations
 
@@ -74,6 +76,7 @@ def test_w1_references_agree_with_numpy_after_one_step(activation: str, impl: st
     w1.check_one_step(entry.factory(problem), problem)  # raises if any parameter is off by > 1e-9
 
 
+@pytest.mark.slow
 def test_w1_run_times_every_available_reference() -> None:
     rows = w1.run(TINY)
     numpy_rows = [r for r in rows if r.impl == w1.NUMPY]
@@ -88,22 +91,23 @@ def test_w1_run_times_every_available_reference() -> None:
 
 @pytest.mark.parametrize("shape", w2.SHAPES)
 def test_w2_graphs_give_the_exact_gradient(shape: str) -> None:
-    Value = pytest.importorskip("micrograd.engine").Value
+    pytest.importorskip("micrograd")
     for n in (1, 2, 51):
         graph = w2.micrograd_graph(shape, n)
         assert graph.backward(graph.build()) == pytest.approx(w2.expected_grad(shape, n), rel=1e-12)
     assert w2.expected_grad("fanout", 8) == 1 + 2 + 3 + 4 + 5 + 6 + 7 + 1
     assert w2.op_count("fanout", 100_000) == 199_999
-    assert Value is not None
 
 
+@pytest.mark.slow
 def test_w2_run_reports_per_op_times_and_doubling() -> None:
     pytest.importorskip("micrograd")
     rows = [r for r in w2.run(TINY) if r.impl == "micrograd"]
     assert len(rows) == 4 and all(r.status == "ok" for r in rows)
-    for r in rows:
-        assert 1e-8 < r.median_s < 1e-3 and 100 < r.extra["peak_bytes_per_op"] < 100_000
-        assert 1.0 < r.extra["doubling"] < 20.0
+    for r in rows:  # reported, whatever the numbers are (memory, unlike time, does not vary)
+        assert math.isfinite(r.median_s) and r.median_s > 0
+        assert 100 < r.extra["peak_bytes_per_op"] < 100_000
+        assert math.isfinite(r.extra["doubling"]) and r.extra["doubling"] > 0
 
 
 # ------------------------------------------------------------ W3
@@ -129,6 +133,7 @@ def test_w3_numpy_adam_matches_pytorch_formula_first_step() -> None:
     assert p["w"] == pytest.approx([0.9, -1.9], abs=1e-7)
 
 
+@pytest.mark.slow
 def test_w3_torch_learns_the_same_numbers_as_numpy() -> None:
     pytest.importorskip("sklearn")
     pytest.importorskip("torch")
@@ -212,13 +217,15 @@ def test_harness_timing_and_formatting() -> None:
     timing = time_calls(lambda: calls.append(1), budget)
     assert len(timing.per_call) == 3 and timing.number > 1 and timing.slowest_call is None
     assert len(calls) == 1 + 4 * timing.number  # calibration, then 1 warm-up and 3 repeats
-    assert timing.steadiness >= 1.0 and 0 < timing.median < 1e-3
+    assert timing.steadiness >= 1.0 and timing.median > 0
     # the 5th call naps 8 ms: it falls in a kept repeat whether a repeat holds 1, 2 or 3 calls
     naps = iter([0.002] * 4 + [0.008] + [0.002] * 100)
     slow = time_calls(lambda: time.sleep(next(naps)), budget, min_repeat_s=0.003)
     assert len(slow.per_call) == 3  # calls of >= 1 ms are clocked one by one too
-    assert slow.slowest_call > 0.007 and slow.max == slow.slowest_call
-    assert slow.median < 0.006  # the other two repeats nap 2 ms per call
+    # a nap lasts at least as long as asked: these lower bounds hold on any machine, however
+    # loaded (an upper bound would not)
+    assert slow.slowest_call > 0.0079 and slow.max == slow.slowest_call
+    assert min(slow.per_call) > 0.0019
     assert [fmt_time(x) for x in (3.8e-5, 4.12e-7, 1.25, 0.0123)] == ["38.0 µs", "412 ns", "1.25 s", "12.3 ms"]
     rows = [Result("W", "c", "a", median_s=2.0), Result("W", "c", "b", median_s=5.0)]
     fill_ratios(rows, ("missing", "a"))

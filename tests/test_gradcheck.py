@@ -159,3 +159,41 @@ def test_second_derivative_of_a_constant_multiple_is_zero():
     g2 = grad(x * c + x * x, x, create_graph=True)  # 2 + 2x
     assert g2.data == 6.0
     assert grad(g2, x) == 2.0
+
+
+# -- inputs whose arrays are views: transposed, strided, permuted (issue 11, item 7) -------------
+
+_BASE = np.arange(1.0, 25.0).reshape(4, 6) / 10.0
+LAYOUTS = {
+    "transposed .T": lambda: _BASE.T,
+    "strided slice": lambda: _BASE[::2, 1::2],
+    "negative strides": lambda: _BASE[::-1, ::-2],
+    "transposed slice": lambda: _BASE[1:, ::3].T,
+    "permuted 3-d": lambda: _BASE.reshape(2, 3, 4).transpose(2, 0, 1),
+    "Fortran order": lambda: np.asfortranarray(_BASE),
+}
+
+
+def _mixing(a):
+    """An output in which every element of `a` has its own, position-dependent weight."""
+    c = Tensor(np.arange(1.0, a.size + 1).reshape(a.shape))
+    return ((a * c).tanh() * a).sum(axis=0)
+
+
+@pytest.mark.parametrize("layout", list(LAYOUTS))
+@pytest.mark.parametrize("fast", [False, True])
+def test_gradcheck_on_inputs_that_are_views(layout, fast):
+    data = LAYOUTS[layout]()
+    assert not data.flags.c_contiguous or layout == "strided slice"
+    x = Tensor(data, requires_grad=True)
+    assert gradcheck(_mixing, [x], fast_mode=fast)
+    assert gradcheck(lambda a: _mixing(a.T), [x], fast_mode=fast)  # a view made inside f too
+    np.testing.assert_array_equal(x.data, data)  # the input was left as it was
+    with pytest.raises(GradcheckError):  # and a wrong rule is still found on such an input
+        gradcheck(lambda a: BadCube.apply(a).sum(axis=0), [x], fast_mode=fast)
+
+
+@pytest.mark.parametrize("layout", ["transposed .T", "strided slice", "permuted 3-d"])
+def test_gradgradcheck_on_inputs_that_are_views(layout):
+    x = Tensor(LAYOUTS[layout](), requires_grad=True)
+    assert gradgradcheck(lambda a: (a * a * a).sum(), [x])

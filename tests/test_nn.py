@@ -146,3 +146,129 @@ def test_output_activation_and_other_activations_agree_across_engines():
         s = MLP([12, 4, 2], activation=act, output_activation="identity", engine="scalar", seed=1)
         t = MLP([12, 4, 2], activation=act, output_activation="identity", engine="tensor", seed=1)
         np.testing.assert_allclose(s.predict(X[:8]), t.predict(X[:8]), atol=1e-14, err_msg=act)
+
+
+# -- Linear: start values, bias=False, against torch (issue 11, items 1 and 22) -----------------
+
+XOR_X = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
+XOR_T = np.array([[0.0], [1.0], [1.0], [0.0]])
+
+
+def test_linear_starts_at_seeded_uniform_values_in_pytorchs_range():
+    a, b = Linear(3, 5), Linear(3, 5)
+    bound = 1 / np.sqrt(3)
+    for layer in (a, b):
+        for p in (layer.weight.data, layer.bias.data):
+            assert np.all(np.abs(p) <= bound) and np.unique(p).size == p.size
+    np.testing.assert_array_equal(a.weight.data, b.weight.data)  # seed 0 by default
+    expected = np.random.default_rng(0).uniform(-bound, bound, (5, 3))
+    np.testing.assert_array_equal(a.weight.data, expected)  # what the docstring promises
+    assert "seed 0" in Linear.__doc__ and "1/√n_inputs" in Linear.__doc__
+    assert not np.array_equal(Linear(3, 5, seed=1).weight.data, a.weight.data)
+    rng = np.random.default_rng(7)
+    first, second = Linear(3, 3, rng=rng), Linear(3, 3, rng=rng)  # one generator, two draws
+    assert not np.array_equal(first.weight.data, second.weight.data)
+    wide = Linear(400, 2).weight.data
+    assert np.abs(wide).max() <= 1 / 20 and np.abs(wide).max() > 0.9 / 20  # the range is used
+
+
+def test_xor_trains_from_the_default_start():
+    from tinygrad_edu.losses import mse
+    from tinygrad_edu.nn import Sequential
+    from tinygrad_edu.optim import SGD
+
+    def train(net):
+        opt = SGD(net.parameters(), lr=1.0)
+        for _ in range(1000):
+            opt.zero_grad()
+            C = mse(net(Tensor(XOR_X)), XOR_T)
+            C.backward()
+            opt.step()
+        return C.item(), net(Tensor(XOR_X)).data
+
+    loss, out = train(Sequential(Linear(2, 4, "tanh"), Linear(4, 1, "sigmoid")))
+    assert loss < 0.05 and np.array_equal(out.round(), XOR_T)
+    # the old start, every weight 0: no unit can differ from another, stuck at 0.25
+    zeros = Sequential(Linear(2, 4, "tanh", weight=np.zeros((4, 2)), bias_value=np.zeros(4)),
+                       Linear(4, 1, "sigmoid", weight=np.zeros((1, 4)), bias_value=np.zeros(1)))
+    assert train(zeros)[0] == pytest.approx(0.25, abs=1e-6)
+
+
+@pytest.mark.parametrize("bias", [True, False])
+def test_linear_equals_torch_linear_given_the_same_weights(bias):
+    torch = pytest.importorskip("torch")
+    ours = Linear(4, 3, bias=bias, seed=5)
+    theirs = torch.nn.Linear(4, 3, bias=bias, dtype=torch.float64)
+    with torch.no_grad():
+        theirs.weight.copy_(torch.from_numpy(ours.weight.data))
+        if bias:
+            theirs.bias.copy_(torch.from_numpy(ours.bias.data))
+    x = np.random.default_rng(0).normal(size=(2, 5, 4))  # any leading dims, as torch
+    xt = torch.tensor(x, requires_grad=True)
+    xs = Tensor(x, requires_grad=True)
+    w = np.random.default_rng(1).normal(size=(2, 5, 3))
+    out = ours(xs)
+    (out * w).sum().backward()
+    (theirs(xt) * torch.from_numpy(w)).sum().backward()
+    np.testing.assert_allclose(out.data, theirs(xt).detach().numpy(), rtol=1e-13, atol=1e-15)
+    np.testing.assert_allclose(xs.grad, xt.grad.numpy(), rtol=1e-13)
+    np.testing.assert_allclose(ours.weight.grad, theirs.weight.grad.numpy(), rtol=1e-13)
+    if bias:
+        np.testing.assert_allclose(ours.bias.grad, theirs.bias.grad.numpy(), rtol=1e-13)
+    np.testing.assert_allclose(ours(x[0, 0]).data, theirs(xt[0, 0]).detach().numpy(),
+                               rtol=1e-13)  # one input vector (in,) -> (out,)
+
+
+def test_linear_without_bias_works_end_to_end(tmp_path):
+    from tinygrad_edu.nn import load, save
+    from tinygrad_edu.viz import draw_graph
+
+    layer = Linear(3, 2, "tanh", bias=False, weight=[[1.0, 2.0, 3.0], [-1.0, 0.5, 0.0]])
+    assert layer.bias is None and "bias=False" in repr(layer)
+    assert [n for n, _ in layer.named_parameters()] == ["weight"]
+    assert list(layer.state_dict()) == ["weight"]
+    x = np.array([[0.1, 0.2, 0.3]])
+    out = layer(x)
+    np.testing.assert_allclose(out.data, np.tanh(x @ layer.weight.data.T), rtol=1e-15)
+    out.sum().backward()
+    np.testing.assert_allclose(layer.weight.grad, (1 - out.data.T ** 2) * x, rtol=1e-14)
+    path = tmp_path / "nobias.npz"
+    save(layer, path)
+    other = Linear(3, 2, "tanh", bias=False, seed=3)
+    load(other, path)
+    np.testing.assert_array_equal(other.weight.data, layer.weight.data)
+    save(Linear(3, 2), tmp_path / "with_bias.npz")
+    with pytest.raises(ValueError, match="extra: bias"):
+        load(Linear(3, 2, bias=False), tmp_path / "with_bias.npz")
+    source = draw_graph(out).source
+    assert "W2" in source and "b2" not in source and "z2" in source
+
+
+def test_linear_refuses_bad_arguments():
+    with pytest.raises(TypeError, match="bias_value="):
+        Linear(2, 3, bias=np.zeros(3))
+    with pytest.raises(ValueError, match="bias=False"):
+        Linear(2, 3, bias=False, bias_value=np.zeros(3))
+    with pytest.raises(ValueError, match=r"weight of shape \(2, 3\).*expected \(3, 2\)"):
+        Linear(2, 3, weight=np.zeros((2, 3)))
+    with pytest.raises(ValueError, match=r"bias of shape \(2,\).*expected \(3,\)"):
+        Linear(2, 3, bias_value=np.zeros(2))
+    with pytest.raises(ValueError, match=r"input of shape \(4, 5\), expected \(\.\.\., 2\)"):
+        Linear(2, 3)(np.zeros((4, 5)))
+
+
+@pytest.mark.parametrize("engine", ["scalar", "tensor"])
+def test_mlp_output_activation_none_means_no_activation(engine):
+    X, _ = book_digits_4x3()
+    plain = MLP([12, 3, 2], activation="sigmoid", output_activation=None, engine=engine, seed=2)
+    same = MLP([12, 3, 2], activation="sigmoid", output_activation="same", engine=engine, seed=2)
+    default = MLP([12, 3, 2], activation="sigmoid", engine=engine, seed=2)
+    assert plain.output_activation == "identity" and same.output_activation == "sigmoid"
+    assert default.output_activation == "sigmoid"  # the book's networks: the hidden activation
+    state = plain.state_dict()
+    hidden = 1 / (1 + np.exp(-(X[:5] @ state["layers.0.weight"].T + state["layers.0.bias"])))
+    z = hidden @ state["layers.1.weight"].T + state["layers.1.bias"]
+    np.testing.assert_allclose(plain.predict(X[:5]), z, rtol=1e-13)
+    np.testing.assert_allclose(same.predict(X[:5]), 1 / (1 + np.exp(-z)), rtol=1e-13)
+    with pytest.raises(ValueError, match="unknown activation"):
+        MLP([12, 3, 2], output_activation="none")

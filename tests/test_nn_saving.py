@@ -146,3 +146,169 @@ def test_round_trip_on_the_demon_mlp(tmp_path, engine):
     with pytest.raises(ValueError, match=r"layers.0.weight \(file \(3, 12\), module \(4, 12\)\)"):
         load(wider, path)
     _unchanged(wider, before)
+
+
+# -- save is atomic; load checks the headers first and names the file and the entry (issue 11,
+#    items 16-18) ---------------------------------------------------------------------------------
+
+import io  # noqa: E402
+import tracemalloc  # noqa: E402
+import zipfile  # noqa: E402
+
+
+def _failing_savez(after_bytes: int, error: BaseException):
+    """A writer that writes `after_bytes` bytes of a real archive, then fails with `error`."""
+    real = np.savez
+
+    def savez(f, **arrays):
+        buffer = io.BytesIO()
+        real(buffer, **arrays)
+        f.write(buffer.getvalue()[:after_bytes])
+        raise error
+    return savez
+
+
+@pytest.mark.parametrize("error", [OSError(28, "No space left on device"), KeyboardInterrupt()])
+def test_a_failed_save_keeps_the_old_file_and_leaves_no_temporary_file(tmp_path, monkeypatch,
+                                                                         error):
+    path = tmp_path / "net.npz"
+    good = TinyNet(seed=1)
+    save(good, path)
+    old_bytes = path.read_bytes()
+    monkeypatch.setattr(np, "savez", _failing_savez(100, error))
+    with pytest.raises(type(error)):
+        save(TinyNet(seed=2), path)
+    assert path.read_bytes() == old_bytes and os.listdir(tmp_path) == ["net.npz"]
+    monkeypatch.undo()
+    net = TinyNet(seed=3)
+    load(net, path)  # still the good file
+    _unchanged(net, good.state_dict())
+
+
+def test_save_into_a_missing_folder_names_the_file_and_creates_nothing(tmp_path):
+    path = tmp_path / "no" / "net.npz"
+    with pytest.raises(FileNotFoundError) as e:
+        save(TinyNet(), path)
+    assert e.value.filename == str(path)
+    assert os.listdir(tmp_path) == []
+
+
+def test_atomic_write_replaces_whole_and_keeps_the_usual_permissions(tmp_path):
+    from tinygrad_edu._files import atomic_write_text
+
+    path = tmp_path / "a.txt"
+    atomic_write_text(path, "one")
+    atomic_write_text(path, "two")
+    assert path.read_text() == "two" and os.listdir(tmp_path) == ["a.txt"]
+    if os.name == "posix":
+        mask = os.umask(0)
+        os.umask(mask)
+        assert path.stat().st_mode & 0o777 == 0o666 & ~mask  # not mkstemp's 0600
+
+
+def _npz(path, members: dict[str, bytes]) -> None:
+    with zipfile.ZipFile(path, "w") as z:
+        for name, data in members.items():
+            z.writestr(name, data)
+
+
+def _npy_header(shape, descr="<f8") -> bytes:
+    f = io.BytesIO()
+    np.lib.format.write_array_header_1_0(f, {"descr": descr, "fortran_order": False,
+                                             "shape": shape})
+    return f.getvalue()
+
+
+def _good_members() -> dict[str, bytes]:
+    members = {}
+    for name, value in TinyNet().state_dict().items():
+        f = io.BytesIO()
+        np.save(f, value)
+        members[name + ".npy"] = f.getvalue()
+    return members
+
+
+def _refused(net: TinyNet, path, *fragments: str) -> None:
+    before = net.state_dict()
+    with pytest.raises(ValueError) as e:
+        load(net, path)
+    message = str(e.value)
+    assert message.startswith(f"load: {str(path)!r}") and "Traceback" not in message
+    for fragment in fragments:
+        assert fragment in message, (fragment, message)
+    _unchanged(net, before)
+
+
+@pytest.mark.parametrize("name, says", [("layers.0.weight", "(134217728,)"),
+                                        ("layers.9.weight", "extra: layers.9.weight")])
+def test_a_huge_declared_array_is_refused_from_its_header_without_reading_it(tmp_path, name,
+                                                                              says):
+    members = _good_members()
+    members.pop(name + ".npy", None)
+    # 1 GiB declared (2**27 float64); only 64 KiB of data behind the header
+    members[name + ".npy"] = _npy_header((2 ** 27,)) + bytes(65536)
+    path = tmp_path / "huge.npz"
+    _npz(path, members)
+    assert path.stat().st_size < 100_000
+    tracemalloc.start()
+    try:
+        _refused(TinyNet(), path, name, says)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 2_000_000  # a few KiB of headers were read, not 1 GiB
+
+
+@pytest.mark.parametrize("damage, fragments", [
+    ("empty file", ["is not a numpy .npz file"]),
+    ("not a zip", ["is not a numpy .npz file"]),
+    ("truncated", ["is not a numpy .npz file"]),
+    ("corrupt member", ["layers.0.bias", "damaged"]),
+    ("not an array", ["'notes.txt' is not an array"]),
+    ("broken header", ["layers.0.bias", "no readable array header"]),
+    ("short data", ["layers.0.bias", "damaged"]),
+    ("complex numbers", ["not plain numbers: layers.0.bias (dtype complex128)"]),
+    ("structured", ["not plain numbers: layers.0.bias"]),
+    ("text", ["not plain numbers: layers.0.bias (dtype <U3)"]),
+])
+def test_every_damaged_file_gives_one_clear_error_naming_file_and_entry(tmp_path, damage,
+                                                                       fragments):
+    path = tmp_path / "weights.npz"
+    members = _good_members()
+    if damage == "empty file":
+        path.write_bytes(b"")
+    elif damage == "not a zip":
+        path.write_bytes(b"hello, I am not an archive")
+    elif damage == "truncated":
+        save(TinyNet(), path)
+        path.write_bytes(path.read_bytes()[:300])
+    elif damage == "corrupt member":
+        save(TinyNet(), path)
+        data = bytearray(path.read_bytes())
+        at = data.index(TinyNet().state_dict()["layers.0.bias"].tobytes())
+        data[at] ^= 0xFF  # one byte of the array's data changed: its CRC no longer fits
+        path.write_bytes(bytes(data))
+    else:
+        if damage == "not an array":
+            members["notes.txt"] = b"hello"
+        elif damage == "broken header":
+            members["layers.0.bias.npy"] = b"\x93NUMPY\x01\x00\x10\x00{'descr': garbage"
+        elif damage == "short data":
+            members["layers.0.bias.npy"] = _npy_header((3,)) + bytes(8)
+        elif damage == "complex numbers":
+            members["layers.0.bias.npy"] = _npy_header((3,), "<c16") + bytes(48)
+        elif damage == "structured":
+            members["layers.0.bias.npy"] = _npy_header((3,), [("a", "<f8")]) + bytes(24)
+        elif damage == "text":
+            members["layers.0.bias.npy"] = _npy_header((3,), "<U3") + bytes(36)
+        _npz(path, members)
+    _refused(TinyNet(), path, *fragments)
+
+
+def test_compressed_archives_load_too(tmp_path):
+    a = TinyNet(seed=4)
+    path = tmp_path / "small.npz"
+    np.savez_compressed(path, **a.state_dict())
+    b = TinyNet(seed=5)
+    load(b, path)
+    _unchanged(b, a.state_dict())

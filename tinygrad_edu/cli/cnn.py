@@ -8,7 +8,6 @@ pictures (filters, feature maps, pooled maps) and a drawing of the cost's graph.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 
@@ -16,7 +15,7 @@ import numpy as np
 
 from ..book.ch5_cnn import INITS, BookCNN, gradient_descent
 from ..datasets import book_digits_6x6, book_test_image
-from .options import count, positive_float
+from .options import check_paths, count, positive_float, write_json, writing
 from .play import add_play_arguments, write_cnn_player
 
 HELP = "train the book's CNN on the 96 6x6 images of 1, 2, 3 (§5-4, §5-6)"
@@ -45,6 +44,7 @@ def run(args: argparse.Namespace) -> int:
     if not 1 <= args.image <= 96:
         print("cnn: --image must be an image number from 1 to 96", file=sys.stderr)
         return 2
+    check_paths(args)  # before any work: an impossible path is refused in one line
     if args.play:
         write_cnn_player(args)
     X, T = book_digits_6x6(one_hot=True)
@@ -74,16 +74,14 @@ def run(args: argparse.Namespace) -> int:
                   "init": args.init, "lr": args.lr, "steps": args.steps, "seed": args.seed,
                   "test_image": verdict,
                   "params": {k: v.tolist() for k, v in net.numpy_params().items()}}
-        path = Path(args.json)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(record, indent=1) + "\n", encoding="utf-8")
-        say(f"wrote {path}")
+        write_json(args.json, record)
+        say(f"wrote {args.json}")
     if args.out:
         try:
             from ..book.ch5_pictures import save_pictures
 
-            paths = save_pictures(net, args.out, X[args.image - 1], f"No.{args.image}", pixels,
-                                  expected)
+            paths = writing("--out", args.out, lambda: save_pictures(
+                net, args.out, X[args.image - 1], f"No.{args.image}", pixels, expected))
         except ImportError as e:
             print(f"cnn: no pictures: {e}", file=sys.stderr)
         else:
@@ -105,10 +103,14 @@ def _render(net: BookCNN, X: np.ndarray, T: np.ndarray, out: Path, say) -> None:
     C_T = net.cost(X, T)
     C_T.backward()
     graph = viz.draw_graph(C_T, title="the tensor graph of the CNN's C_T over all 96 images")
-    out.mkdir(parents=True, exist_ok=True)
-    try:
-        rendered = viz.render(graph, out / "cnn_cost.svg")
-    except viz.GraphvizNotFound as e:  # keep the DOT text, say how to get the picture
-        rendered = viz.render(graph, out / "cnn_cost.gv")
-        print(f"cnn: wrote {rendered} only: {e}", file=sys.stderr)
-    say(f"wrote {rendered}")
+
+    def draw() -> Path:
+        out.mkdir(parents=True, exist_ok=True)
+        try:
+            return viz.render(graph, out / "cnn_cost.svg")
+        except viz.GraphvizNotFound as e:  # keep the DOT text, say how to get the picture
+            rendered = viz.render(graph, out / "cnn_cost.gv")
+            print(f"cnn: wrote {rendered} only: {e}", file=sys.stderr)
+            return rendered
+
+    say(f"wrote {writing('--render', out, draw)}")

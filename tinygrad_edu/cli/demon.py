@@ -17,7 +17,7 @@ import time
 from typing import Any
 
 from . import CommandLineError
-from .options import count, positive_float
+from .options import check_paths, count, positive_float, write_json
 from .play import add_play_arguments, write_demon_player
 
 HELP = "train the 12-3-2 demon network on the book's 64 images (§1-5, §3-5, §4-4)"
@@ -88,14 +88,7 @@ def _check_paths(args: argparse.Namespace) -> None:
     if args.format and not args.render:
         raise CommandLineError("--format chooses the formats of --render: add --render DIR "
                                "(or leave --format out)")
-    if args.out and os.path.exists(args.out) and not os.path.isdir(args.out):
-        raise CommandLineError(f"--out {args.out}: exists and is not a folder")
-    if args.json:
-        folder = os.path.dirname(os.path.abspath(args.json))
-        if not os.path.isdir(folder):
-            raise CommandLineError(f"--json {args.json}: folder {folder} does not exist")
-        if os.path.isdir(args.json):
-            raise CommandLineError(f"--json {args.json}: is a folder, expected a file name")
+    check_paths(args)
 
 
 def _start(args: argparse.Namespace) -> tuple[Any, str]:
@@ -199,11 +192,7 @@ def run(args: argparse.Namespace) -> int:
                    "params": {k: v.tolist() for k, v in state.items()},
                    "engine": args.engine, "init": args.init, "seed": args.seed,
                    "lr": args.lr, "steps": args.steps}
-        try:
-            with open(args.json, "w", encoding="utf-8") as f:
-                json.dump(payload, f, indent=1)
-        except OSError as e:
-            raise CommandLineError(f"--json {args.json}: {e.strerror}") from None
+        write_json(args.json, payload)
         print(f"wrote {args.json}")
 
     if args.render:

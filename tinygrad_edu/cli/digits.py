@@ -7,13 +7,12 @@ the training time and the confusion matrix, and draws the misclassified test dig
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 
 from ..digits import (confusion_matrix, draw_misclassified, format_confusion, load_digits,
                       train_digits)
-from .options import count, positive_count
+from .options import check_paths, count, positive_count, write_json, writing
 
 HELP = "train a small CNN on scikit-learn's 1,797 real 8x8 handwritten digits"
 
@@ -29,6 +28,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     say = print
+    check_paths(args)  # before any work: an impossible path is refused in one line
     try:
         data = load_digits()
     except ImportError as e:
@@ -42,15 +42,13 @@ def run(args: argparse.Namespace) -> int:
     say("confusion matrix (rows: true digit, columns: predicted):")
     say(format_confusion(M))
     if args.json:
-        path = Path(args.json)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps({"test_accuracy": result.test_accuracy,
-                                    "seconds": result.seconds, "epochs": args.epochs,
-                                    "seed": args.seed}, indent=1) + "\n", encoding="utf-8")
-        say(f"wrote {path}")
+        write_json(args.json, {"test_accuracy": result.test_accuracy, "seconds": result.seconds,
+                               "epochs": args.epochs, "seed": args.seed})
+        say(f"wrote {args.json}")
     if args.out:
         try:
-            picture = draw_misclassified(data, result.predictions, Path(args.out) / "misclassified.png")
+            picture = writing("--out", args.out, lambda: draw_misclassified(
+                data, result.predictions, Path(args.out) / "misclassified.png"))
         except ImportError as e:
             print(f"digits: no picture: {e}", file=sys.stderr)
         else:

@@ -31,6 +31,7 @@ from .module import compare_state
 
 _NPY = np.lib.format
 _NUMERIC = "fiub"  # float, signed and unsigned int, bool: what a parameter can be read from
+_DAMAGE = (EOFError, OSError, zipfile.BadZipFile, zlib.error)  # a member that cannot be read
 
 
 class HasState(Protocol):
@@ -86,14 +87,18 @@ def _headers(archive: zipfile.ZipFile) -> dict[str, tuple[tuple[int, ...], np.dt
             found[name] = _header(archive, info)
         except _Refused as e:
             raise _Refused(f"entry {name!r}: {e}") from None
-        except (ValueError, EOFError, OSError, zipfile.BadZipFile, zlib.error) as e:
-            raise _Refused(f"entry {name!r} has no readable array header ({e})") from None
+        except _DAMAGE as e:
+            raise _Refused(f"entry {name!r} is damaged ({e})") from None
+        except Exception as e:  # noqa: BLE001 - a header is untrusted text; any parse error
+            raise _Refused(f"entry {name!r} has no readable array header "
+                           f"({type(e).__name__}: {e})") from None
     return found
 
 
-def _check(module: HasState, headers: dict[str, tuple[tuple[int, ...], np.dtype]]) -> list[str]:
-    """What keeps the declared arrays from fitting `module`, one phrase per kind of problem."""
-    expected = {k: np.shape(a) for k, a in module.state_dict().items()}
+def _check(expected: dict[str, tuple[int, ...]],
+           headers: dict[str, tuple[tuple[int, ...], np.dtype]]) -> list[str]:
+    """What keeps the declared arrays from fitting the `expected` shapes, one phrase per kind
+    of problem."""
     missing, extra, wrong = compare_state(expected, {k: s for k, (s, _) in headers.items()})
     not_numeric = [f"{k} (dtype {d})" for k, (_, d) in headers.items()
                    if d.hasobject or d.names is not None or d.kind not in _NUMERIC]
@@ -114,7 +119,7 @@ def _read(archive: zipfile.ZipFile, name: str) -> np.ndarray:
     try:
         with archive.open(name + ".npy") as f:
             return _NPY.read_array(f, allow_pickle=False)
-    except (ValueError, EOFError, OSError, zipfile.BadZipFile, zlib.error) as e:
+    except (ValueError, *_DAMAGE) as e:
         raise _Refused(f"entry {name!r} is damaged ({e})") from None
 
 
@@ -128,20 +133,21 @@ def load(module: HasState, path: str | os.PathLike[str]) -> None:
     raises `FileNotFoundError`.
     """
     where = repr(os.fspath(path))
+    expected = {k: np.shape(a) for k, a in module.state_dict().items()}
     with open(path, "rb") as f:
         if f.read(len(_NPY.MAGIC_PREFIX)) == _NPY.MAGIC_PREFIX:
             raise ValueError(f"load: {where} holds a single array, not an .npz archive of named "
                              "arrays (write it with save()); nothing was loaded")
     try:
         with zipfile.ZipFile(path) as archive:
-            problems = _check(module, _headers(archive))
+            problems = _check(expected, _headers(archive))
             if problems:
                 raise ValueError(f"load: {where} does not fit {type(module).__name__}; "
                                  + "; ".join(problems) + ". Nothing was loaded.")
-            arrays = {name: _read(archive, name) for name in module.state_dict()}
+            arrays = {name: _read(archive, name) for name in expected}
     except _Refused as e:
         raise ValueError(f"load: {where}: {e}; refused, nothing was loaded") from None
-    except (zipfile.BadZipFile, EOFError, zlib.error) as e:
-        raise ValueError(f"load: {where} is not a numpy .npz file of plain arrays ({e or 'empty'}); "
+    except _DAMAGE as e:
+        raise ValueError(f"load: {where} is not a numpy .npz file of plain arrays ({e}); "
                          "refused, nothing was loaded") from None
     module.load_state_dict({k: a.astype(np.float64) for k, a in arrays.items()})
