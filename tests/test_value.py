@@ -122,3 +122,13 @@ def test_division_and_powers_follow_ieee():
     assert math.isnan((Value(-8.0) ** (1 / 3)).data)
     assert (Value(0.0) ** -1).data == math.inf
     assert Value(1000.0).exp().data == math.inf
+
+
+def test_float_of_a_value_leaves_the_graph_as_the_guarantees_say():
+    """docs/guarantees.md §10: math.exp(v) sees float(v), a constant; v.exp() stays in the graph."""
+    v = Value(1.0)
+    (v * math.exp(v)).backward()
+    assert v.grad == pytest.approx(math.e, rel=1e-15)  # d(v·e)/dv: e^v was a constant
+    w = Value(1.0)
+    (w * w.exp()).backward()
+    assert w.grad == pytest.approx(2 * math.e, rel=1e-15)  # d(w·e^w)/dw
