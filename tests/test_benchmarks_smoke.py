@@ -66,6 +66,7 @@ def test_w1_book_data_and_one_step_lower_the_cost() -> None:
     "activation, impl, package",
     [("sigmoid", "torch", "torch"), ("sigmoid", "dezero", "dezero"), ("relu", "micrograd", "micrograd")],
 )
+@pytest.mark.slow
 def test_w1_references_agree_with_numpy_after_one_step(activation: str, impl: str, package: str) -> None:
     try:
         compat.require(package)
@@ -181,6 +182,7 @@ def test_w4_torch_agrees_with_numpy_on_tiny_inputs(op: str) -> None:
 # ------------------------------------------------------------ harness, runner, slots, CLI
 
 
+@pytest.mark.slow
 def test_runner_marks_skipped_unfilled_wrong_and_times_the_rest() -> None:
     case = Case("T0", "smoke", "smoke case", ("ref",), target="<= 2x ref", target_ratio=2.0)
 
@@ -211,6 +213,7 @@ def test_runner_marks_skipped_unfilled_wrong_and_times_the_rest() -> None:
     assert "smoke case" in text_table(rows) and markdown_table(rows).count("\n") == len(rows) + 1
 
 
+@pytest.mark.slow
 def test_harness_timing_and_formatting() -> None:
     calls = []
     budget = Budget(True, 3, 1, 0.001, 0.01, 1, 1)

@@ -60,6 +60,7 @@ def test_cnn_command_steps_0_evaluates_only(tmp_path, capsys):
     assert "correct: 96/96" in capsys.readouterr().out
 
 
+@pytest.mark.slow
 def test_cnn_command_random_init_and_bad_args(tmp_path):
     out = tmp_path / "r.json"
     assert cnn_cli.run(parse(cnn_cli, ["--init", "random", "--seed", "4", "--steps", "300",
@@ -80,6 +81,7 @@ def test_bad_options_get_a_one_line_error(argv, capsys):
     assert len(err.splitlines()) == 1 and "error:" in err and "Traceback" not in err
 
 
+@pytest.mark.slow
 def test_cnn_command_pictures_and_render(tmp_path, capsys):
     pytest.importorskip("matplotlib")
     assert cnn_cli.run(parse(cnn_cli, ["--steps", "5", "--out", str(tmp_path / "pics"),
@@ -116,6 +118,7 @@ def test_pictures_without_matplotlib(tmp_path, monkeypatch):
         draw_filters(BookCNN.from_init("book-5-6"), tmp_path / "f.png")
 
 
+@pytest.mark.slow
 def test_cnn_demo(tmp_path, capsys):
     pytest.importorskip("matplotlib")
     assert load_demo("cnn_book").main([str(tmp_path), "--quick"]) == 0
@@ -126,6 +129,7 @@ def test_cnn_demo(tmp_path, capsys):
 
 # -- real digits ---------------------------------------------------------------------------------
 
+@pytest.mark.slow
 def test_digits_short_run_and_json(tmp_path, capsys):
     pytest.importorskip("sklearn")
     out = tmp_path / "d.json"
@@ -139,6 +143,7 @@ def test_digits_short_run_and_json(tmp_path, capsys):
         assert png_size(tmp_path / "misclassified.png")[0] > 100
 
 
+@pytest.mark.slow
 def test_digits_confusion_matrix_and_split():
     pytest.importorskip("sklearn")
     from tinygrad_edu.digits import confusion_matrix, format_confusion, load_digits
@@ -162,6 +167,7 @@ def test_digits_without_sklearn(monkeypatch, capsys):
     assert "pip install tinygrad_edu[digits]" in capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_digits_demo(tmp_path, capsys):
     pytest.importorskip("sklearn")
     assert load_demo("digits").main([str(tmp_path), "--quick"]) == 0

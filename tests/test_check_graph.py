@@ -196,6 +196,7 @@ def test_large_inputs_use_random_directions():
     assert "along random direction 1" in bad.first_failure.detail
 
 
+@pytest.mark.slow
 def test_deep_graph_is_walked_iteratively():
     x = Value(0.1)
     y = x

@@ -60,6 +60,7 @@ def test_demon_defaults_reach_64_of_64_on_the_tensor_engine(tmp_path):
     assert result["cost"][-1] < 0.11
 
 
+@pytest.mark.slow
 def test_demon_writes_pictures_or_says_it_skipped(tmp_path, capsys):
     folder = tmp_path / "pics"
     assert main(["demon", "--quiet", "--engine", "tensor", "--steps", "3", "--out",

@@ -19,13 +19,16 @@ PICTURES = {
     "watch_delta": [],  # prints each δ as it arrives, writes nothing
 }
 NEEDS = {"digits": "sklearn"}
+SLOW = {"digits", "cnn_book", "ch1_example1_neuron", "ch1_demons", "ch3_solver_training",
+        "ch4_backprop"}  # 0.3 s or more each
 
 
 def test_every_demo_is_listed():
     assert {d.stem for d in DEMOS} == set(PICTURES)
 
 
-@pytest.mark.parametrize("demo", DEMOS, ids=lambda d: d.stem)
+@pytest.mark.parametrize("demo", [pytest.param(d, marks=pytest.mark.slow) if d.stem in SLOW
+                                  else d for d in DEMOS], ids=lambda d: d.stem)
 def test_demo_runs_and_writes_its_pictures(demo, tmp_path, capsys):
     if demo.stem in NEEDS:
         pytest.importorskip(NEEDS[demo.stem])

@@ -67,6 +67,7 @@ def test_needs_input_grad_and_ctx_attributes():
     assert seen["needs"] == (True, False) and x.grad == 3.0
 
 
+@pytest.mark.slow
 def test_deep_chain_of_a_million_ops_is_iterative():
     x = Value(0.5)
     y = x
@@ -77,6 +78,7 @@ def test_deep_chain_of_a_million_ops_is_iterative():
     assert y.data == pytest.approx(1.5, rel=1e-9)
 
 
+@pytest.mark.slow
 def test_each_op_backward_runs_exactly_once_on_wide_fan_out():
     # one node feeding 100,000 others: linear work means one backward call per op
     Cube.calls = 0

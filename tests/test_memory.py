@@ -7,6 +7,7 @@ import tracemalloc
 import weakref
 
 import numpy as np
+import pytest
 
 from tinygrad_edu import Tensor, Value, weighted_input
 
@@ -28,6 +29,7 @@ def _traced_growth(step, n_steps: int = 1000, warmup: int = 100) -> int:
         tracemalloc.stop()
 
 
+@pytest.mark.slow
 def test_tensor_training_loop_of_1000_steps_does_not_grow():
     rng = np.random.default_rng(0)
     X = Tensor(rng.uniform(size=(16, 12)))
@@ -57,6 +59,7 @@ def test_tensor_training_loop_of_1000_steps_does_not_grow():
     assert growth < 20_000, f"memory grew by {growth} bytes over 900 steps"
 
 
+@pytest.mark.slow
 def test_value_training_loop_of_1000_steps_does_not_grow():
     data = [([0.0, 1.0], 1.0), ([1.0, 1.0], 0.0)]
     W = [[Value(0.5), Value(-0.4)], [Value(-0.3), Value(0.6)]]

@@ -381,6 +381,7 @@ def test_tensor_graph_shows_shape_dtype_summary_and_scalar_local_derivatives():
     assert "() float64<BR/>data " in g.source and "<BR/>grad 2" in g.source  # the sum: dc/ds = 2
 
 
+@pytest.mark.slow
 def test_deep_graph_is_walked_without_recursion():
     v = x = Value(1.0, label="x")
     for _ in range(5000):
@@ -437,6 +438,7 @@ def test_levels_collapse_the_12_3_2_graph():
     assert where[nid] == ["MLP", "layers.0"]
 
 
+@pytest.mark.slow
 def test_all_64_images_at_neuron_and_layer_level():
     X, T = book_digits_4x3(one_hot=True)
     net = solved_net()
@@ -659,6 +661,7 @@ def test_render_without_graphviz_says_how_to_install(monkeypatch, tmp_path):
 
 
 @needs_dot
+@pytest.mark.slow
 def test_render_svg_png_pdf(tmp_path):
     w, x, b, z, a = neuron()
     a.backward()
@@ -804,6 +807,7 @@ def test_network_errors():
 # ----------------------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_demo_graph_of_a_neuron(tmp_path):
     demo = os.path.join(os.path.dirname(__file__), "..", "demos", "graph_of_a_neuron.py")
     env = dict(os.environ, PYTHONPATH=os.path.join(os.path.dirname(__file__), ".."))
@@ -937,6 +941,7 @@ def test_units_stack_from_the_top_as_in_the_network_diagram(tmp_path):
 # ----------------------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 @pytest.mark.browser
 @pytest.mark.skipif(chromium() is None or not HAVE_DOT, reason="needs Chromium and Graphviz")
 def test_rendered_svg_is_visible_in_a_headless_browser(tmp_path):
