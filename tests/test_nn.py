@@ -93,8 +93,8 @@ def test_load_state_dict_refuses_bad_entries_and_changes_nothing(engine):
     with pytest.raises(ValueError) as e:
         m.load_state_dict(bad)
     msg = str(e.value)
-    assert "missing layers.1.bias" in msg and "unexpected extra" in msg
-    assert "layers.0.weight (shape (12, 3), expected (3, 12))" in msg
+    assert "missing: layers.1.bias" in msg and "extra: extra" in msg
+    assert "mis-shaped: layers.0.weight (given (12, 3), expected (3, 12))" in msg
     for key, value in m.state_dict().items():
         np.testing.assert_array_equal(value, before[key])
 

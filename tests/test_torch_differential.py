@@ -476,7 +476,7 @@ def test_random_programs_agree_with_torch(data, dtype):
 
 
 @pytest.mark.slow
-@settings(max_examples=2000, **COMMON)
+@settings(max_examples=1000, **COMMON)
 @given(data=st.data(), dtype=DTYPES)
 def test_many_more_random_programs_agree_with_torch(data, dtype):
     check_program(data, dtype)

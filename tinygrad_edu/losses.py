@@ -43,9 +43,10 @@ def _shape_of_values(a: Any, who: str) -> tuple[int, ...]:
 def _targets(a: Any, t: Any, who: str) -> Any:
     """The targets as an array (or a `Tensor`) of the outputs' shape, or a clear ValueError."""
     shape = a.shape if isinstance(a, Tensor) else _shape_of_values(a, who)
-    if isinstance(t, Tensor):
+    if isinstance(t, Tensor) and isinstance(a, Tensor):  # a graph value: kept, gradient and all
         t_shape = t.shape
     else:
+        t = t.data if isinstance(t, Tensor) else t
         try:
             t = np.asarray(t, dtype=a.dtype if isinstance(a, Tensor) else np.float64)
         except (ValueError, TypeError) as e:

@@ -57,19 +57,14 @@ def _nearest_existing(path: str) -> str:
 def _check_folder(option: str, folder: str) -> None:
     """A folder to write into: it exists, or can be made (the nearest existing part above it
     is a folder we may write in)."""
-    if os.path.exists(folder):
-        if not os.path.isdir(folder):
-            raise CommandLineError(f"{option} {folder}: exists and is not a folder; give a folder")
-        if not os.access(folder, os.W_OK):
-            raise CommandLineError(f"{option} {folder}: the folder is not writable; give another")
-        return
+    if os.path.exists(folder) and not os.path.isdir(folder):
+        raise CommandLineError(f"{option} {folder}: exists and is not a folder; give a folder")
     base = _nearest_existing(folder)
     if not os.path.isdir(base):
         raise CommandLineError(f"{option} {folder}: cannot be made, {base} is a file; give a "
                                "folder")
     if not os.access(base, os.W_OK):
-        raise CommandLineError(f"{option} {folder}: cannot be made, {base} is not writable; "
-                               "give another folder")
+        raise CommandLineError(f"{option} {folder}: {base} is not writable; give another folder")
 
 
 def _check_file(option: str, path: str) -> None:

@@ -23,16 +23,21 @@ def _join(prefix: str, name: str) -> str:
     return f"{prefix}.{name}" if prefix else name
 
 
-def compare_state(expected: dict[str, Any], given: dict[str, Any]
-                  ) -> tuple[list[str], list[str], list[tuple[str, tuple, tuple]]]:
+def state_problems(expected: dict[str, Any], given: dict[str, Any], not_numbers: Any = (),
+                   given_name: str = "given", expected_name: str = "expected") -> list[str]:
     """What keeps `given` (name -> shape, or None when unknown) from fitting `expected`
-    (name -> shape): the missing names, the extra names, and (name, given, expected) for each
-    shape that differs.  One comparison for `load_state_dict` and for `nn.load`."""
-    missing = [n for n in expected if n not in given]
-    extra = [n for n in given if n not in expected]
-    misshaped = [(n, tuple(given[n]), tuple(expected[n])) for n in expected
-                 if given.get(n) is not None and tuple(given[n]) != tuple(expected[n])]
-    return missing, extra, misshaped
+    (name -> shape): one phrase per kind of problem ("missing: ...", "extra: ...",
+    "mis-shaped: name (given (2, 3), expected (3, 2))", "not plain numbers: ..."), empty when
+    it fits.  One comparison and one wording for `load_state_dict` and for `nn.load`."""
+    kinds = {
+        "missing": [n for n in expected if n not in given],
+        "extra": [n for n in given if n not in expected],
+        "mis-shaped": [f"{n} ({given_name} {tuple(given[n])}, {expected_name} "
+                       f"{tuple(expected[n])})" for n in expected
+                       if given.get(n) is not None and tuple(given[n]) != tuple(expected[n])],
+        "not plain numbers": list(not_numbers),
+    }
+    return [f"{kind}: " + ", ".join(names) for kind, names in kinds.items() if names]
 
 
 class Module:
@@ -163,31 +168,25 @@ class Module:
     def load_state_dict(self, state: dict[str, Any]) -> None:
         """Set the parameters from arrays by name (as `state_dict()` gives them).
 
-        Refuses missing, unexpected and mis-shaped entries, naming them; the module is then
-        left unchanged.
+        Refuses missing, extra, mis-shaped and non-numeric entries, naming them; the module is
+        then left unchanged.
         """
         entries = list(self._state(""))
         expected = {name: array.shape for name, array, _, _ in entries}
         arrays = {}
-        wrong = []
+        not_numbers = []
         for name in expected:
             if name in state:
                 try:
                     arrays[name] = np.array(state[name], dtype=np.float64)
                 except (TypeError, ValueError):
-                    wrong.append(f"{name} (not numbers)")
-        missing, extra, misshaped = compare_state(
-            expected, {**dict.fromkeys(state), **{n: a.shape for n, a in arrays.items()}})
-        wrong += [f"{name} (shape {got}, expected {want})" for name, got, want in misshaped]
-        problems = []
-        if missing:
-            problems.append("missing " + ", ".join(missing))
-        if extra:
-            problems.append("unexpected " + ", ".join(extra))
-        if wrong:
-            problems.append("wrong " + ", ".join(wrong))
+                    not_numbers.append(name)
+        problems = state_problems(
+            expected, {**dict.fromkeys(state), **{n: a.shape for n, a in arrays.items()}},
+            not_numbers)
         if problems:
-            raise ValueError(f"load_state_dict of {type(self).__name__}: " + "; ".join(problems))
+            raise ValueError(f"load_state_dict of {type(self).__name__}: " + "; ".join(problems)
+                             + "; nothing was loaded")
         for name, _, owner, local in entries:
             owner._load_own_state(local, arrays[name])
 

@@ -27,7 +27,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from .._files import atomic_write
-from .module import compare_state
+from .module import state_problems
 
 _NPY = np.lib.format
 _NUMERIC = "fiub"  # float, signed and unsigned int, bool: what a parameter can be read from
@@ -99,20 +99,10 @@ def _check(expected: dict[str, tuple[int, ...]],
            headers: dict[str, tuple[tuple[int, ...], np.dtype]]) -> list[str]:
     """What keeps the declared arrays from fitting the `expected` shapes, one phrase per kind
     of problem."""
-    missing, extra, wrong = compare_state(expected, {k: s for k, (s, _) in headers.items()})
     not_numeric = [f"{k} (dtype {d})" for k, (_, d) in headers.items()
                    if d.hasobject or d.names is not None or d.kind not in _NUMERIC]
-    problems = []
-    if missing:
-        problems.append("missing: " + ", ".join(missing))
-    if extra:
-        problems.append("extra: " + ", ".join(extra))
-    if wrong:
-        problems.append("mis-shaped: " + ", ".join(f"{k} (file {got}, module {want})"
-                                                   for k, got, want in wrong))
-    if not_numeric:
-        problems.append("not plain numbers: " + ", ".join(not_numeric))
-    return problems
+    return state_problems(expected, {k: shape for k, (shape, _) in headers.items()},
+                          not_numeric, "file", "module")
 
 
 def _read(archive: zipfile.ZipFile, name: str) -> np.ndarray:
