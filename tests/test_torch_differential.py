@@ -393,7 +393,10 @@ class Builder:
 
     def build(self) -> "Builder":
         self.new_leaf(self.choice(SHAPES, "first shape"))
-        for _ in range(self.draw(st.integers(1, 6), "steps")):
+        wanted = self.draw(st.integers(2, 6), "steps")
+        for _ in range(4 * wanted):  # a step refused (a domain, a kink, a tie) is drawn again
+            if len(self.entries) - len(self.leaves) >= wanted:
+                break
             self.step()
         if len(self.leaves) == len(self.entries):  # no step was usable: one that always is
             self.add_step(Step("tanh", [Node(len(self.values) - 1)]))
