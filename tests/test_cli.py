@@ -138,6 +138,7 @@ def test_demon_hand_set_demons_run_evaluate_and_draw(tmp_path, capsys):
     assert "learned" not in network and "after training" not in network
 
 
+@pytest.mark.slow
 def test_demon_hand_set_pictures_say_hand_set(tmp_path):
     pytest.importorskip("matplotlib")
     folder = tmp_path / "pics"

@@ -86,6 +86,7 @@ def test_python_blocks_run(path, in_tmp):
             pytest.skip(f"{b.where} renders a drawing: needs Graphviz's dot")
 
 
+@pytest.mark.slow  # trainings and renderings: about 10 s together
 @pytest.mark.parametrize("block", SH, ids=lambda b: f"{b.path.name}:{b.line}")
 def test_commands_run(block, in_tmp, capsys):
     """The lines of a block run in order in one folder (a later line may read what an earlier
