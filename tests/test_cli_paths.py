@@ -1,6 +1,6 @@
-"""Output paths of every command (issue 11, item 20): an impossible --out, --render or --json is
-refused in one line with exit code 2 before any training; a write that fails afterwards is one
-line too; --json is written atomically and never creates folders."""
+"""Output paths of every command (issue 11, item 20): an impossible --out, --render, --play or
+--json is refused in one line with exit code 2 before any training; a write that fails
+afterwards is one line too; --json is written atomically and never creates folders."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tinygrad_edu._files import atomic_write
+from tinygrad_edu.atomic import atomic_target
 from tinygrad_edu.cli import cnn as cnn_cli
 from tinygrad_edu.cli import digits as digits_cli
 from tinygrad_edu.cli import main
@@ -22,7 +22,8 @@ from tinygrad_edu.cli import options
 ROOT = Path(__file__).resolve().parents[1]
 QUICK = {"cnn": ["--steps", "1", "--quiet"], "digits": ["--epochs", "1", "--quiet"],
          "demon": ["--steps", "1", "--quiet"]}
-FOLDER_OPTIONS = {"cnn": ["--out", "--render"], "digits": ["--out"], "demon": ["--out", "--render"]}
+FOLDER_OPTIONS = {"cnn": ["--out", "--render", "--play"], "digits": ["--out"],
+                  "demon": ["--out", "--render", "--play"]}
 
 
 @pytest.fixture
@@ -98,20 +99,19 @@ def test_a_read_only_folder_is_refused(tmp_path, capsys, no_training):
 def test_a_failed_json_write_is_one_line_and_keeps_the_old_file(tmp_path, capsys, monkeypatch):
     out = tmp_path / "run.json"
     out.write_text('{"old": true}\n')
-    real = options.atomic_write_text
+    real = options.write_atomic
 
     def disk_full(path, text):  # the disk fills up after the first 10 bytes
-        def write_half(f):
-            f.write(text[:10].encode())
+        with atomic_target(path) as tmp, open(tmp, "w") as f:
+            f.write(text[:10])
             raise OSError(errno.ENOSPC, "No space left on device")
-        atomic_write(path, write_half)
 
-    monkeypatch.setattr(options, "atomic_write_text", disk_full)
+    monkeypatch.setattr(options, "write_atomic", disk_full)
     assert main(["cnn", "--steps", "0", "--quiet", "--json", str(out)]) == 2
     one_line_error(capsys, "--json", "No space left on device")
     assert json.loads(out.read_text()) == {"old": True}
     assert os.listdir(tmp_path) == ["run.json"]  # no temporary file left behind
-    monkeypatch.setattr(options, "atomic_write_text", real)
+    monkeypatch.setattr(options, "write_atomic", real)
     assert main(["cnn", "--steps", "0", "--quiet", "--json", str(out)]) == 0
     assert json.loads(out.read_text())["steps"] == 0
 

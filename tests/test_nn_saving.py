@@ -193,17 +193,17 @@ def test_save_into_a_missing_folder_names_the_file_and_creates_nothing(tmp_path)
     assert os.listdir(tmp_path) == []
 
 
-def test_atomic_write_replaces_whole_and_keeps_the_usual_permissions(tmp_path):
-    from tinygrad_edu._files import atomic_write_text
-
-    path = tmp_path / "a.txt"
-    atomic_write_text(path, "one")
-    atomic_write_text(path, "two")
-    assert path.read_text() == "two" and os.listdir(tmp_path) == ["a.txt"]
+def test_saved_files_get_the_usual_permissions(tmp_path):
+    path = tmp_path / "net.npz"
+    save(TinyNet(), path)
     if os.name == "posix":
         mask = os.umask(0)
         os.umask(mask)
         assert path.stat().st_mode & 0o777 == 0o666 & ~mask  # not mkstemp's 0600
+        path.chmod(0o640)
+        save(TinyNet(seed=1), path)  # a file saved again keeps its mode
+        assert path.stat().st_mode & 0o777 == 0o640
+    assert os.listdir(tmp_path) == ["net.npz"]
 
 
 def _npz(path, members: dict[str, bytes]) -> None:

@@ -23,8 +23,11 @@ def atomic_target(path: str | os.PathLike) -> Iterator[str]:
     """
     path = os.fspath(path)
     folder = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(prefix="." + os.path.basename(path) + ".", suffix=".tmp",
-                               dir=folder)
+    try:
+        fd, tmp = tempfile.mkstemp(prefix="." + os.path.basename(path) + ".", suffix=".tmp",
+                                   dir=folder)
+    except OSError as e:  # a missing or read-only folder: name the file the caller asked for
+        raise type(e)(e.errno, e.strerror, path) from None
     os.close(fd)
     try:
         os.chmod(tmp, _mode_for(path))  # mkstemp makes it private (0600); keep the usual mode

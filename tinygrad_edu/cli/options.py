@@ -9,7 +9,7 @@ import math
 import os
 from typing import Any, Callable, TypeVar
 
-from .._files import atomic_write_text
+from ..atomic import write_atomic
 from . import CommandLineError
 
 T = TypeVar("T")
@@ -81,10 +81,10 @@ def _check_file(option: str, path: str) -> None:
 
 
 def check_paths(args: argparse.Namespace) -> None:
-    """Refuse impossible output paths before any work: `--out` and `--render` are folders
-    (made when missing), `--json` a file in an existing folder.  Options a command does not
-    have are skipped."""
-    for name in ("out", "render"):
+    """Refuse impossible output paths before any work: `--out`, `--render` and `--play` are
+    folders (made when missing), `--json` a file in an existing folder.  Options a command does
+    not have are skipped."""
+    for name in ("out", "render", "play"):
         folder = getattr(args, name, None)
         if folder:
             _check_folder(f"--{name}", folder)
@@ -104,4 +104,4 @@ def writing(option: str, path: Any, write: Callable[[], T]) -> T:
 
 def write_json(path: str, record: dict[str, Any]) -> None:
     """The `--json` record, written atomically (a failure leaves any old file as it was)."""
-    writing("--json", path, lambda: atomic_write_text(path, json.dumps(record, indent=1) + "\n"))
+    writing("--json", path, lambda: write_atomic(path, json.dumps(record, indent=1) + "\n"))

@@ -1,8 +1,8 @@
 """Saving and loading a network's parameters (the weights w and biases b of §1-3) as `.npz`.
 
 One array per entry of `module.state_dict()`, stored under its name ("layers.0.weight", ...), in
-numpy's zip format.  `save` writes the file atomically (`tinygrad_edu._files.atomic_write`): a
-failed or interrupted save leaves the previous file as it was.
+numpy's zip format.  `save` writes the file atomically (`tinygrad_edu.atomic`): a failed or
+interrupted save leaves the previous file as it was.
 
 `load` trusts nothing in the file.  It first reads only the zip directory and each array's
 header (name, shape, dtype: a few hundred bytes each) and compares them with the module:
@@ -26,7 +26,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from .._files import atomic_write
+from ..atomic import atomic_target
 from .module import state_problems
 
 _NPY = np.lib.format
@@ -53,7 +53,8 @@ def save(module: HasState, path: str | os.PathLike[str]) -> None:
         if arr.dtype.kind not in _NUMERIC:
             raise TypeError(f"save: state_dict entry {name!r} is not numeric (dtype {arr.dtype})")
         arrays[name] = arr.astype(np.float64)
-    atomic_write(path, lambda f: np.savez(f, **arrays))
+    with atomic_target(path) as tmp, open(tmp, "wb") as f:
+        np.savez(f, **arrays)  # a file object: np.savez adds no ".npz" to the name
 
 
 class _Refused(ValueError):
