@@ -114,6 +114,7 @@ def test_notebook_runs_top_to_bottom_and_shows_the_books_numbers(path, monkeypat
 # ----------------------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_pictures_leave_the_users_matplotlib_backend_alone(tmp_path):
     pytest.importorskip("matplotlib")
     script = textwrap.dedent(f"""

@@ -264,6 +264,7 @@ def counter_in(dom: str) -> str:
 
 @pytest.mark.browser
 @needs_browser
+@pytest.mark.slow
 def test_the_page_in_a_browser_opens_each_step_with_the_engines_numbers(tmp_path):
     C = demon_cost()
     p = play_backward(C, "op")
@@ -297,6 +298,7 @@ def test_the_page_in_a_browser_opens_each_step_with_the_engines_numbers(tmp_path
 
 @pytest.mark.browser
 @needs_browser
+@pytest.mark.slow
 def test_the_buttons_and_arrow_keys_move_the_steps(tmp_path):
     p = play_backward(demon_cost(), "neuron")
     # the page, with a script that clicks as a user would: next, next, next, prev, then → and ←
@@ -314,6 +316,7 @@ def test_the_buttons_and_arrow_keys_move_the_steps(tmp_path):
 
 @pytest.mark.browser
 @needs_browser
+@pytest.mark.slow
 def test_screenshots_show_the_graph_and_the_highlighted_step(tmp_path):
     p = play_backward(cnn_cost(), "layer")
     page = p.save(str(tmp_path / "backprop.html"))
