@@ -164,7 +164,8 @@ def test_a_linear_layer_without_bias_both_ways():
 
 @pytest.mark.parametrize("module, named", [
     (lambda: torch.nn.BatchNorm1d(3), "BatchNorm1d at BatchNorm1d"),
-    (lambda: torch.nn.Sequential(torch.nn.Linear(2, 2), torch.nn.Dropout()), "Dropout at Sequential.1"),
+    (lambda: torch.nn.Sequential(torch.nn.Linear(2, 2), torch.nn.Dropout()),
+     "Dropout at Sequential.1"),
     (lambda: torch.nn.Conv2d(1, 1, 3, dilation=2), "dilation=(2, 2)"),
     (lambda: torch.nn.Conv2d(1, 1, 3, padding="same"), "padding='same'"),
     (lambda: torch.nn.MaxPool2d(2, ceil_mode=True), "ceil_mode=True"),

@@ -150,8 +150,8 @@ def test_summary_prints_layers_shapes_and_parameters(capsys):
     assert not net.layers[0]._forward_hooks  # the hooks summary added are gone
 
 
-def test_summary_parameter_counts_equal_torchinfo_style_counts():
-    torch = pytest.importorskip("torch")
+def test_summary_parameter_counts_equal_torchs():
+    pytest.importorskip("torch")
     from tinygrad_edu.interop import to_torch
     net = cnn()
     total = int(nn.summary(net, (2, 1, 6, 6)).splitlines()[-1].split()[1])

@@ -135,8 +135,9 @@ def test_load_state_dict_refuses_what_does_not_fit():
     (w ** 2).sum().backward()
     opt.step()
     saved = opt.state_dict()
+    two = [Tensor(W0, requires_grad=True), Tensor(B0, requires_grad=True)]
     with pytest.raises(ValueError, match="had 1 parameters, this one has 2"):
-        Adam([Tensor(W0, requires_grad=True), Tensor(B0, requires_grad=True)]).load_state_dict(saved)
+        Adam(two).load_state_dict(saved)
     with pytest.raises(ValueError, match="exp_avg of parameter 0 has shape"):
         Adam([Tensor(B0, requires_grad=True)]).load_state_dict(saved)
     with pytest.raises(ValueError, match="settings"):

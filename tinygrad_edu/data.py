@@ -15,7 +15,8 @@ and costs take them as they are); each epoch draws a new order from one generato
 
 from __future__ import annotations
 
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 import numpy as np
 

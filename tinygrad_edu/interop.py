@@ -2,8 +2,8 @@
 
     from tinygrad_edu.book.network import demon_network
     net = demon_network("tensor", init="book-4-4")   # the 12-3-2 network of §4-4
-    tnet = to_torch(net)      # torch.nn.Sequential(Linear(12, 3), Sigmoid(), Linear(3, 2), Sigmoid())
-    back = from_torch(tnet)   # nn.Sequential(Linear, Sigmoid, Linear, Sigmoid), the same weights
+    tnet = to_torch(net)     # torch.nn.Sequential(Linear, Sigmoid, Linear, Sigmoid), float64
+    back = from_torch(tnet)  # our nn.Sequential(Linear, Sigmoid, Linear, Sigmoid)
 
 `to_torch` takes an `nn.MLP` (either engine: a scalar-engine network goes as its tensor twin,
 the same `state_dict`), `nn.Sequential`, `nn.Linear`, `nn.Conv2d`, `nn.MaxPool2d`, `nn.Flatten`,
@@ -114,6 +114,7 @@ def from_torch(torch_module: Any) -> Module:
 
 def _from_torch(t: Any, torch: Any, where: str) -> Module:
     tnn, kind = torch.nn, type(t)  # exact types: a subclass may compute something else
+    layer: Module
     if kind is tnn.Sequential:
         return Sequential(*[_from_torch(child, torch, f"{where}.{name}")
                             for name, child in t.named_children()])

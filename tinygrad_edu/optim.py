@@ -18,7 +18,8 @@ in PyTorch's layout.  `StepLR` lowers the learning rate every `step_size` epochs
 
 from __future__ import annotations
 
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 import numpy as np
 

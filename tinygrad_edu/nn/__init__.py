@@ -6,15 +6,14 @@ PyTorch's habits: activation modules (`ReLU`, `Sigmoid`, `Tanh`, ...), loss modu
 `CrossEntropyLoss`) and `summary(module, input_shape)` (see docs/pytorch.md).
 """
 
-from .saving import load, save
-from .activations import (ACTIVATIONS, Activation, Hardtanh, LeakyReLU, ReLU, Sigmoid, Tanh,
-                          activate)
+from .activations import ACTIVATIONS, Activation, Hardtanh, LeakyReLU, ReLU, Sigmoid, Tanh, activate
 from .conv import Conv2d, Flatten, MaxPool2d, Sequential
 from .linear import Linear
 from .loss import CrossEntropyLoss, MSELoss
 from .mlp import ENGINES, MLP
 from .module import Module
 from .parameter import Parameter
+from .saving import load, save
 from .scalar import Layer, Neuron
 from .summary import summary
 

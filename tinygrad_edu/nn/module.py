@@ -8,7 +8,8 @@ records knows which network, layer and neuron it belongs to (drawings box them t
 from __future__ import annotations
 
 import itertools
-from typing import Any, Callable, Iterator
+from collections.abc import Callable, Iterator
+from typing import Any
 
 import numpy as np
 
@@ -81,7 +82,7 @@ class Module:
         for name, child in self.named_children():
             child._rename(_join(path, name))
 
-    def named_children(self) -> Iterator[tuple[str, "Module"]]:
+    def named_children(self) -> Iterator[tuple[str, Module]]:
         """(attribute name, sub-module) for each direct sub-module; list items as "name.i"."""
         for name, value in self.__dict__.items():
             if name.startswith("_"):
@@ -93,10 +94,10 @@ class Module:
                     if isinstance(item, Module):
                         yield f"{name}.{i}", item
 
-    def children(self) -> list["Module"]:
+    def children(self) -> list[Module]:
         return [child for _, child in self.named_children()]
 
-    def named_modules(self, prefix: str = "") -> Iterator[tuple[str, "Module"]]:
+    def named_modules(self, prefix: str = "") -> Iterator[tuple[str, Module]]:
         """(dotted name, module) for this module ("" or `prefix`) and every sub-module below
         it, parents first; a module reachable twice is given once."""
         seen: set[int] = set()
@@ -109,12 +110,12 @@ class Module:
             yield name, module
             stack.extend(reversed([(_join(name, n), c) for n, c in module.named_children()]))
 
-    def modules(self) -> Iterator["Module"]:
+    def modules(self) -> Iterator[Module]:
         """This module and every sub-module below it, parents first (as PyTorch's)."""
         for _, module in self.named_modules():
             yield module
 
-    def apply(self, fn: Callable[["Module"], Any]) -> "Module":
+    def apply(self, fn: Callable[[Module], Any]) -> Module:
         """Call `fn(m)` on every sub-module, then on this module (PyTorch's order); returns
         self, e.g. `net.apply(init_weights)`."""
         for child in self.children():
@@ -122,7 +123,7 @@ class Module:
         fn(self)
         return self
 
-    def train(self, mode: bool = True) -> "Module":
+    def train(self, mode: bool = True) -> Module:
         """Set `training` to `mode` on this module and every sub-module; returns self.
 
         As PyTorch's `train()`.  No layer of this package behaves differently in training and in
@@ -133,7 +134,7 @@ class Module:
             object.__setattr__(module, "training", bool(mode))
         return self
 
-    def eval(self) -> "Module":
+    def eval(self) -> Module:
         """`train(False)`: evaluation mode (see `train`); returns self."""
         return self.train(False)
 
@@ -170,7 +171,7 @@ class Module:
             p.zero_grad()
 
     # -- state --------------------------------------------------------------------------------
-    def _state(self, prefix: str) -> Iterator[tuple[str, np.ndarray, "Module", str]]:
+    def _state(self, prefix: str) -> Iterator[tuple[str, np.ndarray, Module, str]]:
         """(full name, array copy, owning module, local name) for every state entry.
 
         Override `_own_state`/`_load_own_state` (and set `_state_covers_children`) to store
@@ -262,8 +263,8 @@ class Module:
                     output = replaced
         return output
 
-    def register_forward_hook(self, hook: Callable[["Module", tuple, Any], Any]
-                              ) -> "ForwardHookHandle":
+    def register_forward_hook(self, hook: Callable[[Module, tuple, Any], Any]
+                              ) -> ForwardHookHandle:
         """Call `hook(module, inputs, output)` after every forward of this module (PyTorch's
         forward hook); a non-None return replaces the output.  `handle.remove()` removes it."""
         if not callable(hook):
@@ -292,7 +293,7 @@ class ForwardHookHandle:
     def remove(self) -> None:
         self._hooks.pop(self.id, None)
 
-    def __enter__(self) -> "ForwardHookHandle":
+    def __enter__(self) -> ForwardHookHandle:
         return self
 
     def __exit__(self, *exc: Any) -> None:
