@@ -73,3 +73,16 @@ def test_minibatch_training_of_the_demon_network():
             squared_error(net(x), t).backward()
             opt.step()
     assert float(squared_error(net(Xb), Tb).data) < 0.5 * start
+
+
+@pytest.mark.parametrize("drop_last", [False, True])
+def test_without_shuffle_the_batches_are_torchs(drop_last):
+    torch = pytest.importorskip("torch")
+    ours = list(DataLoader(TensorDataset(X, T), batch_size=4, drop_last=drop_last))
+    theirs = list(torch.utils.data.DataLoader(
+        torch.utils.data.TensorDataset(torch.tensor(X), torch.tensor(T)), batch_size=4,
+        drop_last=drop_last))
+    assert len(ours) == len(theirs)
+    for (x, t), (tx, tt) in zip(ours, theirs):
+        np.testing.assert_array_equal(x, tx.numpy())
+        np.testing.assert_array_equal(t, tt.numpy())

@@ -35,6 +35,24 @@ def test_modules_named_modules_and_apply():
     assert not net.layers[0].bias.data.any() and not net.layers[4].bias.data.any()
 
 
+def test_modules_and_apply_visit_in_torchs_order():
+    torch = pytest.importorskip("torch")
+    from tinygrad_edu.interop import to_torch
+    net = nn.Sequential(nn.Linear(2, 3), nn.ReLU(), nn.Sequential(nn.Linear(3, 1), nn.Tanh()))
+    tnet = to_torch(net)
+
+    def kinds(modules):
+        return [type(m).__name__ for m in modules]
+    assert kinds(net.modules()) == kinds(tnet.modules())
+    ours, theirs = [], []
+    net.apply(ours.append)
+    tnet.apply(theirs.append)
+    assert kinds(ours) == kinds(theirs)
+    tnet.eval()
+    net.eval()
+    assert [m.training for m in net.modules()] == [m.training for m in tnet.modules()]
+
+
 def test_a_shared_layer_is_one_module_and_its_weights_one_parameter():
     shared = nn.Linear(2, 2)
     net = nn.Sequential(shared, nn.Tanh(), shared)
