@@ -36,7 +36,7 @@ def test_modules_named_modules_and_apply():
 
 
 def test_modules_and_apply_visit_in_torchs_order():
-    torch = pytest.importorskip("torch")
+    pytest.importorskip("torch")
     from tinygrad_edu.interop import to_torch
     net = nn.Sequential(nn.Linear(2, 3), nn.ReLU(), nn.Sequential(nn.Linear(3, 1), nn.Tanh()))
     tnet = to_torch(net)
