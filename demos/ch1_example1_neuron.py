@@ -1,7 +1,9 @@
 """§1-2 Example 1: the McCulloch-Pitts neuron with w = (5, 3) and θ = 4, and the activations.
 
 Run:  python demos/ch1_example1_neuron.py OUT_DIR
-Prints Example 1's table and writes activations.png (each activation and its derivative).
+Prints Example 1 as the book does (the sums w·x = 0, 3, 5, 8 compared with θ = 4, then y), and
+writes firing.png (y against the sum, θ on the axis, u at the jump) and activations.png (each
+activation and its derivative).
 """
 
 import argparse
@@ -21,16 +23,23 @@ def main(argv=None):
     parser.add_argument("--quick", action="store_true", help="(nothing to shorten here)")
     args = parser.parse_args(argv)
 
-    # The neuron is a unit of §1-3 with the unit step as activation and bias b = -θ.
+    # The neuron fires when the sum of its weighted inputs reaches the threshold θ (§1-2).
+    # As a unit of §1-3: bias b = -θ, activation the unit step u (u(0) = 1).
     neuron = mcculloch_pitts(w=(5.0, 3.0), theta=4.0)
-    print("weights:", [w.data for w in neuron.w], " bias b = -θ =", neuron.b.data)
+    print("weights w =", [w.data for w in neuron.w], " threshold θ = 4 (bias b = -θ =",
+          f"{neuron.b.data:g})")
     print(format_table(example1_table()))  # fires for the inputs (1, 0) and (1, 1)
+    # Some texts fire only when the sum exceeds θ; with θ = 5 the input (1, 0) shows it
+    print("\nθ = 5, the book's rule (fires when the sum reaches θ) and the other (exceeds θ):")
+    for rule in ("reaches", "exceeds"):
+        print(f"  {rule:>7} θ:", [r.y for r in example1_table(theta=5.0, rule=rule)])
 
     # The step has no useful derivative (0 everywhere): that is why §1-3 moves to the sigmoid.
     if not pictures.have_matplotlib():
         print("pictures skipped: matplotlib is not installed (pip install matplotlib)")
         return
     os.makedirs(args.out, exist_ok=True)
+    print("wrote", pictures.plot_firing(os.path.join(args.out, "firing.png")))
     print("wrote", pictures.plot_activations(os.path.join(args.out, "activations.png")))
 
 

@@ -7,10 +7,11 @@ same order; a hook registered on each unit's z node (`z.register_hook(fn)`) is c
 the moment it is complete, so the printout shows the δ's arriving, output layer first.
 
 The network is the 12-3-2 demon network at the book's §4-4 start values, on one image
-(image 0 by default, a "0").  It is built unit by unit from `Value`s, one `name_scope` per layer
-and per unit, with the unit names of the book: hidden A, B, C; outputs "0" and "1".
+(image No.1 by default, a "0"; images are numbered 1 to 64 as in the book).  It is built unit
+by unit from `Value`s, one `name_scope` per layer and per unit, with the unit names of the
+book: hidden A, B, C; outputs "0" and "1".
 
-    python demos/watch_delta.py [OUT_DIR] [--image 0] [--params 4-4-initial]
+    python demos/watch_delta.py [OUT_DIR] [--image 1] [--params 4-4-initial]
 
 Writes nothing: the optional OUT_DIR is accepted for the common demo interface.
 """
@@ -56,14 +57,15 @@ def demon_network(params: dict[str, np.ndarray], x: list[float],
 def main(argv: list[str] | None = None) -> list[tuple[str, float]]:
     """Print each δ as it arrives; return the arrivals [(where, δ)] in order."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--image", type=int, default=0, help="which of the 64 images (0-63)")
+    parser.add_argument("--image", type=int, default=1, choices=range(1, 65), metavar="N",
+                        help="which image, No. 1 to 64 as the book numbers them (default 1)")
     parser.add_argument("--params", default="4-4-initial", help="the book's parameter set")
     parser.add_argument("out", nargs="?", default=None, help="(ignored: this demo writes nothing)")
     parser.add_argument("--quick", action="store_true", help="(nothing to shorten here)")
     args = parser.parse_args(argv)
     X, T = book_digits_4x3(one_hot=True)
     params = book_nn_params(args.params)
-    x, t = X[args.image].ravel().tolist(), T[args.image].tolist()
+    x, t = X[args.image - 1].ravel().tolist(), T[args.image - 1].tolist()
 
     arrivals: list[tuple[str, float]] = []
 
@@ -77,7 +79,7 @@ def main(argv: list[str] | None = None) -> list[tuple[str, float]]:
     with name_scope("demon", "network"):
         a = demon_network(params, x, watch)
         C = sum(0.5 * (tk - ak) ** 2 for tk, ak in zip(t, a))  # the cost of one image (§1-7)
-    print(f"image {args.image} (target {t}), output a = {[round(ak.data, 6) for ak in a]}, "
+    print(f"image No.{args.image} (target {t}), output a = {[round(ak.data, 6) for ak in a]}, "
           f"C = {C.data:.10f}")
     print("backward: the δ's arrive from the output layer back to the hidden layer")
     C.backward()

@@ -69,9 +69,9 @@ class MLP(Module):
 
     def __init__(self, sizes: list[int], activation: str = "sigmoid",
                  output_activation: str | None = None, engine: str = "scalar",
-                 seed: int = 0) -> None:
+                 seed: int = 0, unit_names: list | None = None) -> None:
         super().__init__()
-        self.sizes, self.engine = list(sizes), engine
+        self.sizes, self.engine, self.unit_names = list(sizes), engine, unit_names
         self.activation, self.output_activation = activation, output_activation or activation
         rng = np.random.default_rng(seed)
         self._build({f"layers.{k}.weight": rng.normal(size=(sizes[k + 1], sizes[k]))

@@ -25,7 +25,7 @@ ENGINES = [dvalue, dtensor]
 
 @pytest.mark.parametrize("d", ENGINES)
 def test_step_fires_at_threshold_and_has_zero_gradient(d):
-    # §1-2 Example 1: the neuron fires when w·x = θ exactly, so u(0) = 1
+    # §1-2: the neuron fires when the sum reaches θ (w·x >= θ, the book's definition), so u(0) = 1
     assert Value(0.0).step().data == 1.0 and Value(-1e-12).step().data == 0.0
     assert Tensor([-1.0, 0.0, 2.0]).step().data.tolist() == [0.0, 1.0, 1.0]
     for z in (-1.0, 0.0, 1.0):
@@ -104,3 +104,18 @@ def test_log_of_zero():
         y.sum().backward()
     assert y.data[0] == -math.inf and t.grad[0] == math.inf and t.grad[1] == 1.0
     assert math.isnan(Value(-1.0).log().data)
+
+
+@pytest.mark.parametrize("engine", ["value", "tensor"])
+def test_the_step_fires_at_zero_unless_strict(engine):
+    from tinygrad_edu import Tensor, Value
+
+    z = [-1.0, 0.0, 1.0]
+    if engine == "value":
+        fired = [Value(v).step().data for v in z]
+        strict = [Value(v).step(strict=True).data for v in z]
+    else:
+        fired = Tensor(z).step().data.tolist()
+        strict = Tensor(z).step(strict=True).data.tolist()
+    assert fired == [0.0, 1.0, 1.0]  # the book: fires when the sum reaches θ (§1-2)
+    assert strict == [0.0, 0.0, 1.0]  # some texts: only above θ

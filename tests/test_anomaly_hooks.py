@@ -238,7 +238,7 @@ def test_watch_delta_demo_runs(capsys):
     # every unit of the hidden and output layers reports once, the outputs first
     assert len(arrivals) == 5 and arrivals[0][0].startswith("layers.1")
     assert all(a[0].startswith("layers.0") for a in arrivals[2:])
-    # and they are the book's δ (§4-3) for image 0 at the §4-4 start values
+    # and they are the book's δ (§4-3) for image No.1 at the §4-4 start values
     from tinygrad_edu.book.delta import nn_forward
     from tinygrad_edu.datasets import book_digits_4x3, book_nn_params
 

@@ -14,12 +14,68 @@ ENGINES = ["scalar", "tensor"]
 
 def test_example1_mcculloch_pitts_table():
     rows = ch1_neuron.example1_table()
-    assert [(r.x1, r.x2, r.z, r.y) for r in rows] == [
-        (0, 0, -4.0, 0), (0, 1, -1.0, 0), (1, 0, 1.0, 1), (1, 1, 4.0, 1)]
-    assert "y = u(z)" in ch1_neuron.format_table(rows)
-    # θ = 9 makes it an AND of nothing: it never fires; θ = 0 always fires (u(0) = 1).
+    # the sums w·x = 0, 3, 5, 8 compared with θ = 4: the neuron fires for (1, 0) and (1, 1)
+    assert [(r.x1, r.x2, r.s, r.z, r.y) for r in rows] == [
+        (0, 0, 0.0, -4.0, 0), (0, 1, 3.0, -1.0, 0), (1, 0, 5.0, 1.0, 1), (1, 1, 8.0, 4.0, 1)]
+    text = ch1_neuron.format_table(rows)
+    assert "compared with θ = 4" in text
+    assert " 0  1 |             3 | 3 < 4: rests" in text
+    assert " 1  0 |             5 | 5 ≥ 4: fires" in text
+    # θ = 9 makes it an AND of nothing: it never fires; θ = 0 always fires (0 reaches 0).
     assert [r.y for r in ch1_neuron.example1_table(theta=9)] == [0, 0, 0, 0]
     assert [r.y for r in ch1_neuron.example1_table(theta=0)] == [1, 1, 1, 1]
+
+
+def test_the_neuron_fires_when_the_sum_reaches_theta():
+    """§1-2: by the book's definition the neuron fires when w·x reaches θ (w·x >= θ); some
+    texts fire only above θ.  No input of Example 1 sums to 4, so only another θ tells them apart:
+    with θ = 5 the input (1, 0) sums to exactly 5."""
+    reaches = ch1_neuron.example1_table(theta=5.0)
+    exceeds = ch1_neuron.example1_table(theta=5.0, rule="exceeds")
+    assert [r.s for r in reaches] == [0.0, 3.0, 5.0, 8.0]
+    assert [r.y for r in reaches] == [0, 0, 1, 1]
+    assert [r.y for r in exceeds] == [0, 0, 0, 1]
+    assert "5 ≤ 5: rests" in ch1_neuron.format_table(exceeds, theta=5.0, rule="exceeds")
+    # away from the threshold the two rules agree
+    assert [r.y for r in ch1_neuron.example1_table(rule="exceeds")] == [0, 0, 1, 1]
+    with pytest.raises(ValueError, match="rule"):
+        ch1_neuron.example1_table(rule="above")
+
+
+def test_the_book_numbers_pixels_row_by_row():
+    """The data's columns p1..p12 are the book's pixels 1 2 3 / 4 5 6 / 7 8 9 / 10 11 12: every
+    "1" (No.33-64) has a vertical stroke, every clean "0" (No.1) its left and right columns."""
+    X, y = book_digits_4x3()
+    np.testing.assert_array_equal(X[0].reshape(4, 3), [[1, 1, 1], [1, 0, 1], [1, 0, 1],
+                                                        [1, 1, 1]])
+    np.testing.assert_array_equal(X[32].reshape(4, 3), [[0, 1, 0]] * 4)  # No.33, a "1"
+    # what the demons like: A the left stroke (4, 7), B the middle (5, 8), C the right (6, 9)
+    patterns = ch1_demons.pattern_images()
+    assert [tuple(np.flatnonzero(p) + 1) for p in patterns] == [(4, 7), (5, 8), (6, 9)]
+    assert np.all(X[0][[3, 6, 5, 8]] == 1) and np.all(X[0][[4, 7]] == 0)
+
+
+def test_bias_of_the_heart_ignores_small_noise():
+    """§1-6: with b = -10 a faint grey on every pixel leaves the hidden demons calm; without the
+    biases the same noise excites every one of them (σ(z) > 0.5 for any z > 0)."""
+    r = ch1_demons.noise_study(level=0.3, n=200, seed=0)
+    assert np.all(r.blank["with biases"] < 0.01)
+    assert np.all(r.blank["without biases"] > 0.85)
+    # image No.1, a "0", with the same noise: A and C excited, B calm only with its bias
+    np.testing.assert_array_less([0.99, -1, 0.99], r.zero["with biases"])
+    assert r.zero["with biases"][1] < 0.01 and r.zero["without biases"][1] > 0.85
+    assert r.correct["without biases"] == 32 and r.correct["with biases"] >= 63
+    # no noise: σ(0) = 0.5 without the biases, the story of why_biases_matter
+    quiet = ch1_demons.noise_study(level=0.0, n=3)
+    np.testing.assert_allclose(quiet.blank["without biases"], 0.5, rtol=0, atol=1e-15)
+
+
+def test_output_units_text():
+    p = ch1_demons.demon_params()
+    assert ch1_demons.output_units_text(p["W3"], p["b3"]).splitlines() == [
+        "output unit |  from A  from B  from C |    bias",
+        "          0 |  +10.00   -5.00  +10.00 |  -10.00",
+        "          1 |   -5.00   +5.00   -5.00 |   +5.00"]
 
 
 @pytest.mark.parametrize("engine", ENGINES)

@@ -76,7 +76,9 @@ def test_demon_writes_pictures_or_says_it_skipped(tmp_path, capsys):
 
 @pytest.mark.parametrize("options, fragment", [
     (["--engine", "gpu"], "invalid choice"),
-    (["--init", "zeros"], "invalid choice"),
+    (["--init", "zeros"], "neither one of book-3-5"),
+    (["--format", "png"], "--format chooses the formats of --render"),
+    (["--image", "0"], "numbered 1 to 64"),
     (["--lr", "-1"], "positive"),
     (["--lr", "abc"], "expected a number"),
     (["--steps", "-3"], "0 or more"),
@@ -114,3 +116,73 @@ def test_without_matplotlib_the_command_line_says_what_it_skipped(tmp_path, caps
                  str(tmp_path / "pics")]) == 0
     assert "pictures skipped: matplotlib is not installed" in capsys.readouterr().out
     assert not (tmp_path / "pics").exists()
+
+
+def test_demon_hand_set_demons_run_evaluate_and_draw(tmp_path, capsys):
+    """§1-5/§1-6: --init demons evaluates the hand-set network (no training unless asked)."""
+    result = run_json(tmp_path, "--init", "demons", "--render", str(tmp_path / "draw"),
+                      "--format", "gv", "--image", "33")
+    assert result["cost"] == [pytest.approx(1.0639827283844812, rel=1e-12)]
+    assert result["accuracy"] == 1.0 and result["steps"] == 0
+    out = capsys.readouterr().out
+    assert "start: the hand-set demons" in out and "64/64 images correct" in out
+    # the output units' weights are in the report: 0 likes A and C, 1 likes B
+    assert "output unit |  from A  from B  from C |    bias" in out
+    assert "          0 |  +10.00   -5.00  +10.00 |  -10.00" in out
+    drawn = sorted(p.name for p in (tmp_path / "draw").iterdir())
+    assert drawn == ["demon_graph_scalar_image33.gv", "demon_graph_tensor_batch.gv",
+                     "demon_network.gv"]
+    network = (tmp_path / "draw" / "demon_network.gv").read_text(encoding="utf-8")
+    assert "the hand-set demons; activations for image No.33" in network
+    assert "learned" not in network and "after training" not in network
+
+
+def test_demon_hand_set_pictures_say_hand_set(tmp_path):
+    pytest.importorskip("matplotlib")
+    folder = tmp_path / "pics"
+    assert main(["demon", "--quiet", "--init", "demons", "--out", str(folder)]) == 0
+    assert (folder / "hidden_weights.png").read_bytes()[:4] == b"\x89PNG"
+    assert not (folder / "cost.png").exists()  # nothing was trained
+
+
+@pytest.mark.parametrize("writer", ["json", "npz"])
+def test_demon_init_from_a_file_of_weights(tmp_path, capsys, writer):
+    """Weights written by --json (or nn.save) start the next run: set them by hand, run, draw."""
+    from tinygrad_edu import nn
+    from tinygrad_edu.book.ch1_demons import demon_params
+    from tinygrad_edu.book.network import demon_network
+
+    params = demon_params()
+    params["W2"][0, 0] = -2.5  # a learner's own change: A now dislikes pixel 1
+    model = demon_network("tensor", params)
+    if writer == "json":
+        path = tmp_path / "mine.json"
+        path.write_text(json.dumps({"params": {k: v.tolist() for k, v in
+                                               model.state_dict().items()}}))
+    else:
+        path = tmp_path / "mine.npz"
+        nn.save(model, path)
+    result = run_json(tmp_path, "--init", str(path), "--engine", "scalar")
+    X, T = __import__("tinygrad_edu.datasets", fromlist=["x"]).book_digits_4x3(one_hot=True)
+    a = model.predict(X)
+    assert result["cost"] == [pytest.approx(0.5 * np.sum((T - a) ** 2), rel=1e-12)]
+    assert result["params"]["layers.0.weight"][0][0] == -2.5
+    assert f"start: the weights in {path}" in capsys.readouterr().out
+    # and a run's own --json output can start the next run, which then trains on
+    again = run_json(tmp_path, "--init", str(tmp_path / "run.json"), "--steps", "2")
+    assert again["cost"][0] == pytest.approx(result["cost"][0], rel=1e-12)
+    assert len(again["cost"]) == 3 and again["cost"][2] < again["cost"][0]
+
+
+@pytest.mark.parametrize("content, fragment", [
+    (b'{"cost": [1.0]}', 'no "params"'),
+    (b'{"params": {"layers.0.weight": [[1, 2]]}}', "missing"),
+    (b"not an npz file", "not a numpy .npz file"),
+    (b"{broken json", "cannot load weights"),
+])
+def test_demon_init_from_a_bad_file_is_one_line(tmp_path, capsys, content, fragment):
+    path = tmp_path / "weights.bin"
+    path.write_bytes(content)
+    assert main(["demon", "--quiet", "--init", str(path)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and fragment in err[0] and str(path) in err[0]

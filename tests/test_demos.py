@@ -8,8 +8,8 @@ import pytest
 
 DEMOS = sorted((Path(__file__).resolve().parents[1] / "demos").glob("*.py"))
 PICTURES = {
-    "ch1_example1_neuron": ["activations.png"],
-    "ch1_demons": ["demons.png"],
+    "ch1_example1_neuron": ["firing.png", "activations.png"],
+    "ch1_demons": ["demons.png", "training_images.png", "patterns.png", "bias_of_the_heart.png"],
     "ch2_gradient_descent": ["descent.png"],
     "ch3_solver_training": ["cost.png", "hidden_weights.png"],
     "ch4_backprop": ["cost.png"],

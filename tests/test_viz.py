@@ -7,11 +7,9 @@ import math
 import os
 import re
 import shutil
-import struct
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
-import zlib
 
 import numpy as np
 import pytest
@@ -25,6 +23,7 @@ from tinygrad_edu.viz.demon import render_demon
 from tinygrad_edu.viz.network import NEGATIVE, POSITIVE
 
 sys.path.insert(0, os.path.dirname(__file__))
+from _browser import chromium, read_png, screenshot  # noqa: E402
 from _viz_standin import MLP, demon_mlp  # noqa: E402
 
 HAVE_DOT = shutil.which("dot") is not None and shutil.which("neato") is not None
@@ -44,7 +43,7 @@ def node_lines(g) -> dict[str, str]:
     """DOT node statements by node name (v0, op3, g2, u0_4 ...)."""
     out = {}
     for line in g.source.splitlines():
-        m = re.match(r"\s*((?:v|op|g)\d+|u\d+_\d+) \[(.*)\]\s*$", line)
+        m = re.match(r"\s*((?:v|op|g|d)\d+|u\d+_\d+|w\d+_\d+_\d+) \[(.*)\]\s*$", line)
         if m:
             out[m.group(1)] = m.group(2)
     return out
@@ -73,10 +72,10 @@ def cluster_of_nodes(g) -> dict[str, list[str]]:
             if stack:
                 stack.pop()
         elif pending and s.startswith("color="):
-            stack[-1] = re.search(r"label=<<B>(.*?) \(", s).group(1)
+            stack[-1] = re.search(r"label=<<B>(.*?)(?: \(|</B>)", s).group(1)
             pending = False
         else:
-            m = re.match(r"((?:v|op|g)\d+) \[", s)
+            m = re.match(r"((?:v|op|g|d)\d+) \[", s)
             if m:
                 where[m.group(1)] = list(stack)
     return where
@@ -102,53 +101,6 @@ def svg_texts(svg_path: str) -> list[str]:
 def svg_count(svg_path: str, cls: str) -> int:
     root = ET.parse(svg_path).getroot()
     return sum(1 for e in root.iter(SVG_NS + "g") if e.get("class") == cls)
-
-
-def read_png(path: str) -> np.ndarray:
-    """Decode an 8-bit, non-interlaced grey/RGB/RGBA PNG into an (h, w, channels) uint8 array."""
-    data = open(path, "rb").read()
-    assert data[:8] == b"\x89PNG\r\n\x1a\n"
-    pos, idat, header = 8, b"", None
-    while pos < len(data):
-        (length,) = struct.unpack(">I", data[pos:pos + 4])
-        kind, body = data[pos + 4:pos + 8], data[pos + 8:pos + 8 + length]
-        if kind == b"IHDR":
-            header = struct.unpack(">IIBBBBB", body)
-        elif kind == b"IDAT":
-            idat += body
-        pos += 12 + length
-    w, h, depth, colour, _, _, interlace = header
-    assert depth == 8 and interlace == 0 and colour in (0, 2, 6), header
-    ch = {0: 1, 2: 3, 6: 4}[colour]
-    raw = zlib.decompress(idat)
-    stride = w * ch
-    img = np.zeros((h, stride), dtype=np.uint8)
-    prev = np.zeros(stride, dtype=np.int64)
-    for y in range(h):
-        f = raw[y * (stride + 1)]
-        line = np.frombuffer(raw, np.uint8, stride, y * (stride + 1) + 1).astype(np.int64)
-        if f == 0:
-            cur = line
-        elif f == 1:  # Sub: running sum per channel
-            cur = np.cumsum(line.reshape(w, ch), axis=0).reshape(-1) % 256
-        elif f == 2:
-            cur = (line + prev) % 256
-        else:
-            cur = np.zeros(stride, dtype=np.int64)
-            for i in range(stride):
-                a = cur[i - ch] if i >= ch else 0
-                b = prev[i]
-                c = prev[i - ch] if i >= ch else 0
-                if f == 3:
-                    cur[i] = (line[i] + (a + b) // 2) % 256
-                else:
-                    p = a + b - c
-                    pa, pb, pc = abs(p - a), abs(p - b), abs(p - c)
-                    pred = a if pa <= pb and pa <= pc else b if pb <= pc else c
-                    cur[i] = (line[i] + pred) % 256
-        img[y] = cur
-        prev = cur
-    return img.reshape(h, w, ch)
 
 
 def neuron():
@@ -278,12 +230,118 @@ def test_drawing_only_reads_the_graph():
     assert_unchanged(snap)
 
 
-def test_constant_operand_is_shown_on_the_op():
-    v = Value(3.0, label="v")
-    c = 0.5 * v ** 2
-    g = draw_graph(c)
-    ops = [label_of(a) for n, a in node_lines(g).items() if n.startswith("op")]
-    assert "<B>×</B><BR/>0.5" in ops and "<B>^</B><BR/>2" in ops
+def op_titles(g) -> list[str]:
+    return [re.search(r"<B>(.*?)</B>", label_of(a)).group(1)
+            for n, a in node_lines(g).items() if n.startswith("op")]
+
+
+def data_nodes(g) -> dict[str, str]:
+    """The grey nodes of data and constants: name -> label."""
+    return {n: label_of(a) for n, a in node_lines(g).items() if n.startswith("d")}
+
+
+def test_a_number_is_written_on_its_op_with_its_side():
+    a = Value(3.0, label="a")
+    cases = {"1 −": 1.0 - a, "− 1": a - 1.0, "÷ 2": a / 2.0, "2 ÷": 2.0 / a, "^ 2": a ** 2,
+             "2 ^": 2.0 ** a, "0.5 ×": 0.5 * a, "× 0.5": a * 0.5, "4 +": 4.0 + a}
+    for title, out in cases.items():
+        g = draw_graph(out)
+        assert op_titles(g) == [title], (title, op_titles(g))
+        assert data_nodes(g) == {}            # a number on its op is not a node of its own
+        assert len(edges(g)) == 2             # a -> op -> result: nothing else feeds the op
+    # t − a is no negation: the drawing of 1 − a differs from that of −a
+    assert op_titles(draw_graph(-a)) == ["−x"]
+    # a tensor engine constant too, and a 0-d array counts as a number
+    t = Tensor([1.0, 2.0], requires_grad=True)
+    assert op_titles(draw_graph(1.0 - t)) == ["1 −"]
+    assert op_titles(draw_graph(t * np.float64(3.0))) == ["× 3"]
+
+
+def test_constants_of_a_custom_op_are_read_from_its_arguments_not_its_saved_values():
+    from tinygrad_edu import Function
+
+    class Scale(Function):  # saves nothing: the constant is only in ctx.args
+        @staticmethod
+        def forward(ctx, x, c):
+            return x * c
+
+        @staticmethod
+        def backward(ctx, grad):
+            return grad * 7.0, None
+
+    class Blend(Function):  # three operands: a constant among them is a grey node
+        @staticmethod
+        def forward(ctx, x, y, c):
+            return x * c + y
+
+        @staticmethod
+        def backward(ctx, grad):
+            return grad * 5.0, grad, None
+
+    x = Value(2.0, label="x")
+    g = draw_graph(Scale.apply(x, 7.0))
+    assert op_titles(g) == [f"{Scale.name()} 7"]
+    g = draw_graph(Blend.apply(x, Value(1.0, label="y"), 5.0))
+    (d,) = data_nodes(g).values()
+    assert d == "data = 5"
+    assert re.search(rf'tooltip="?{Blend.name()}"?[ \]]', g.source)
+
+
+def test_data_operands_are_grey_nodes_without_gradient():
+    X = np.arange(12.0).reshape(4, 3) / 10
+    W = Tensor(np.full((2, 3), 0.5), requires_grad=True, label="W")
+    y = Tensor(X) @ W.T                      # X needs no gradient: not a graph node
+    c = (0.5 * (y - Tensor(np.ones((4, 2)))) ** 2).sum()
+    c.backward()
+    g = draw_graph(c, data_names={"X": X})
+    d = data_nodes(g)
+    assert len(d) == 2                       # X and the targets
+    x_node = next(n for n, lab in d.items() if lab.startswith("X (4, 3) float64"))
+    other = next(n for n in d if n != x_node)
+    assert d[other].startswith("data (4, 2) float64")   # an unnamed array
+    attrs = node_lines(g)[x_node]
+    assert 'fillcolor="#e9e9e9"' in attrs and "grad" not in d[x_node]
+    # @ shows both of its inputs: X (dashed, grey) and W's transpose
+    matmul = next(n for n, a in node_lines(g).items() if n.startswith("op") and "<B>@</B>" in a)
+    into = [e for e in edges(g) if e[1] == matmul]
+    assert len(into) == 2 and sum("dashed" in e[2] for e in into) == 1
+    assert any(e[0] == x_node for e in into)
+    assert "grey: data and constants (no gradient)" in g.source
+    # the same array used twice is one node
+    X2 = Tensor(X)
+    g2 = draw_graph((X2 * W[0] + X2 * W[1]).sum())
+    assert len(data_nodes(g2)) == 1
+    assert len([e for e in edges(g2) if e[0].startswith("d")]) == 2
+
+
+def test_conv2d_shows_its_image_input():
+    x = np.arange(36.0).reshape(1, 1, 6, 6) / 36
+    w = Tensor(np.ones((2, 1, 3, 3)) / 9, requires_grad=True, label="F")
+    out = Tensor(x).conv2d(w).sum()
+    g = draw_graph(out, data_names={"image": x})
+    (d,) = data_nodes(g).values()
+    assert d.startswith("image (1, 1, 6, 6) float64")
+    conv = next(n for n, a in node_lines(g).items()
+                if n.startswith("op") and "conv" in a.lower())
+    assert len([e for e in edges(g) if e[1] == conv]) == 2
+
+
+def test_pixels_of_a_unit_are_data_nodes_named_by_the_books_numbers():
+    from tinygrad_edu import weighted_input
+
+    w = [Value(float(j), label=f"w{j + 1}") for j in range(12)]
+    pixels = [1.0, 0.0, 1.0] * 4
+    with name_scope("A", "neuron"):
+        z = weighted_input(w, pixels, Value(-1.0, label="b"))
+    z.backward()
+    g = draw_graph(z)
+    d = data_nodes(g)
+    assert sorted(d.values(), key=lambda t: int(t.split()[0][1:])) == [
+        f"x{j + 1} = {pixels[j]:g}" for j in range(12)]
+    # the twelve sit together in a box of their own (in the box of the unit they feed)
+    where = cluster_of_nodes(g)
+    assert {tuple(where[n]) for n in d} == {("A", "data: x1 … x12")}
+    assert len(edges(g)) == 12 + 13 + 1
 
 
 def test_nan_and_inf_stand_out_in_red():
@@ -411,10 +469,20 @@ def test_tensor_graph_of_the_batch_and_its_layer_level():
     n_ops = 2 * 4 + 4                  # per layer: transpose, @, +, σ; cost: −, ^, ×, Σ
     nodes = node_lines(g)
     assert len([n for n in nodes if n.startswith("op")]) == n_ops
-    assert len(nodes) == 2 * n_ops + 4          # + W, b per layer (X and T need no gradient)
+    # + W, b per layer, and the images X and targets T as grey data nodes (no gradient)
+    assert len(nodes) == 2 * n_ops + 4 + 2
     assert "(64, 2) float64" in g.source
-    # "neuron" falls back to layers on the tensor engine: 2 layers, 2 summaries, C_T
-    assert len(node_lines(draw_graph(C_T, level="neuron"))) == 5
+    # "neuron" falls back to layers on the tensor engine: 2 layers, 2 summaries, X, T, C_T
+    gn = draw_graph(C_T, level="neuron", data_names={"X": X, "T": T})
+    assert len(node_lines(gn)) == 7
+    assert {lab.split("<BR/>")[0] for lab in data_nodes(gn).values()} == {
+        "X (64, 12) float64", "T (64, 2) float64"}
+    # X flows into the first layer, T into the cost, along grey dashed arrows
+    for name, group in (("X", "layers.0"), ("T", "C_T")):
+        node = next(n for n, lab in data_nodes(gn).items() if lab.startswith(name + " "))
+        (arrow,) = [e for e in edges(gn) if e[0] == node]
+        assert "dashed" in arrow[2]
+        assert label_of(node_lines(gn)[arrow[1]]).startswith(f"<B>{group}</B>")
 
 
 # ----------------------------------------------------------------------------------------------
@@ -466,6 +534,99 @@ def test_hostile_labels_render_as_written(tmp_path):
     assert '<b>"box"</b> & \\N σ (neuron)' in joined             # the box's name, as written
     assert svg_count(path, "node") == len(HOSTILE) + 2 * (len(HOSTILE) - 1)
     assert svg_count(path, "cluster") == 1
+
+
+def dot_tokens(source: str) -> list[tuple[str, str]]:
+    """Split DOT text into (kind, text) tokens as Graphviz's scanner does; a quoted string that
+    does not end, or an HTML string that does not close or is longer than Graphviz accepts
+    (16,384 characters), raises AssertionError."""
+    tokens, i, n = [], 0, len(source)
+    while i < n:
+        ch = source[i]
+        if ch.isspace():
+            i += 1
+        elif ch == '"':
+            j = i + 1
+            while j < n and source[j] != '"':
+                j += 2 if source[j] == "\\" else 1
+            assert j < n, f"a quoted string does not end: {source[i:i + 60]!r}"
+            tokens.append(("string", source[i + 1:j]))
+            i = j + 1
+        elif ch == "<":
+            depth, j = 0, i
+            while True:
+                assert j < n, "an HTML string does not close"
+                depth += {"<": 1, ">": -1}.get(source[j], 0)
+                j += 1
+                if depth == 0:
+                    break
+            assert j - i < 16384, f"an HTML string of {j - i} characters"
+            tokens.append(("html", source[i:j]))
+            i = j
+        elif ch in "{}[];=,":
+            tokens.append(("punct", ch))
+            i += 1
+        elif source.startswith("->", i):
+            tokens.append(("punct", "->"))
+            i += 2
+        else:
+            m = re.match(r"[\w.\-]+", source[i:])
+            assert m, f"unexpected character {ch!r} at {source[i:i + 40]!r}"
+            tokens.append(("id", m.group(0)))
+            i += m.end()
+    return tokens
+
+
+def long_and_backslash_graph():
+    """A label of 20,000 characters and a custom op whose name ends in a backslash."""
+    from tinygrad_edu import Function
+
+    class Odd(Function):
+        @classmethod
+        def name(cls):
+            return 'odd "op" \\'
+
+        @staticmethod
+        def forward(ctx, x):
+            return 2.0 * x
+
+        @staticmethod
+        def backward(ctx, grad):
+            return 2.0 * grad
+
+    x = Value(1.0, label="x" * 20000)
+    y = Odd.apply(x)
+    y.label = "&<" * 10000
+    with name_scope("é\\" * 9000, "neuron"):
+        z = y * 3.0
+    z.backward()
+    return z
+
+
+def test_long_labels_and_odd_op_names_give_dot_that_parses():
+    z = long_and_backslash_graph()
+    for level in ("op", "neuron"):
+        g = draw_graph(z, level=level, title="t" * 30000)
+        tokens = dot_tokens(g.source)
+        # every node and edge is one of ours (v0, op1, g2, d3), never a piece of a label
+        named = [t for k, (kind, t) in enumerate(tokens) if kind == "id" and (
+            tokens[k + 1][1] in ("[", "->") or tokens[k - 1][1] == "->")]
+        assert named and all(re.fullmatch(r"(v|op|g|d)\d+|node|edge", t) for t in named), named
+        assert "more characters" in g.source          # the long texts were shortened
+    tooltip = re.search(r'tooltip="((?:[^"\\]|\\.)*)"', draw_graph(z).source).group(1)
+    assert tooltip == 'odd \\"op\\" \\\\'              # DOT reads it back as: odd "op" \\
+
+
+@needs_dot
+def test_long_labels_and_odd_op_names_render(tmp_path):
+    z = long_and_backslash_graph()
+    path = render(draw_graph(z), tmp_path / "odd.svg")
+    texts = svg_texts(path)
+    assert any(t.startswith("xxxx") and t.endswith("more characters)") for t in texts)
+    root = ET.parse(path).getroot()
+    titles = [a.get("{http://www.w3.org/1999/xlink}title") for a in root.iter(SVG_NS + "a")]
+    assert 'odd "op" \\' in titles                    # the tooltip, as written
+    render(draw_graph(z, level="neuron"), tmp_path / "odd_neuron.svg")
 
 
 @needs_dot
@@ -569,8 +730,54 @@ def test_network_with_an_input_shows_activations():
     # a black pixel (1) is drawn dark, a white one (0) white
     assert X[0][0] == 1 and 'fillcolor="#262626"' in nodes["u0_0"]
     assert X[0][4] == 0 and 'fillcolor="#ffffff"' in nodes["u0_4"]
-    assert "label=<2>" in g.source                 # show_weights writes w on the arrows
+    # show_weights writes each w beside its arrow, in the arrow's colour
+    assert re.search(r'w0_\d+_\d+ \[label=<<FONT COLOR="#b2182b">2</FONT>>', g.source)
     assert "engine" not in g.source and g.engine == "neato"
+
+
+def test_zero_weights_are_no_bonds_and_numbers_stay_apart():
+    from tinygrad_edu.book.ch1_demons import demon_params
+    from tinygrad_edu.book.network import demon_network
+    from tinygrad_edu.viz.network import ZERO
+
+    hand = demon_network("tensor", demon_params())      # 30 of its 36 first-layer weights are 0
+    g = draw_network(hand, show_weights=True)
+    e = {(a, b): attrs for a, b, attrs in edges(g)}
+    zero = [k for k, attrs in e.items() if f'color="{ZERO}"' in attrs]
+    assert len(zero) == 30 and all("dotted" in e[k] for k in zero)
+    assert not any(f'color="{POSITIVE}' in e[k] for k in zero)
+    # a number for each of the 6 + 6 other weights, none for a zero
+    assert len([n for n in node_lines(g) if n.startswith("w")]) == 12
+    # with every weight non-zero, no two numbers overlap (8 pt text: 0.15 in high, ~0.4 wide)
+    solved = demon_network("tensor", "book-3-5-solved")
+    g = draw_network(solved, show_weights=True)
+    spots = [tuple(map(float, re.search(r'pos="([-\d.]+),([-\d.]+)!"', a).groups()))
+             for n, a in node_lines(g).items() if re.fullmatch(r"w\d+_\d+_\d+", n)]
+    assert len(spots) == 42
+    for i, (x0, y0) in enumerate(spots):
+        for x1, y1 in spots[i + 1:]:
+            assert abs(x0 - x1) > 0.45 or abs(y0 - y1) > 0.17, ((x0, y0), (x1, y1))
+
+
+def test_inputs_drawn_as_the_4x3_image():
+    X, _ = book_digits_4x3()
+    g = draw_network(demon_mlp(), X[0], input_grid=(4, 3))
+    nodes = node_lines(g)
+    pos = {j: tuple(map(float, re.search(r'pos="([-\d.]+),([-\d.]+)!"', nodes[f"u0_{j}"]).groups()))
+           for j in range(12)}
+    # pixel 1 at the top left, numbered row by row: 1 2 3 / 4 5 6 / 7 8 9 / 10 11 12
+    for j in range(12):
+        r, c = divmod(j, 3)
+        assert pos[j][0] == pytest.approx(pos[0][0] + c * 0.75)
+        assert pos[j][1] == pytest.approx(pos[0][1] - r * 0.75)
+        assert f"<B>{j + 1}</B>" in label_of(nodes[f"u0_{j}"])
+        assert "shape=square" in nodes[f"u0_{j}"]
+    assert "the 4x3 image" in g.source
+    # every hidden unit sits to the right of the image
+    assert all(float(re.search(r'pos="([-\d.]+),', nodes[f"u1_{i}"]).group(1)) > pos[2][0] + 1
+               for i in range(3))
+    with pytest.raises(ValueError, match="4x4"):
+        draw_network(demon_mlp(), input_grid=(4, 4))
 
 
 def test_network_errors():
@@ -617,20 +824,112 @@ def test_render_demon_writes_four_drawings_and_leaves_the_models_alone(tmp_path)
     before = demon_mlp("scalar", q["W2"], q["b2"].reshape(-1), q["W3"], q["b3"].reshape(-1))
     after = solved_net("tensor")
     state = {k: v.copy() for k, v in after.state_dict().items()}
-    paths = render_demon(before, after, X, tmp_path, formats=("svg", "gv"))
+    paths = render_demon(before, after, X, tmp_path, formats=("gv",) + (("svg",) if HAVE_DOT
+                                                                       else ()))
     names = sorted(os.path.basename(p) for p in paths)
     assert names == sorted(f"demon_{n}.{f}" for n in ("graph_scalar_image1", "graph_tensor_batch",
                                                        "network_before", "network_after")
-                           for f in ("svg", "gv"))
-    assert svg_count(str(tmp_path / "demon_graph_scalar_image1.svg"), "node") == 2 * 97 + 47
-    assert svg_count(str(tmp_path / "demon_graph_scalar_image1.svg"), "cluster") == 9
-    assert svg_count(str(tmp_path / "demon_network_after.svg"), "edge") == 42
+                           for f in ("gv", "svg")[:1 + HAVE_DOT])
+    if HAVE_DOT:
+        # hidden: 3 units of 12 ×, 12 + and σ; output: 2 of 3 ×, 3 + and σ; the cost C of the
+        # image: 2 −, 2 ^, + and × (95 ops, 95 results), and the 47 weights and biases
+        svg = str(tmp_path / "demon_graph_scalar_image1.svg")
+        assert svg_count(svg, "node") == 2 * 95 + 47
+        assert svg_count(svg, "cluster") == 9        # network, 2 layers, 5 units, the cost
+        assert svg_count(str(tmp_path / "demon_network_after.svg"), "edge") == 42
     for k, v in after.state_dict().items():
         assert np.array_equal(v, state[k])
     assert after.layers[0].weight.grad is None      # no backward ran on the given model
     assert all(w.grad == 0.0 for n in before.layers[0].neurons for w in n.w)
     with pytest.raises(ValueError, match="targets"):
         render_demon(before, after, X[:3], tmp_path)
+    with pytest.raises(ValueError, match="numbered 1 to 64"):
+        render_demon(before, after, X, tmp_path, image=0)
+    # nothing was trained: one network diagram; image No.33 (a "1") as the book numbers it
+    paths = render_demon(None, after, X, tmp_path / "one", formats=("gv",), image=33)
+    assert sorted(os.path.basename(p) for p in paths) == [
+        "demon_graph_scalar_image33.gv", "demon_graph_tensor_batch.gv", "demon_network.gv"]
+    net_gv = (tmp_path / "one" / "demon_network.gv").read_text(encoding="utf-8")
+    assert "activations for image No.33" in net_gv
+
+
+def _demon_drawings(tmp_path, image=1):
+    """The demon network's drawings made with the real network (book names), as DOT text."""
+    from tinygrad_edu.book.network import demon_network
+
+    X, T = book_digits_4x3(one_hot=True)
+    net = demon_network("tensor", "book-3-5-solved")
+    render_demon(None, net, X, tmp_path, formats=("gv",), image=image)
+    return {p.stem: p.read_text(encoding="utf-8") for p in tmp_path.glob("*.gv")}
+
+
+def plain_order(source: str, pattern: str) -> list[str]:
+    """The nodes whose label's first bold text matches `pattern`, from the top down, as dot
+    lays them out (`dot -Tplain`: one line per node with its centre)."""
+    done = subprocess.run(["dot", "-Tplain"], input=source.encode(), capture_output=True,
+                          timeout=120, check=True)
+    ys = {}
+    for line in done.stdout.decode().splitlines():
+        parts = line.split(" ", 6)
+        if parts[0] == "node":
+            m = re.match(r"<<B>([^<]*)</B>", parts[6]) or re.match(r"<(x\d+) =", parts[6])
+            if m and re.fullmatch(pattern, m.group(1)):
+                ys[m.group(1)] = float(parts[3])
+    return sorted(ys, key=lambda k: -ys[k])
+
+
+def test_demon_drawings_use_the_books_names(tmp_path):
+    drawings = _demon_drawings(tmp_path)
+    scalar = drawings["demon_graph_scalar_image1"]
+    for name in ("w2[A,4]", "b2[C]", "z2[A]", "a2[B]", "w3[0,A]", "w3[1,C]", "z3[0]", "a3[1]"):
+        assert f"<B>{name}</B>" in scalar, name
+    assert "w2[1,4]" not in scalar and "a3[2]" not in scalar  # names, not positions
+    # boxes titled A, B, C, 0, 1 and the layers by their role, not by module paths
+    for title in ("A", "B", "C", "0", "1", "hidden layer (layer 2)", "output layer (layer 3)",
+                  "the 12-3-2 network", "cost C of the image"):
+        assert f"label=<<B>{title}</B>>" in scalar, title
+    assert "layers.0" not in scalar and "neurons" not in scalar
+    # the pixels of image No.1 (1 1 1 / 1 0 1 / 1 0 1 / 1 1 1) and its targets t = (1, 0)
+    X, _ = book_digits_4x3()
+    for j in range(12):
+        assert f"<x{j + 1} = {X[0, j]:g}>" in scalar
+    assert "<B>1 −</B>" in scalar and "<B>0 −</B>" in scalar
+    tensor = drawings["demon_graph_tensor_batch"]
+    assert "X (64, 12) float64" in tensor and "T (64, 2) float64" in tensor
+    assert "cost C_T of the batch" in tensor
+
+
+@needs_dot
+def test_units_stack_from_the_top_as_in_the_network_diagram(tmp_path):
+    from tinygrad_edu.book.network import demon_network
+    from tinygrad_edu.viz.demon import box_names, image_cost
+
+    scalar = _demon_drawings(tmp_path)["demon_graph_scalar_image1"]
+    z = plain_order(scalar, r"z\d\[\w\]")
+    assert [n for n in z if n.startswith("z2")] == ["z2[A]", "z2[B]", "z2[C]"]
+    assert [n for n in z if n.startswith("z3")] == ["z3[0]", "z3[1]"]
+    assert plain_order(scalar, r"x\d+") == [f"x{j}" for j in range(1, 13)]
+    assert plain_order(scalar, r"w2\[A,\d+\]") == [f"w2[A,{j}]" for j in range(1, 13)]
+    # the network diagram: A, B, C and 0, 1 from the top too (fixed positions)
+    net = demon_network("tensor", "book-3-5-solved")
+    g = draw_network(net)
+    ys = {k: float(re.search(r'pos="[-\d.]+,([-\d.]+)!"', a).group(1))
+          for k, a in node_lines(g).items() if k.startswith("u")}
+    assert ys["u1_0"] > ys["u1_1"] > ys["u1_2"] and ys["u2_0"] > ys["u2_1"]
+    # one image and all 64, at the level of units
+    X, T = book_digits_4x3(one_hot=True)
+    net = demon_network("scalar", "book-3-5-solved")
+    for n in (1, 64):
+        with name_scope("C_T", "block"):
+            total = None
+            for x, t in zip(X[:n].tolist(), T[:n].tolist()):
+                c = image_cost(net(x), t)
+                total = c if total is None else total + c
+        total.backward()
+        order = plain_order(draw_graph(total, level="neuron", box_names=box_names(net)).source,
+                            r"[ABC01]")
+        assert [u for u in order if u in "ABC"] == ["A", "B", "C"], (n, order)
+        assert [u for u in order if u in "01"] == ["0", "1"], (n, order)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -638,33 +937,15 @@ def test_render_demon_writes_four_drawings_and_leaves_the_models_alone(tmp_path)
 # ----------------------------------------------------------------------------------------------
 
 
-def _chromium() -> str | None:
-    for name in ("chromium", "chromium-browser", "google-chrome"):
-        path = shutil.which(name)
-        if path:
-            return path
-    return None
-
-
 @pytest.mark.browser
-@pytest.mark.skipif(_chromium() is None or not HAVE_DOT, reason="needs Chromium and Graphviz")
+@pytest.mark.skipif(chromium() is None or not HAVE_DOT, reason="needs Chromium and Graphviz")
 def test_rendered_svg_is_visible_in_a_headless_browser(tmp_path):
     net = demon_mlp()
     X, T = book_digits_4x3(one_hot=True)
     svg = render(draw_network(net, X[0], title="恶魔 network σ"), tmp_path / "net.svg")
     blank = tmp_path / "blank.svg"
     blank.write_text('<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"/>')
-    shots = []
-    for page in (svg, str(blank)):
-        shot = tmp_path / (os.path.basename(page) + ".png")
-        subprocess.run([_chromium(), "--headless", "--no-sandbox", "--disable-gpu",
-                        "--disable-quic", "--no-first-run", "--disable-background-networking",
-                        "--disable-component-update", "--disable-sync",
-                        f"--user-data-dir={tmp_path / 'profile'}", f"--screenshot={shot}",
-                        "--window-size=700,900", "file://" + os.path.abspath(page)],
-                       capture_output=True, timeout=120, check=False)
-        assert shot.exists()
-        shots.append(read_png(str(shot))[..., :3].astype(int))
+    shots = [screenshot(page, tmp_path, (700, 900)) for page in (svg, str(blank))]
     drawn, empty = shots
     assert drawn.shape == (900, 700, 3)
     dark = (drawn.sum(axis=2) < 200).mean()      # the black pixels and the text
@@ -679,26 +960,34 @@ def test_rendered_svg_is_visible_in_a_headless_browser(tmp_path):
 
 
 def test_the_real_demon_network_is_drawn_readably_at_every_level():
-    from tinygrad_edu import losses, name_scope
+    from tinygrad_edu import name_scope
     from tinygrad_edu.book.network import demon_network
+    from tinygrad_edu.viz.demon import image_cost
     from tinygrad_edu.viz.dot import GraphTooLarge
 
     X, T = book_digits_4x3(one_hot=True)
     net = demon_network("scalar", "book-4-4", 0)
-    C = losses.squared_error(net(X[0].tolist()), T[0].tolist())  # one image
+    a = net(X[0].tolist())  # one image
+    with name_scope("C", "block"):
+        C = image_cost(a, T[0].tolist())
     C.backward()
     counts = {level: len(node_lines(draw_graph(C, level=level)))
               for level in ("op", "neuron", "layer")}
-    # op level: the 47 weights and biases; for each of the 5 units an op Σw·x+b, its z, an op σ
-    # and its a (20); the cost C = ½Σ(t−a)² in plain ops (sub, pow, add, mul and their results)
-    assert counts == {"op": 81, "neuron": 17, "layer": 11}
+    # op level: the 47 weights and biases; the 12 pixels (grey); for each of the 5 units an op
+    # Σw·x+b, its z, an op σ and its a (20); the cost: −, ^ twice, +, × and their results (12)
+    # neuron level: 5 units, 5 summaries of their weights, the pixels, the cost C
+    # layer level: 2 layers, 2 summaries, the pixels, the cost C
+    assert counts == {"op": 47 + 12 + 20 + 12, "neuron": 12, "layer": 6}
     g = draw_graph(C)
     assert "w2[A,4]" in g.source and "z2[A]" in g.source and "Σw·x+b" in g.source
-    assert g.source.count("subgraph") == 8  # MLP, 2 layers, 5 neurons
-    with name_scope("C_T"):
-        C_T = sum(losses.squared_error(net(x), t) for x, t in zip(X.tolist(), T.tolist()))
+    assert g.source.count("subgraph") == 10  # network, 2 layers, 5 units, the pixels, C
+    with name_scope("C_T", "block"):
+        C_T = None
+        for x, t in zip(X.tolist(), T.tolist()):
+            c = image_cost(net(x), t)
+            C_T = c if C_T is None else C_T + c
     C_T.backward()
     with pytest.raises(GraphTooLarge, match="level"):
         draw_graph(C_T)  # all 64 images, one node per op: too many to read
-    assert len(node_lines(draw_graph(C_T, level="neuron"))) == 11
-    assert len(node_lines(draw_graph(C_T, level="layer"))) == 5
+    assert len(node_lines(draw_graph(C_T, level="neuron"))) == 12
+    assert len(node_lines(draw_graph(C_T, level="layer"))) == 6

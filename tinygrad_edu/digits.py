@@ -95,7 +95,7 @@ class DigitsResult:
 def train_digits(data: DigitsData, epochs: int = 15, seed: int = 0, lr: float = 1e-2,
                  batch_size: int = 32, progress: bool = True) -> tuple[DigitsNet, DigitsResult]:
     """Train ``DigitsNet`` on the training split; ``seconds`` is the training wall time."""
-    from tqdm import tqdm
+    from tqdm.auto import tqdm
 
     net = DigitsNet(seed=seed)
     optimizer = Adam(net.params.values(), lr=lr)
@@ -152,20 +152,15 @@ def draw_misclassified(data: DigitsData, predictions: np.ndarray, path: str | Pa
 
     Needs matplotlib (the ``plot`` extra); raises an ImportError saying so when it is missing.
     """
-    try:
-        import matplotlib
-    except ImportError:
-        raise ImportError("the picture needs matplotlib: pip install matplotlib "
-                          "(or pip install tinygrad_edu[plot])") from None
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    from .book.pictures import _figure, save_figure  # a Figure: the user's backend is untouched
 
     wrong = np.flatnonzero(predictions != data.y_test)[:limit]
     if len(wrong) == 0:
         return None
     cols = min(10, len(wrong))
     rows = (len(wrong) + cols - 1) // cols
-    fig, axes = plt.subplots(rows, cols, figsize=(1.2 * cols, 1.45 * rows + 0.4), squeeze=False)
+    fig = _figure(1.2 * cols, 1.45 * rows + 0.4)
+    axes = fig.subplots(rows, cols, squeeze=False)
     for ax in axes.flat:
         ax.axis("off")
     for ax, i in zip(axes.flat, wrong):
@@ -176,6 +171,5 @@ def draw_misclassified(data: DigitsData, predictions: np.ndarray, path: str | Pa
     fig.tight_layout()
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+    save_figure(fig, path, dpi=110)
     return path

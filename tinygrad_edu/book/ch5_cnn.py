@@ -27,7 +27,7 @@ from typing import Callable, NamedTuple
 
 import numpy as np
 
-from ..autograd import no_grad
+from ..autograd import name_scope, no_grad
 from ..datasets import book_cnn_params
 from ..nn import Conv2d, Flatten, Linear, MaxPool2d, Sequential
 from ..tensor import Tensor
@@ -87,19 +87,28 @@ class BookCNN:
         x = X if isinstance(X, Tensor) else Tensor(np.asarray(X, dtype=np.float64))
         x = x.reshape(-1, 1, 6, 6)
         p = self.params
-        zF = x.conv2d(p["F"].reshape(3, 1, 3, 3), p["bF"])  # sum of kernel x patch, plus bias
-        aF = zF.sigmoid()
-        aP = aF.max_pool2d(2)
-        zO = aP.reshape(-1, 12) @ p["Wo"].reshape(3, 12).T + p["bo"]
-        aO = zO.sigmoid()
-        return CNNLayers(zF, aF, aP, zO, aO)
+        # one scope per layer, so drawings can box (or collapse) each layer
+        with name_scope("convolution", "layer"):
+            zF = x.conv2d(p["F"].reshape(3, 1, 3, 3), p["bF"])  # sum of kernel x patch, + bias
+            aF = zF.sigmoid()
+        with name_scope("pooling", "layer"):
+            aP = aF.max_pool2d(2)
+        with name_scope("output", "layer"):
+            zO = aP.reshape(-1, 12) @ p["Wo"].reshape(3, 12).T + p["bo"]
+            aO = zO.sigmoid()
+        layers = CNNLayers(zF, aF, aP, zO, aO)
+        for name, t in zip(CNNLayers._fields, layers):
+            t.label = name  # the book's names in drawings and messages
+        return layers
 
     def __call__(self, X: np.ndarray | Tensor) -> Tensor:
         return self.layers(X).aO
 
     def cost(self, X: np.ndarray, T: np.ndarray) -> Tensor:
         """C_T = Σ over images of ½ Σ_n (t_n - aO_n)² (§5-4)."""
-        return 0.5 * ((Tensor(T) - self(X)) ** 2).sum()
+        aO = self(X)
+        with name_scope("C_T", "block"):  # the cost in one box in drawings
+            return 0.5 * ((Tensor(T) - aO) ** 2).sum()
 
     def gradients(self, X: np.ndarray, T: np.ndarray) -> tuple[float, dict[str, np.ndarray]]:
         """C_T and ∂C_T/∂p for every parameter, by autograd (compare ``cnn_delta_gradients``)."""

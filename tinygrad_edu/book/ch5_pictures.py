@@ -6,7 +6,8 @@
 * ``draw_test_image``: the test image of the §5-4 workbook with the network's verdict.
 
 matplotlib is optional (the ``plot`` extra): without it these functions raise an ImportError
-that says how to install it. Files are PNGs written with the Agg backend (no display needed).
+that says how to install it. Files are PNGs drawn on `matplotlib.figure.Figure` objects, so no
+backend is switched (a notebook keeps its inline plots) and no display is needed.
 """
 
 from __future__ import annotations
@@ -17,20 +18,9 @@ import numpy as np
 
 from ..autograd import no_grad
 from .ch5_cnn import BookCNN
+from .pictures import _figure, save_figure  # Figures: the user's backend is untouched
 
 __all__ = ["draw_filters", "draw_feature_maps", "draw_test_image", "save_pictures"]
-
-
-def _pyplot():
-    try:
-        import matplotlib
-    except ImportError:
-        raise ImportError("the pictures need matplotlib: pip install matplotlib "
-                          "(or pip install tinygrad_edu[plot])") from None
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    return plt
 
 
 def _show(ax, values: np.ndarray, title: str, cmap: str, vmin: float, vmax: float,
@@ -51,27 +41,26 @@ def _show(ax, values: np.ndarray, title: str, cmap: str, vmin: float, vmax: floa
 def draw_filters(net: BookCNN, path: str | Path) -> Path:
     """The 3 filters (§5-4): a pixel's colour is its weight; a patch that looks like the red
     part of a filter gives that feature map a large weighted input."""
-    plt = _pyplot()
     F = net.params["F"].data
     bF = net.params["bF"].data
     lim = float(np.abs(F).max()) or 1.0
-    fig, axes = plt.subplots(1, 3, figsize=(6.6, 2.6))
+    fig = _figure(6.6, 2.6)
+    axes = fig.subplots(1, 3)
     for k, ax in enumerate(axes):
         _show(ax, F[k], f"filter {k + 1} (bias {bF[k]:+.2f})", "RdBu_r", -lim, lim)
     fig.suptitle("Convolution filters F (red > 0, blue < 0)", fontsize=10)
     fig.tight_layout()
-    return _save(fig, plt, path)
+    return _save(fig, path)
 
 
 def draw_feature_maps(net: BookCNN, image: np.ndarray, path: str | Path,
                       title: str = "") -> Path:
     """One 6x6 image, its feature maps aF = σ(F_k * x + bF_k), pooled maps aP, and outputs aO."""
-    plt = _pyplot()
     with no_grad():
         layers = net.layers(np.asarray(image, dtype=np.float64).reshape(1, 36))
     aF, aP, aO = layers.aF.data[0], layers.aP.data[0], layers.aO.data[0]
-    fig, axes = plt.subplots(3, 3, figsize=(7.2, 7.2),
-                             gridspec_kw={"width_ratios": [1.2, 1, 0.7]})
+    fig = _figure(7.2, 7.2)
+    axes = fig.subplots(3, 3, gridspec_kw={"width_ratios": [1.2, 1, 0.7]})
     _show(axes[0, 0], np.asarray(image).reshape(6, 6), "image", "Greys", 0.0, 1.0, fmt=None)
     ax = axes[1, 0]
     ax.barh([3, 2, 1], aO, color=["C0" if n != aO.argmax() else "C3" for n in range(3)])
@@ -85,17 +74,17 @@ def draw_feature_maps(net: BookCNN, image: np.ndarray, path: str | Path,
     fig.suptitle(title or "Convolution (sum of kernel x patch), sigmoid, 2x2 max pooling",
                  fontsize=10)
     fig.tight_layout()
-    return _save(fig, plt, path)
+    return _save(fig, path)
 
 
 def draw_test_image(net: BookCNN, image: np.ndarray, path: str | Path,
                     expected: int | None = None) -> Path:
     """The test image (§5-4's test sheet) and the network's verdict, with the 3 outputs."""
-    plt = _pyplot()
     with no_grad():
         aO = net(np.asarray(image, dtype=np.float64).reshape(1, 36)).data[0]
     verdict = int(aO.argmax()) + 1
-    fig, (left, right) = plt.subplots(1, 2, figsize=(5.6, 2.8))
+    fig = _figure(5.6, 2.8)
+    left, right = fig.subplots(1, 2)
     _show(left, np.asarray(image).reshape(6, 6), f"test image: a {verdict}", "Greys", 0.0, 1.0,
           fmt=None)
     right.bar(["1", "2", "3"], aO, color=["C3" if n + 1 == verdict else "C0" for n in range(3)])
@@ -103,14 +92,13 @@ def draw_test_image(net: BookCNN, image: np.ndarray, path: str | Path,
     right.set_title("outputs aO" + (f" (the workbook says {expected})" if expected else ""),
                     fontsize=9)
     fig.tight_layout()
-    return _save(fig, plt, path)
+    return _save(fig, path)
 
 
-def _save(fig, plt, path: str | Path) -> Path:
+def _save(fig, path: str | Path) -> Path:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+    save_figure(fig, path, dpi=110)
     return path
 
 

@@ -1,10 +1,16 @@
 """Pictures where a reader would rather look than read (PNG files, matplotlib optional).
 
+- `plot_firing`: §1-2 Example 1, y = u(s − θ) against the sum s = w·x, θ marked on the axis,
+  the value at the jump (u(0) = 1: the neuron fires when s reaches θ) and the four inputs' sums;
 - `plot_activations`: step, sigmoid, tanh, ReLU, hard-sigmoid, hard-tanh and their derivatives
   (the derivatives come from the tensor engine's backward, corners included);
+- `plot_images`: 4x3 images in a grid, numbered as the book numbers them (the 64 training
+  images; the patterns A, B, C the demons like);
+- `plot_bias_of_the_heart`: the hidden demons' activity on noisy blank images, with and without
+  their biases (§1-6);
 - `plot_cost_curve`: C_T against the number of gradient-descent steps (§3-5, §4-4);
-- `plot_hidden_weights`: each hidden unit's 12 weights as a 4x3 image, beside the demons'
-  hand-set ones (§1-5, §1-6);
+- `plot_hidden_weights`: each hidden unit's 12 weights as a 4x3 image, learned or hand-set,
+  beside the demons' hand-set ones (§1-5, §1-6);
 - `plot_descent_path`: the §2-11 path of gradient descent over the contours of x² + y².
 
 matplotlib is an optional extra (`pip install tinygrad_edu[plot]`); without it each function
@@ -19,8 +25,11 @@ from typing import Any, Sequence
 
 import numpy as np
 
-__all__ = ["MatplotlibMissing", "have_matplotlib", "plot_activations", "plot_cost_curve",
-           "plot_hidden_weights", "plot_descent_path"]
+from ..atomic import atomic_target
+
+__all__ = ["MatplotlibMissing", "have_matplotlib", "save_figure", "plot_firing",
+           "plot_activations", "plot_cost_curve", "plot_hidden_weights", "plot_images",
+           "plot_bias_of_the_heart", "plot_descent_path"]
 
 
 class MatplotlibMissing(ImportError):
@@ -47,10 +56,15 @@ def _figure(width: float, height: float) -> Any:
     return fig
 
 
+def save_figure(fig: Any, path: str | os.PathLike, **kwargs: Any) -> str:
+    """`fig.savefig` as a PNG, written atomically (a reader never sees half a file)."""
+    with atomic_target(path) as tmp:
+        fig.savefig(tmp, format="png", **kwargs)
+    return os.fspath(path)
+
+
 def _save(fig: Any, path: str | os.PathLike) -> str:
-    path = os.fspath(path)
-    fig.savefig(path, format="png", bbox_inches="tight")
-    return path
+    return save_figure(fig, path, bbox_inches="tight")
 
 
 def activation_curves(name: str, z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -86,6 +100,90 @@ def plot_activations(path: str | os.PathLike) -> str:
         if k == 0:
             ax.legend(loc="upper left")
     fig.suptitle("Activation functions a(z) and their derivatives a'(z)")
+    fig.tight_layout()
+    return _save(fig, path)
+
+
+def plot_firing(path: str | os.PathLike, w: tuple[float, float] = (5.0, 3.0),
+                theta: float = 4.0) -> str:
+    """§1-2 Example 1: the output y = u(s − θ) against the sum s = w1 x1 + w2 x2.
+
+    θ is marked on the s axis; at the jump a filled dot at y = 1 and an open one at y = 0 show
+    u(0) = 1 (the neuron fires when the sum reaches θ); the four inputs' sums are marked.
+    """
+    fig = _figure(7, 3.8)
+    ax = fig.add_subplot(1, 1, 1)
+    sums = {(x1, x2): w[0] * x1 + w[1] * x2 for x1 in (0, 1) for x2 in (0, 1)}
+    lo, hi = min(0.0, theta) - 1.5, max(max(sums.values()), theta) + 1.5
+    ax.plot([lo, theta], [0, 0], color="tab:blue", lw=2.5)
+    ax.plot([theta, hi], [1, 1], color="tab:blue", lw=2.5)
+    ax.plot([theta, theta], [0, 1], color="tab:blue", lw=1, ls=":")
+    ax.plot([theta], [1], "o", color="tab:blue", ms=8)  # u(0) = 1: fires at s = θ
+    ax.plot([theta], [0], "o", mfc="white", mec="tab:blue", ms=8)
+    ax.annotate("u(0) = 1: fires when\nthe sum reaches θ", (theta, 1), textcoords="offset points",
+                xytext=(-120, -30), arrowprops={"arrowstyle": "->", "color": "0.3"})
+    for (x1, x2), s in sums.items():
+        y = 1 if s >= theta else 0
+        ax.plot([s], [y], "s", color="tab:red", ms=7)
+        ax.annotate(f"x = ({x1}, {x2})\ns = {s:g}", (s, y), textcoords="offset points",
+                    xytext=(0, 12 if y == 0 else -34), ha="center", fontsize=8, color="tab:red")
+    ax.axvline(theta, color="0.6", lw=0.8, ls="--")
+    ticks = sorted({*range(int(np.floor(lo)) + 1, int(np.ceil(hi)))} - {int(theta)})
+    ax.set_xticks([*ticks, theta], [*map(str, ticks), f"θ = {theta:g}"])
+    ax.set_yticks([0, 1])
+    ax.set_ylim(-0.35, 1.35)
+    ax.set_xlim(lo, hi)
+    ax.set_xlabel("sum of the weighted inputs s = w1 x1 + w2 x2")
+    ax.set_ylabel("output y = u(s − θ)")
+    ax.set_title(f"§1-2 Example 1: w = ({w[0]:g}, {w[1]:g}), θ = {theta:g}")
+    ax.grid(alpha=0.3)
+    fig.tight_layout()
+    return _save(fig, path)
+
+
+def plot_images(images: np.ndarray, path: str | os.PathLike, titles: Sequence[str],
+                suptitle: str, columns: int = 8, numbers: bool = False) -> str:
+    """4x3 images (rows of 12 pixels, 1 = black) in a grid, each with its title; `numbers`
+    writes each pixel's number (1..12, the book's reading order) on it."""
+    images = np.asarray(images, dtype=np.float64).reshape(-1, 4, 3)
+    rows = -(-len(images) // columns)
+    fig = _figure(1.15 * columns, 1.55 * rows + 0.6)
+    for k, image in enumerate(images):
+        ax = fig.add_subplot(rows, columns, k + 1)
+        ax.imshow(image, cmap="Greys", vmin=0, vmax=1)
+        ax.set_xticks([c - 0.5 for c in range(1, 3)], [])
+        ax.set_yticks([r - 0.5 for r in range(1, 4)], [])
+        ax.tick_params(length=0)
+        ax.grid(color="0.75", lw=0.6)
+        if numbers:
+            for j in range(12):
+                ax.text(j % 3, j // 3, str(j + 1), ha="center", va="center", fontsize=8,
+                        color="white" if image[j // 3, j % 3] > 0.5 else "0.4")
+        ax.set_title(titles[k], fontsize=8)
+    fig.suptitle(suptitle)
+    fig.tight_layout()
+    return _save(fig, path)
+
+
+def plot_bias_of_the_heart(levels: Sequence[float], with_biases: np.ndarray,
+                           without_biases: np.ndarray, path: str | os.PathLike,
+                           names: Sequence[str] = ("A", "B", "C")) -> str:
+    """§1-6: the hidden demons' mean activity a on blank images with noise up to each level,
+    with their biases (they ignore the noise) and without (the noise excites them)."""
+    fig = _figure(7, 4)
+    ax = fig.add_subplot(1, 1, 1)
+    for i, name in enumerate(names):
+        ax.plot(levels, np.asarray(with_biases)[:, i], marker="o", color=f"C{i}",
+                label=f"{name} with its bias")
+        ax.plot(levels, np.asarray(without_biases)[:, i], marker="s", ls="--", color=f"C{i}",
+                label=f"{name} without")
+    ax.axhline(0.5, color="0.6", lw=0.8, ls=":")
+    ax.set_xlabel("noise: every pixel a random grey between 0 and this level")
+    ax.set_ylabel("mean activity a of the hidden demon")
+    ax.set_ylim(-0.05, 1.05)
+    ax.set_title("The bias of the heart (§1-6): noise on a blank image")
+    ax.legend(fontsize=8, ncol=2, loc="center right")
+    ax.grid(alpha=0.3)
     fig.tight_layout()
     return _save(fig, path)
 
@@ -128,17 +226,19 @@ def _weight_row(fig: Any, grid: Any, row: int, W2: np.ndarray, b2: np.ndarray | 
 
 def plot_hidden_weights(W2: np.ndarray, path: str | os.PathLike, b2: np.ndarray | None = None,
                         hand_set: tuple[np.ndarray, np.ndarray] | None = None,
-                        names: Sequence[str] = ("A", "B", "C")) -> str:
+                        names: Sequence[str] = ("A", "B", "C"),
+                        caption: str = "learned unit") -> str:
     """Each hidden unit's 12 weights as a 4x3 image (pixel j where it sits in the image).
 
-    Red: a positive weight (the unit likes a black pixel there), blue: negative.  With
+    Red: a positive weight (the unit likes a black pixel there), blue: negative.  `caption`
+    titles the units ("learned unit", or "hand-set demon" when W2 is the demons' own).  With
     `hand_set=(W2, b2)` the demons' hand-set weights are drawn in a second row to compare.
     """
     W2 = np.asarray(W2, dtype=np.float64)
     rows = 1 if hand_set is None else 2
     fig = _figure(8, 3.6 * rows)
     grid = fig.add_gridspec(rows, len(names))
-    _weight_row(fig, grid, 0, W2, b2, names, "learned unit")
+    _weight_row(fig, grid, 0, W2, b2, names, caption)
     if hand_set is not None:
         _weight_row(fig, grid, 1, np.asarray(hand_set[0]), np.asarray(hand_set[1]), names,
                     "hand-set demon")

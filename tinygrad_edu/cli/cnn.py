@@ -17,6 +17,7 @@ import numpy as np
 from ..book.ch5_cnn import INITS, BookCNN, gradient_descent
 from ..datasets import book_digits_6x6, book_test_image
 from .options import count, positive_float
+from .play import add_play_arguments, write_cnn_player
 
 HELP = "train the book's CNN on the 96 6x6 images of 1, 2, 3 (§5-4, §5-6)"
 
@@ -36,6 +37,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", metavar="DIR", help="write the pictures (PNG) into DIR")
     parser.add_argument("--render", metavar="DIR", help="draw the graph of C_T into DIR (SVG)")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
+    add_play_arguments(parser, "layer")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -43,10 +45,12 @@ def run(args: argparse.Namespace) -> int:
     if not 1 <= args.image <= 96:
         print("cnn: --image must be an image number from 1 to 96", file=sys.stderr)
         return 2
+    if args.play:
+        write_cnn_player(args)
     X, T = book_digits_6x6(one_hot=True)
     net = BookCNN.from_init(args.init, seed=args.seed)
 
-    from tqdm import tqdm
+    from tqdm.auto import tqdm
 
     with tqdm(total=args.steps, desc="cnn", unit="step", file=sys.stderr, leave=False,
               disable=args.quiet or args.steps == 0 or not sys.stderr.isatty()) as bar:

@@ -1,7 +1,10 @@
 """`python -m tinygrad_edu demon`: train the 12-3-2 demon network on the book's 64 images.
 
 Full-batch gradient descent on C_T (§3-5, §4-4) on either engine; a progress bar shows C_T as it
-goes; then the accuracy and each hidden unit's weights as a 4x3 picture in the terminal.
+goes; then the accuracy, each hidden unit's weights as a 4x3 picture in the terminal and the
+output units' weights.  `--init demons` starts from the hand-set demons of §1-5/§1-6, `--init
+FILE` from weights written by `--json` or `nn.save`; those are only evaluated unless `--steps`
+asks for training.
 """
 
 from __future__ import annotations
@@ -15,48 +18,76 @@ from typing import Any
 
 from . import CommandLineError
 from .options import count, positive_float
+from .play import add_play_arguments, write_demon_player
 
 HELP = "train the 12-3-2 demon network on the book's 64 images (§1-5, §3-5, §4-4)"
 
-DEFAULTS = {"engine": "scalar", "init": "random", "seed": 0, "lr": 0.5, "steps": 30}
+DEFAULTS = {"engine": "scalar", "init": "random", "seed": 0, "lr": 0.5, "steps": 30, "image": 1}
+HAND_SET = "demons"  # --init demons: the hand-set weights of §1-5, §1-6
+
+
+def _init(text: str) -> str:
+    """A start: a book parameter set, "demons", "random", or a file of weights."""
+    from ..book.network import INITS
+
+    if text in INITS or text == HAND_SET or os.path.isfile(text):
+        return text
+    raise argparse.ArgumentTypeError(
+        f"{text!r} is neither one of {', '.join([*INITS, HAND_SET])} nor a file of weights "
+        "(written by --json or nn.save)")
+
+
+def _image(text: str) -> int:
+    """An image number as the book counts them: 1..64."""
+    n = count(text)
+    if not 1 <= n <= 64:
+        raise argparse.ArgumentTypeError(f"images are numbered 1 to 64, got {n}")
+    return n
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    from ..book.network import INITS
     from ..nn import ENGINES
 
     p.add_argument("--engine", choices=ENGINES, default=DEFAULTS["engine"],
                    help="scalar: one Value per number, as the book draws it; tensor: numpy "
                         "arrays (default: %(default)s)")
-    p.add_argument("--init", choices=list(INITS), default=DEFAULTS["init"],
-                   help="start values: the book's §3-5 Solver start, §4-4 start, the Solver's "
-                        "optimum, or seeded random (default: %(default)s)")
+    p.add_argument("--init", type=_init, default=DEFAULTS["init"], metavar="START",
+                   help="start values: book-3-5 (the Solver's start), book-4-4, book-3-5-solved "
+                        "(the Solver's optimum), demons (hand-set, §1-5), random (seeded), or "
+                        "a FILE written by --json or nn.save (default: %(default)s)")
     p.add_argument("--seed", type=count, default=DEFAULTS["seed"],
                    help="seed of the random start (default: %(default)s)")
     p.add_argument("--lr", type=positive_float, default=DEFAULTS["lr"],
                    help="learning rate η (default: %(default)s)")
-    p.add_argument("--steps", type=count, default=DEFAULTS["steps"],
-                   help="full-batch gradient-descent steps; 0 only evaluates "
-                        "(default: %(default)s)")
+    p.add_argument("--steps", type=count, default=None,
+                   help="full-batch gradient-descent steps; 0 only evaluates (default: 30, "
+                        "and 0 for --init demons or a FILE)")
     p.add_argument("--out", metavar="DIR",
                    help="write pictures (C_T curve, hidden weights) as PNG files into DIR")
     p.add_argument("--render", metavar="DIR",
                    help="draw the network's graphs into DIR (needs Graphviz's dot program)")
-    p.add_argument("--format", nargs="+", choices=("svg", "png", "pdf", "gv"), default=["svg"],
+    p.add_argument("--format", nargs="+", choices=("svg", "png", "pdf", "gv"), default=None,
                    metavar="FMT", help="formats for --render: svg (default), png, pdf, gv")
+    p.add_argument("--image", type=_image, default=DEFAULTS["image"], metavar="N",
+                   help="image No. N (1-64, the book's numbering) that --render draws "
+                        "(default: %(default)s)")
     p.add_argument("--json", metavar="FILE",
                    help='write {"cost": [C_T after 0..steps updates], "accuracy", "params"}')
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    add_play_arguments(p, "neuron")
 
 
 def _progress(steps: int, quiet: bool) -> Any:
-    from tqdm import tqdm
+    from tqdm.auto import tqdm
 
     return tqdm(total=steps, desc="training", unit="step", file=sys.stderr, leave=False,
                 disable=quiet or not sys.stderr.isatty() or steps == 0)
 
 
 def _check_paths(args: argparse.Namespace) -> None:
+    if args.format and not args.render:
+        raise CommandLineError("--format chooses the formats of --render: add --render DIR "
+                               "(or leave --format out)")
     if args.out and os.path.exists(args.out) and not os.path.isdir(args.out):
         raise CommandLineError(f"--out {args.out}: exists and is not a folder")
     if args.json:
@@ -67,15 +98,48 @@ def _check_paths(args: argparse.Namespace) -> None:
             raise CommandLineError(f"--json {args.json}: is a folder, expected a file name")
 
 
-def _render(before: Any, after: Any, X: Any, T: Any, folder: str, formats: list[str]) -> None:
+def _start(args: argparse.Namespace) -> tuple[Any, str]:
+    """The network at its start values, and how to call them; a bad FILE is one clear line."""
+    from ..book.ch1_demons import demon_params
+    from ..book.network import INITS, book_to_state_dict, demon_network
+    from ..nn import load
+
+    if args.init == HAND_SET:
+        return demon_network(args.engine, demon_params()), "the hand-set demons (§1-5, §1-6)"
+    if args.init in INITS:
+        model = demon_network(args.engine, args.init, args.seed)
+        return model, f"random (seed {args.seed})" if args.init == "random" else args.init
+    model = demon_network(args.engine, "random", args.seed)
+    try:
+        with open(args.init, "rb") as f:
+            is_json = f.read(1) == b"{"
+        if is_json:
+            with open(args.init, encoding="utf-8") as f:
+                params = json.load(f).get("params")
+            if not isinstance(params, dict):
+                raise ValueError('it has no "params" object (write it with --json)')
+            if set(params) <= {"W2", "b2", "W3", "b3"}:  # the book's names
+                params = book_to_state_dict(params)
+            model.load_state_dict(params)
+        else:
+            load(model, args.init)
+    except (OSError, ValueError, AttributeError, TypeError) as e:
+        raise CommandLineError(f"--init {args.init}: cannot load weights from it: {e}") from None
+    return model, f"the weights in {args.init}"
+
+
+def _render(before: Any, after: Any, X: Any, T: Any, args: argparse.Namespace,
+            captions: tuple[str, str]) -> None:
     """Write the drawings of the network (issue: seeing the graph) into `folder`."""
     from ..viz import GraphvizNotFound
     from ..viz.demon import render_demon
 
+    folder, formats = args.render, args.format or ["svg"]
+    options = {"T": T, "image": args.image, "captions": captions}
     try:
-        paths = render_demon(before, after, X, folder, formats, T=T)
+        paths = render_demon(before, after, X, folder, formats, **options)
     except GraphvizNotFound as e:
-        paths = render_demon(before, after, X, folder, ["gv"], T=T)
+        paths = render_demon(before, after, X, folder, ["gv"], **options)
         print(f"drawings written as DOT text only ({len(paths)} .gv files in {folder}): {e}")
         return
     except OSError as e:
@@ -86,16 +150,19 @@ def _render(before: Any, after: Any, X: Any, T: Any, folder: str, formats: list[
 
 def run(args: argparse.Namespace) -> int:
 
-    from ..book.ch1_demons import demon_params
-    from ..book.network import demon_network, evaluate, train
+    from ..book.ch1_demons import demon_params, output_units_text
+    from ..book.network import evaluate, train
     from ..book.terminal import hidden_units_picture
     from ..datasets import book_digits_4x3
 
     _check_paths(args)
+    if args.steps is None:  # a finished network (hand-set, or from a file) is shown as it is
+        args.steps = 0 if args.init == HAND_SET or os.path.isfile(args.init) else DEFAULTS["steps"]
+    if args.play:
+        write_demon_player(_start(args)[0], args)
     X, T = book_digits_4x3(one_hot=True)
-    model = demon_network(args.engine, args.init, args.seed)
-    before = demon_network(args.engine, args.init, args.seed) if args.render else None
-    start = f"random (seed {args.seed})" if args.init == "random" else args.init
+    model, start = _start(args)
+    before = _start(args)[0] if args.render and args.steps else None
     print(f"12-3-2 demon network, {args.engine} engine, start: {start}, "
           f"η = {args.lr:g}, {args.steps} full-batch steps on C_T over 64 images")
 
@@ -122,6 +189,10 @@ def run(args: argparse.Namespace) -> int:
     state = model.state_dict()
     print()
     print(hidden_units_picture(state["layers.0.weight"], state["layers.0.bias"]))
+    print(output_units_text(state["layers.1.weight"], state["layers.1.bias"]))
+    hand_set = args.init == HAND_SET and not args.steps
+    now = ("the hand-set demons" if hand_set else start if not args.steps
+           else f"after {args.steps} steps from {start}")
 
     if args.json:
         payload = {"cost": costs, "accuracy": correct / 64,
@@ -136,7 +207,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"wrote {args.json}")
 
     if args.render:
-        _render(before, model, X, T, args.render, args.format)
+        _render(before, model, X, T, args, (f"start: {start}", now))
 
     if args.out:
         from ..book import pictures
@@ -150,9 +221,11 @@ def run(args: argparse.Namespace) -> int:
             raise CommandLineError(f"--out {args.out}: {e.strerror}") from None
         hand = demon_params()
         written = [
-            pictures.plot_hidden_weights(state["layers.0.weight"],
-                                         os.path.join(args.out, "hidden_weights.png"),
-                                         state["layers.0.bias"], (hand["W2"], hand["b2"])),
+            pictures.plot_hidden_weights(
+                state["layers.0.weight"], os.path.join(args.out, "hidden_weights.png"),
+                state["layers.0.bias"], None if hand_set else (hand["W2"], hand["b2"]),
+                caption="hand-set demon" if hand_set else "learned unit" if args.steps
+                else "unit"),
         ]
         if args.steps:
             written.append(pictures.plot_cost_curve(

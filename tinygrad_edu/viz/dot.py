@@ -4,14 +4,20 @@ Every piece of user text (a label such as ``w<sub>1</sub>"`` or ``σ(z)`` or ``�
 DOT source only inside an HTML-like label (``label=<...>``) and only after `escape_html`:
 ``& < > " '`` become entities, a backslash is doubled (Graphviz reads ``\\N``, ``\\G``, ``\\l``
 as escapes even in HTML labels), a newline becomes ``<BR/>``, other control characters are shown
-as ``\\xNN``.  Node and cluster names are generated (``v0``, ``op3``, ``cluster_2``), never taken
-from the user.  So a label renders as written and cannot close the label or inject attributes.
+as ``\\xNN``.  A tooltip (a plain quoted string) goes through `escape_plain`.  Node and cluster
+names are generated (``v0``, ``op3``, ``cluster_2``), never taken from the user.  So a label
+renders as written and cannot close the label or inject attributes.
+
+Graphviz refuses an HTML label longer than 16,384 characters, so a text longer than
+`MAX_TEXT` characters is shortened (its start, "…", and how many characters were left out), and
+`html_label` drops trailing lines of a label that would still be too long.
 
 Rendering needs the ``dot`` program (Graphviz); the DOT text (``graph.source``) never does.
 """
 
 from __future__ import annotations
 
+import html
 import os
 import shutil
 import subprocess
@@ -19,8 +25,10 @@ from typing import Iterable
 
 import graphviz
 
-__all__ = ["GraphvizNotFound", "GraphTooLarge", "escape_html", "html_label", "render",
-           "check_size", "INSTALL_HELP", "FORMATS"]
+from ..atomic import write_atomic
+
+__all__ = ["GraphvizNotFound", "GraphTooLarge", "escape_html", "escape_plain", "html_label",
+           "render", "layout", "Drawing", "check_size", "INSTALL_HELP", "FORMATS", "MAX_TEXT"]
 
 INSTALL_HELP = (
     "Rendering a drawing needs the Graphviz program 'dot' on your PATH "
@@ -53,11 +61,34 @@ _ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;"
              "\\": "\\\\", "\n": "<BR/>", "\r": "", "\t": " "}
 
 
+MAX_TEXT = 1000
+"""Longest text (in characters) written into one line of a label or a tooltip."""
+_MAX_HTML = 16000  # Graphviz's limit for an HTML-like label is 16,384 characters, markup included
+
+
+def _shorten(text: object) -> str:
+    """`text` as a str of at most about `MAX_TEXT` characters, encodable as UTF-8."""
+    s = str(text)
+    if len(s) > MAX_TEXT:
+        s = f"{s[:MAX_TEXT - 40]}… ({len(s) - (MAX_TEXT - 40)} more characters)"
+    # lone surrogates cannot be written as UTF-8: show them as '?' instead of failing
+    return s.encode("utf-8", "replace").decode("utf-8")
+
+
+def escape_plain(text: object) -> str:
+    """`text` made safe for a quoted DOT attribute such as a tooltip; it shows as written.
+
+    Backslashes are doubled (Graphviz would read ``\\N`` as the node's name, and a final
+    backslash would swallow the closing quote); control characters become spaces; the graphviz
+    package escapes the quotes.
+    """
+    s = "".join(" " if ch < " " or "\x7f" <= ch <= "\x9f" else ch for ch in _shorten(text))
+    return graphviz.nohtml(s.replace("\\", "\\\\"))
+
+
 def escape_html(text: object) -> str:
     """`text` made safe for the inside of an HTML-like DOT label; it renders as written."""
-    s = str(text)
-    # lone surrogates cannot be written as UTF-8: show them as '?' instead of failing
-    s = s.encode("utf-8", "replace").decode("utf-8")
+    s = _shorten(text)
     out = []
     for ch in s:
         rep = _ENTITIES.get(ch)
@@ -89,6 +120,8 @@ def html_label(lines: Iterable[str | tuple[str, str]], *, title: str | None = No
             parts.append(escape_html(item))
     if not parts:
         return "<&nbsp;>"
+    while len(parts) > 1 and sum(len(p) + 20 for p in parts) > _MAX_HTML:
+        parts[-2:] = ["…"]  # far too many long lines: drop the last ones
     if align is None:
         return "<" + "<BR/>".join(parts) + ">"
     br = f'<BR ALIGN="{align.upper()}"/>'
@@ -131,13 +164,36 @@ def have_graphviz(program: str = "dot") -> bool:
     return shutil.which(program) is not None
 
 
+def layout(graph: graphviz.Digraph, fmt: str = "svg", *, timeout: float | None = 120.0) -> bytes:
+    """`graph` laid out by Graphviz (``dot``, or the graph's engine) as `fmt` bytes.
+
+    Raises `GraphvizNotFound` (with how to install it) when the program is missing, and
+    `GraphTooLarge` when it does not finish within `timeout` seconds.
+    """
+    program = _layout_program(graph)
+    exe = shutil.which(program)
+    if exe is None:
+        raise GraphvizNotFound(f"render: the Graphviz program {program!r} was not found. "
+                               + INSTALL_HELP)
+    try:
+        done = subprocess.run([exe, f"-T{fmt}"], input=graph.source.encode("utf-8"),
+                              capture_output=True, timeout=timeout, check=False)
+    except subprocess.TimeoutExpired:
+        raise GraphTooLarge(f"render: Graphviz did not finish within {timeout} s; draw the "
+                            'graph at a coarser level (level="neuron" or "layer")') from None
+    if done.returncode != 0:
+        err = done.stderr.decode("utf-8", "replace").strip()
+        raise RuntimeError(f"render: {program} failed (exit {done.returncode}): {err}")
+    return done.stdout
+
+
 def render(graph: graphviz.Digraph, path: str | os.PathLike, format: str | None = None, *,
            timeout: float | None = 120.0) -> str:
     """Write `graph` to `path` as SVG, PNG or PDF (from the extension unless `format` is given).
 
     Formats "gv"/"dot" write the DOT text and need no Graphviz.  Otherwise the Graphviz program
     (``dot``, or the graph's engine) must be installed, else `GraphvizNotFound` says how to get
-    it.  Returns the path written.
+    it.  The file is written atomically.  Returns the path written.
     """
     path = os.fspath(path)
     ext = os.path.splitext(path)[1].lstrip(".").lower()
@@ -146,25 +202,27 @@ def render(graph: graphviz.Digraph, path: str | os.PathLike, format: str | None 
         raise ValueError(f"render: format {fmt!r} is not one of {', '.join(FORMATS)}, gv, dot")
     if not ext:
         path = f"{path}.{fmt}"
-    source = graph.source
     if fmt in ("gv", "dot"):
-        with open(path, "w", encoding="utf-8") as f:
-            f.write(source)
-        return path
-    program = _layout_program(graph)
-    exe = shutil.which(program)
-    if exe is None:
-        raise GraphvizNotFound(f"render: the Graphviz program {program!r} was not found. "
-                               + INSTALL_HELP)
-    try:
-        done = subprocess.run([exe, f"-T{fmt}"], input=source.encode("utf-8"),
-                              capture_output=True, timeout=timeout, check=False)
-    except subprocess.TimeoutExpired:
-        raise GraphTooLarge(f"render: Graphviz did not finish within {timeout} s; draw the "
-                            'graph at a coarser level (level="neuron" or "layer")') from None
-    if done.returncode != 0:
-        err = done.stderr.decode("utf-8", "replace").strip()
-        raise RuntimeError(f"render: {program} failed (exit {done.returncode}): {err}")
-    with open(path, "wb") as f:
-        f.write(done.stdout)
-    return path
+        return write_atomic(path, graph.source)
+    return write_atomic(path, layout(graph, fmt, timeout=timeout))
+
+
+def missing_dot_html(source: str) -> str:
+    """What a notebook shows for a drawing when Graphviz is missing: how to install it, and the
+    DOT text (which can be pasted into any Graphviz viewer)."""
+    return ("<div><p><b>This drawing needs the Graphviz program <code>dot</code>.</b></p>"
+            f"<pre>{html.escape(INSTALL_HELP)}</pre><details><summary>DOT text</summary>"
+            f"<pre>{html.escape(source)}</pre></details></div>")
+
+
+class Drawing(graphviz.Digraph):
+    """A `graphviz.Digraph` that Jupyter can always display: as SVG when the Graphviz program is
+    installed, else as the install help and the DOT text (instead of graphviz's raw
+    ``ExecutableNotFound`` traceback)."""
+
+    def _repr_mimebundle_(self, include: Iterable[str] | None = None,
+                          exclude: Iterable[str] | None = None, **kwargs: object) -> dict:
+        try:
+            return super()._repr_mimebundle_(include, exclude, **kwargs)
+        except graphviz.ExecutableNotFound:
+            return {"text/html": missing_dot_html(self.source), "text/plain": self.source}

@@ -5,7 +5,11 @@ shows what the walk sees:
 
 * a node per value: its label, its data (a `Tensor`: shape, dtype and a short summary) and, once
   `backward` has run, its gradient d(root)/d(value);
-* a node per op (``×``, ``+``, ``σ``, ...), with an arrow to the value it made;
+* a node per op (``×``, ``+``, ``σ``, ...), with an arrow to the value it made; a number among
+  its operands is written on it with its side (``1 −`` for 1 − a, ``÷ 2`` for a / 2);
+* every other operand that is no graph value (the pixels x of an image, an image batch X, the
+  targets T, a constant) as a small grey node without a gradient, so ``@`` and ``conv2d`` show
+  both of their inputs;
 * on each arrow from an input to an op, the op's *local derivative* d(op output)/d(input) when it
   is one number (the scalar engine; a one-element tensor), so the chain rule reads off the page:
   an input's gradient is the sum over its arrows of (local derivative) × (the op output's grad);
@@ -14,7 +18,8 @@ shows what the walk sees:
 
 Placement of leaves (weights, inputs: values no op made): a leaf is drawn in the innermost box
 that holds all of its users, so a neuron's own weights sit in the neuron's box and a pixel used by
-every hidden neuron sits in the layer's box.
+every hidden neuron sits in the layer's box.  Nodes are written in the order the graph was made
+and ``dot`` keeps it, so units stack A, B, C and 0, 1 from the top, as in the network diagram.
 
 `level="neuron"` or `level="layer"` collapses every neuron (every layer) into one node.  The same
 module applied to many images has one scope name, so it stays one node ("64 outputs"), and the
@@ -30,13 +35,14 @@ from __future__ import annotations
 
 import math
 import re
-from typing import Any, Iterable, Sequence
+from typing import Any, Iterable, Mapping, Sequence
 
 import graphviz
 import numpy as np
 
 from ..autograd import Node, Scope
-from .dot import check_size, html_label
+from ..functions import WeightedInput
+from .dot import Drawing, check_size, escape_plain, html_label
 
 __all__ = ["draw_graph", "SHOW_ALL", "LEVELS", "DEFAULT_MAX_NODES"]
 
@@ -60,32 +66,116 @@ _LEAF_LINE, _ROOT_LINE = "#1f4e99", "#000000"
 
 
 def _walk(roots: Sequence[Node]) -> tuple[list[Node], list[list[int]]]:
-    """All nodes behind `roots` (discovery order, iterative) and each node's input indices."""
+    """All nodes behind `roots`, inputs before the ops that use them (a post-order that visits
+    the operands in their order, without recursion), and each node's input indices.
+
+    Drawn in this order, a network's units come out in the order they were made: A, B, C.
+    """
     nodes: list[Node] = []
     index: dict[int, int] = {}
-    for r in roots:
-        if id(r) not in index:
-            index[id(r)] = len(nodes)
-            nodes.append(r)
-    stack = list(range(len(nodes)))
-    stack.reverse()
-    inputs: dict[int, list[int]] = {}
-    while stack:
-        i = stack.pop()
-        ctx = nodes[i]._ctx
-        ins: list[int] = []
-        if ctx is not None:
-            for p in ctx.inputs:
-                if p is None:
+    entered: set[int] = set()
+    for root in roots:
+        stack: list[tuple[Node, int]] = [(root, 0)]
+        while stack:
+            v, k = stack.pop()
+            if k == 0:
+                if id(v) in entered:
                     continue
-                k = index.get(id(p))
-                if k is None:
-                    k = index[id(p)] = len(nodes)
-                    nodes.append(p)
-                    stack.append(k)
-                ins.append(k)
-        inputs[i] = ins
-    return nodes, [inputs[i] for i in range(len(nodes))]
+                entered.add(id(v))
+            ins = v._ctx.inputs if v._ctx is not None else ()
+            while k < len(ins) and (ins[k] is None or id(ins[k]) in entered):
+                k += 1
+            if k < len(ins):
+                stack.append((v, k + 1))
+                stack.append((ins[k], 0))
+            else:
+                index[id(v)] = len(nodes)
+                nodes.append(v)
+    inputs = [[index[id(p)] for p in v._ctx.inputs if p is not None] if v._ctx is not None
+              else [] for v in nodes]
+    return nodes, inputs
+
+
+class _Data:
+    """A constant or data operand drawn as its own small grey node (no gradient)."""
+
+    __slots__ = ("title", "value", "users")
+
+    def __init__(self, title: str | None, value: Any) -> None:
+        self.title, self.value, self.users = title, value, []
+
+
+def _is_number(c: Any) -> bool:
+    if isinstance(c, (bool, np.bool_)):
+        return False
+    if isinstance(c, (int, float, np.number)):
+        return True
+    return isinstance(c, np.ndarray) and c.ndim == 0 and c.dtype.kind in "iuf"
+
+
+def _is_data(c: Any) -> bool:
+    """Numbers or a numeric array (not an axis, a shape, a string)."""
+    return _is_number(c) or (isinstance(c, np.ndarray) and c.dtype.kind in "biuf")
+
+
+def _op_symbol(name: str) -> str:
+    return _OP_SYMBOLS.get(name, name)
+
+
+def _operands(nodes: Sequence[Node], data_names: dict[str, np.ndarray]
+              ) -> tuple[dict[int, str], list[_Data]]:
+    """The operands that are not graph nodes (ctx.inputs[i] is None; the raw value is ctx.args[i]).
+
+    A single number beside one node in a two-operand op is written on the op with its side:
+    ``1 −`` for 1 − a, ``÷ 2`` for a / 2.  Every other constant, and data such as the pixels x
+    of `weighted_input` (passed as the keyword x=) or an image batch X, becomes a `_Data` node.
+    Returns (op title by node index, the data nodes, each with the op indices that use it).
+    """
+    titles: dict[int, str] = {}
+    data: list[_Data] = []
+    shared: dict[tuple, _Data] = {}  # the same array (or pixel) used by several ops: one node
+
+    def add(key: tuple | None, title: str | None, value: Any, user: int) -> None:
+        d = shared.get(key) if key is not None else None
+        if d is None:
+            d = _Data(title, value)
+            data.append(d)
+            if key is not None:
+                shared[key] = d
+        if user not in d.users:
+            d.users.append(user)
+
+    for i, v in enumerate(nodes):
+        ctx = v._ctx
+        if ctx is None:
+            continue
+        symbol = _op_symbol(ctx.fn.name())
+        args = getattr(ctx, "args", None) or ()
+        consts = [(pos, args[pos]) for pos, p in enumerate(ctx.inputs)
+                  if p is None and pos < len(args) and _is_data(args[pos])]
+        if len(args) == 2 and len(consts) == 1 and _is_number(consts[0][1]):
+            pos, c = consts[0]
+            c_text = _num(float(c))
+            titles[i] = f"{c_text} {symbol}" if pos == 0 else f"{symbol} {c_text}"
+            consts = []
+        for pos, c in consts:
+            array = isinstance(c, np.ndarray) and c.ndim > 0
+            add(("array", id(c)) if array else None, _data_name(c, data_names), c, i)
+        if ctx.fn is WeightedInput:
+            x = (getattr(ctx, "kwargs", None) or {}).get("x")
+            for j, xj in enumerate(x if x is not None else ()):
+                add(("x", id(xj), j), f"x{j + 1}", xj, i)  # the book's pixel numbers, from 1
+    return titles, data
+
+
+def _data_name(c: Any, data_names: dict[str, np.ndarray]) -> str | None:
+    """The name the caller gave this array (`draw_graph(..., data_names={"X": X})`), if any."""
+    if not isinstance(c, np.ndarray) or c.ndim == 0:
+        return None
+    for name, arr in data_names.items():
+        if c is arr or (c.shape == arr.shape and np.array_equal(c, arr)):
+            return name
+    return None
 
 
 def _is_bad(x: Any) -> bool:
@@ -136,9 +226,8 @@ def _summary(x: Any) -> str:
     return text + (f", {n_bad} NaN/inf" if n_bad else "")
 
 
-def _shape_text(t: Any) -> str:
-    shape = tuple(t.data.shape)
-    return f"{shape} {t.data.dtype}"
+def _shape_text(array: Any) -> str:
+    return f"{tuple(array.shape)} {array.dtype}"
 
 
 def _local_derivatives(node: Node) -> list[float | None]:
@@ -170,18 +259,6 @@ def _local_derivatives(node: Node) -> list[float | None]:
         else:
             out.append(None)
     return out
-
-
-def _constants(node: Node) -> list[float]:
-    """Constant operands (e.g. the 0.5 in 0.5*e) when the op kept them, scalar engine only."""
-    ctx = node._ctx
-    found = []
-    for i, p in enumerate(ctx.inputs):
-        if p is None:
-            s = ctx.args[i]
-            if isinstance(s, (float, int)) and not isinstance(s, bool):
-                found.append(float(s))
-    return found
 
 
 def _common_prefix(paths: Iterable[tuple]) -> tuple:
@@ -243,10 +320,12 @@ class _Canvas:
     def count(self) -> int:
         return sum(len(v) for v in self.members.values())
 
-    def build(self, g: graphviz.Digraph, cluster_label: Any) -> None:
+    def build(self, g: graphviz.Digraph, cluster_label: Any, own_nodes_last: bool) -> None:
+        """Write the clusters, nested, then the edges.  `own_nodes_last`: a cluster's own nodes
+        come after its inner clusters (dot then keeps the inner clusters in their order)."""
         paths = list(self.members)
         ids = {p: f"cluster_{k}" for k, p in enumerate(paths)}
-        subs: dict[tuple, graphviz.Digraph] = {}
+        subs: dict[tuple, graphviz.Digraph] = {(): g}
         for p in paths:
             if not p:
                 continue
@@ -255,23 +334,25 @@ class _Canvas:
                      fillcolor=_CLUSTER_FILL.get(p[-1].kind, "#fafafa"), fontsize="11",
                      labeljust="l")
             subs[p] = sub
-        for p in paths:
-            target = g if not p else subs[p]
-            for name, attrs in self.members[p]:
-                target.node(name, **attrs)
-        for p in sorted((p for p in paths if p), key=len, reverse=True):
-            parent = g if len(p) == 1 else subs[p[:-1]]
-            parent.subgraph(subs[p])
+            if not own_nodes_last:
+                for name, attrs in self.members[p]:
+                    sub.node(name, **attrs)
+        for p in sorted(paths, key=len, reverse=True):  # the innermost first
+            if own_nodes_last or not p:
+                for name, attrs in self.members[p]:
+                    subs[p].node(name, **attrs)
+            if p:
+                subs[p[:-1]].subgraph(subs[p])
         for a, b, attrs in self.edges:
             g.edge(a, b, **attrs)
 
 
 _CLUSTER_FILL = {"network": "#f4f4f4", "layer": "#eaf3ea", "neuron": "#fdf6e3",
-                 "block": "#f0eef8"}
-
-
-def _cluster_label(scope: Scope) -> str:
-    return html_label([], title=f"{scope.name} ({scope.kind})")
+                 "block": "#f0eef8", "data": "#fbfbfb"}
+# data and constants: small grey boxes with grey dashed arrows (no gradient flows to them)
+_DATA_STYLE = {"style": "filled", "fillcolor": "#e9e9e9", "color": "#9a9a9a",
+               "fontcolor": "#333333", "fontsize": "9", "margin": "0.05,0.02", "height": "0.25"}
+_DATA_EDGE = {"color": "#9a9a9a", "style": "dashed", "arrowsize": "0.5", "minlen": "2"}
 
 
 def _grad_fill(mag: float, top: float) -> str:
@@ -283,8 +364,9 @@ def _grad_fill(mag: float, top: float) -> str:
 
 def draw_graph(root: Node | Sequence[Node], rankdir: str = "LR",
                show: Sequence[str] = SHOW_ALL, level: str = "op", color_by_grad: bool = True,
-               max_nodes: int | None = DEFAULT_MAX_NODES, title: str | None = None
-               ) -> graphviz.Digraph:
+               max_nodes: int | None = DEFAULT_MAX_NODES, title: str | None = None, *,
+               box_names: Mapping[str, str] | None = None,
+               data_names: Mapping[str, Any] | None = None) -> graphviz.Digraph:
     """The computation graph behind `root` (a `Value`, a `Tensor`, or a list of them).
 
     rankdir: "LR" (left to right, inputs on the left) or "TB" (top down); "RL", "BT" also work.
@@ -295,9 +377,15 @@ def draw_graph(root: Node | Sequence[Node], rankdir: str = "LR",
     color_by_grad: fill each value by |grad| (darker blue = larger); NaN and inf are always red.
     max_nodes: refuse (`GraphTooLarge`) a drawing with more nodes, suggesting a coarser level.
     title: a caption under the drawing.
+    box_names: a title per module scope name, e.g. {"layers.0.neurons.0": "A"} (default: the
+      scope's name and kind, "layers.0.neurons.0 (neuron)").
+    data_names: names for data arrays that are not graph nodes, e.g. {"X": X, "T": T}: an
+      operand equal to one of them is titled with its name.
 
-    Returns a `graphviz.Digraph`: ``.source`` is the DOT text; in Jupyter it displays itself;
-    `tinygrad_edu.viz.render(g, "graph.svg")` writes SVG, PNG or PDF.
+    Operands that are not graph nodes are drawn too: a single number on its op with its side
+    (``1 −``, ``÷ 2``, ``^ 2``), other constants and data (pixels, images, targets) as small grey
+    nodes without a gradient.  Returns a `graphviz.Digraph`: ``.source`` is the DOT text; in
+    Jupyter it displays itself; `tinygrad_edu.viz.render(g, "graph.svg")` writes SVG, PNG or PDF.
     """
     roots = [root] if isinstance(root, Node) else list(root)
     if not roots or not all(isinstance(r, Node) for r in roots):
@@ -313,33 +401,102 @@ def draw_graph(root: Node | Sequence[Node], rankdir: str = "LR",
         raise ValueError(f"draw_graph: show may hold {SHOW_ALL}, got {unknown}")
 
     nodes, inputs = _walk(roots)
+    named = {str(k): np.asarray(v) for k, v in (data_names or {}).items()}
+    titles, data = _operands(nodes, named)
     with_grad = "grad" in show and _has_grad(nodes)
-    g = graphviz.Digraph(name="computation_graph")
+    g = Drawing(name="computation_graph")
+    # mclimit: few crossing-reduction passes, so dot keeps the order in which the nodes are
+    # written (the order the graph was made: units A, B, C and pixels 1..12 from the top)
     g.attr(rankdir=rankdir, fontname="Helvetica", fontsize="11", newrank="true",
-           compound="true")
+           compound="true", mclimit="0.01")
     g.attr("node", fontname="Helvetica", fontsize="10", shape="box", style="rounded,filled",
            fillcolor="white", color="#444444")
     g.attr("edge", fontname="Helvetica", fontsize="9", color="#555555", arrowsize="0.6")
     canvas = _Canvas()
+    paint = _Painter(nodes, roots, show, with_grad, color_by_grad, dict(box_names or {}))
     if level == "op":
-        n_draw = len(nodes) + sum(1 for v in nodes if v._ctx is not None)
+        n_draw = len(nodes) + sum(1 for v in nodes if v._ctx is not None) + len(data)
         check_size(n_draw, max_nodes, level)
-        _draw_ops(canvas, nodes, inputs, roots, show, with_grad, color_by_grad)
+        _draw_ops(canvas, paint, inputs, titles, data)
     else:
-        _draw_groups(canvas, nodes, inputs, roots, show, with_grad, color_by_grad, level,
-                     max_nodes)
-    canvas.build(g, _cluster_label)
+        _draw_groups(canvas, paint, inputs, titles, data, level, max_nodes)
+    canvas.build(g, paint.cluster_label, own_nodes_last=False)
     caption = []
     if title is not None:
         caption.append(title)
     if level == "op" and "local" in show and any(v._ctx is not None for v in nodes):
         caption.append("numbers on arrows: local derivative d(op output)/d(input)")
+    if data:
+        caption.append("grey: data and constants (no gradient)")
     if with_grad:
         caption.append("grad = d(root)/d(value)" + (", darker = larger |grad|"
                                                    if color_by_grad else ""))
     if caption:
         g.attr(label=html_label(caption, align="LEFT"), labelloc="b", labeljust="l")
     return g
+
+
+class _Painter:
+    """What every drawing level shares: the options, and the texts and colours of a value."""
+
+    def __init__(self, nodes: Sequence[Node], roots: Sequence[Node], show: Sequence[str],
+                 with_grad: bool, color_by_grad: bool, box_names: dict[str, str]) -> None:
+        self.nodes, self.show, self.with_grad = nodes, show, with_grad
+        self.color_by_grad, self.box_names = color_by_grad, box_names
+        self.root_ids = {id(r) for r in roots}
+        self.top = max((_magnitude(v.grad) for v in nodes), default=0.0) if with_grad else 0.0
+
+    def box_name(self, scope: Scope) -> str:
+        return self.box_names.get(scope.name, scope.name)
+
+    def cluster_label(self, scope: Scope) -> str:
+        if scope.name in self.box_names or scope.kind == "data":
+            return html_label([], title=self.box_names.get(scope.name, scope.name))
+        return html_label([], title=f"{scope.name} ({scope.kind})")
+
+    def value_lines(self, v: Node, data_name: str = "data") -> list[str | tuple[str, str]]:
+        lines: list[str | tuple[str, str]] = []
+        if "data" in self.show:
+            if not isinstance(v.data, float):
+                lines.append(_shape_text(v.data))
+            text = f"{data_name} {_summary(v.data)}"
+            lines.append((text, _BAD_LINE) if _is_bad(v.data) else text)
+        if self.with_grad:
+            if v.grad is None:
+                lines.append("grad —")
+            else:
+                text = f"grad {_summary(v.grad)}"
+                lines.append((text, _BAD_LINE) if _is_bad(v.grad) else text)
+        return lines
+
+    def bad(self, vs: Iterable[Node]) -> bool:
+        return any(_is_bad(v.data) or (self.with_grad and _is_bad(v.grad)) for v in vs)
+
+    def fill(self, attrs: dict[str, str], vs: Sequence[Node], shown: Sequence[Node]) -> None:
+        """Red when any of `vs` holds NaN/inf, else shaded by the largest |grad| of `shown`."""
+        if self.bad(vs):
+            attrs.update(fillcolor=_BAD_FILL, color=_BAD_LINE, penwidth="2.5")
+        elif self.color_by_grad and self.with_grad:
+            mag = max((_magnitude(v.grad) for v in shown), default=0.0)
+            attrs["fillcolor"] = _grad_fill(mag, self.top)
+
+    def data_label(self, items: Sequence[_Data]) -> str:
+        """One grey node's text: each item when at most 3, else how many and their names."""
+        show_data = "data" in self.show
+        if len(items) <= 3:
+            lines = []
+            for d in items:
+                name = d.title or "data"
+                if isinstance(d.value, np.ndarray) and d.value.ndim > 0:
+                    lines.append(f"{name} {_shape_text(d.value)}")
+                    if show_data:
+                        lines.append(_summary(d.value))
+                else:
+                    lines.append(f"{name} = {_summary(float(d.value))}" if show_data else name)
+            return html_label(lines)
+        names = sorted({d.title for d in items if d.title}, key=_natural)
+        lines = [", ".join(names[:3]) + (", …" if len(names) > 3 else "")] if names else []
+        return html_label(lines, title=f"{len(items)} data values")
 
 
 def _users(nodes: Sequence[Node], inputs: Sequence[list[int]]) -> list[list[int]]:
@@ -350,62 +507,54 @@ def _users(nodes: Sequence[Node], inputs: Sequence[list[int]]) -> list[list[int]
     return users
 
 
-def _value_lines(v: Node, show: Sequence[str], with_grad: bool,
-                 data_name: str = "data") -> list[str | tuple[str, str]]:
-    lines: list[str | tuple[str, str]] = []
-    scalar = isinstance(v.data, float)
-    if "data" in show:
-        if not scalar:
-            lines.append(_shape_text(v))
-        text = f"{data_name} {_summary(v.data)}"
-        lines.append((text, _BAD_LINE) if _is_bad(v.data) else text)
-    if with_grad:
-        if v.grad is None:
-            lines.append("grad —")
-        else:
-            text = f"grad {_summary(v.grad)}"
-            lines.append((text, _BAD_LINE) if _is_bad(v.grad) else text)
-    return lines
-
-
-def _draw_ops(canvas: _Canvas, nodes: Sequence[Node], inputs: Sequence[list[int]],
-              roots: Sequence[Node], show: Sequence[str], with_grad: bool,
-              color_by_grad: bool) -> None:
+def _draw_ops(canvas: _Canvas, paint: _Painter, inputs: Sequence[list[int]],
+              titles: dict[int, str], data: Sequence[_Data]) -> None:
+    nodes, show = paint.nodes, paint.show
     users = _users(nodes, inputs)
-    scope: list[tuple] = [() for _ in nodes]
-    for i, v in enumerate(nodes):
-        if v._ctx is not None:
-            scope[i] = tuple(v._ctx.scope)
+    scope: list[tuple] = [tuple(v._ctx.scope) if v._ctx is not None else () for v in nodes]
     for i, v in enumerate(nodes):
         if v._ctx is None and users[i]:
             scope[i] = _common_prefix(scope[u] for u in users[i])
-    top = max((_magnitude(v.grad) for v in nodes), default=0.0) if with_grad else 0.0
-    root_ids = {id(r) for r in roots}
+    data_of: dict[int, list[int]] = {}
+    same_users: dict[tuple, list[int]] = {}
+    for k, d in enumerate(data):
+        for u in d.users:
+            data_of.setdefault(u, []).append(k)
+        same_users.setdefault(tuple(d.users), []).append(k)
+    box: dict[int, tuple] = {}  # data used by the same ops (the pixels of an image): one box
+    for ks in same_users.values():
+        where = _common_prefix(scope[u] for u in data[ks[0]].users)
+        if len(ks) > 3:
+            names = [data[k].title for k in ks if data[k].title]
+            span = f"{names[0]} … {names[-1]}" if len(names) > 1 else f"{len(ks)} values"
+            where = (*where, Scope(f"data: {span}", "data"))
+        for k in ks:
+            box[k] = where
+    drawn: set[int] = set()
     for i, v in enumerate(nodes):
-        lines = _value_lines(v, show, with_grad)
+        ctx = v._ctx
+        if ctx is not None:
+            for k in data_of.get(i, ()):  # data first: the drawing keeps the order of creation
+                if k not in drawn:
+                    drawn.add(k)
+                    canvas.node(box[k], f"d{k}", label=paint.data_label([data[k]]), **_DATA_STYLE)
+                canvas.edge(f"d{k}", f"op{i}", **_DATA_EDGE)
+            name = ctx.fn.name()
+            symbol = titles.get(i, _op_symbol(name))
+            canvas.node(scope[i], f"op{i}", label=html_label([], title=symbol),
+                        shape="circle" if len(symbol) <= 2 else "ellipse", style="filled",
+                        fillcolor="#f2f2f2", margin="0.02", tooltip=escape_plain(name))
         title = v.label if ("label" in show and v.label) else None
-        attrs = {"label": html_label(lines, title=title)}
-        bad = _is_bad(v.data) or (with_grad and _is_bad(v.grad))
-        if bad:
-            attrs.update(fillcolor=_BAD_FILL, color=_BAD_LINE, penwidth="2.5")
-        elif color_by_grad and with_grad:
-            attrs["fillcolor"] = _grad_fill(_magnitude(v.grad), top)
-        if v._ctx is None:
+        attrs = {"label": html_label(paint.value_lines(v), title=title)}
+        paint.fill(attrs, [v], [v])
+        if ctx is None:
             attrs.update(style="filled", color=attrs.get("color", _LEAF_LINE),
                          penwidth=attrs.get("penwidth", "1.5"))
-        if id(v) in root_ids:
+        if id(v) in paint.root_ids:
             attrs.update(peripheries="2", color=attrs.get("color", _ROOT_LINE))
         canvas.node(scope[i], f"v{i}", **attrs)
-        ctx = v._ctx
         if ctx is None:
             continue
-        name = ctx.fn.name()
-        op_lines: list[str] = [f"{_num(c)}" for c in _constants(v)] if "data" in show else []
-        canvas.node(scope[i], f"op{i}",
-                    label=html_label(op_lines, title=_OP_SYMBOLS.get(name, name)),
-                    shape="circle" if len(_OP_SYMBOLS.get(name, name)) <= 2 and not op_lines
-                    else "ellipse", style="filled", fillcolor="#f2f2f2", margin="0.02",
-                    tooltip=name)
         canvas.edge(f"op{i}", f"v{i}")
         locals_ = _local_derivatives(v) if "local" in show else []
         k = 0
@@ -436,11 +585,24 @@ def _group_key(v: Node, i: int, level: str) -> tuple:
     return ("op", i)
 
 
-def _draw_groups(canvas: _Canvas, nodes: Sequence[Node], inputs: Sequence[list[int]],
-                 roots: Sequence[Node], show: Sequence[str], with_grad: bool,
-                 color_by_grad: bool, level: str, max_nodes: int | None) -> None:
-    users = _users(nodes, inputs)
-    root_ids = {id(r) for r in roots}
+def group_names(nodes: Sequence[Node], inputs: Sequence[list[int]], level: str) -> list[str]:
+    """For each node (in `_walk` order), the name of the drawn node it is part of at `level`:
+    ``v{i}`` at the op level, ``g{n}`` (a neuron, a layer, a set of leaves) otherwise."""
+    if level == "op":
+        return [f"v{i}" for i in range(len(nodes))]
+    key, _, members, leaf_groups = _grouping(nodes, _users(nodes, inputs), level)
+    names = _group_names(members, leaf_groups)
+    return [names[k] for k in key]
+
+
+def _group_names(members: dict, leaf_groups: dict) -> dict[tuple, str]:
+    return {k: f"g{n}" for n, k in enumerate([*members, *leaf_groups])}
+
+
+def _grouping(nodes: Sequence[Node], users: Sequence[list[int]], level: str
+              ) -> tuple[list, dict, dict, dict]:
+    """(the group key of each node, the order of the recorded groups, their members, the members
+    of each set of leaves: one per set of groups they feed) at `level` "neuron" or "layer"."""
     key: list[tuple | None] = [None] * len(nodes)
     order: dict[tuple, int] = {}
     members: dict[tuple, list[int]] = {}
@@ -450,62 +612,79 @@ def _draw_groups(canvas: _Canvas, nodes: Sequence[Node], inputs: Sequence[list[i
             key[i] = k
             order.setdefault(k, len(order))
             members.setdefault(k, []).append(i)
-    # leaves: one summary node per set of groups they feed
     leaf_groups: dict[tuple, list[int]] = {}
     for i, v in enumerate(nodes):
         if v._ctx is None:
-            fed = tuple(sorted({key[u] for u in users[i]}, key=order.__getitem__))
-            k = ("leaves", fed) if fed else ("leaf", i)
+            f = tuple(sorted({key[u] for u in users[i]}, key=order.__getitem__))
+            k = ("leaves", f) if f else ("leaf", i)
             key[i] = k
             leaf_groups.setdefault(k, []).append(i)
-    check_size(len(members) + len(leaf_groups), max_nodes, level)
+    return key, order, members, leaf_groups
+
+
+def _draw_groups(canvas: _Canvas, paint: _Painter, inputs: Sequence[list[int]],
+                 titles: dict[int, str], data: Sequence[_Data], level: str,
+                 max_nodes: int | None) -> None:
+    nodes, show = paint.nodes, paint.show
+    users = _users(nodes, inputs)
+    key, order, members, leaf_groups = _grouping(nodes, users, level)
+
+    def fed(users_of: Iterable[int]) -> tuple:
+        return tuple(sorted({key[u] for u in users_of}, key=order.__getitem__))
+
+    # data: one summary node per set of groups they feed, as the leaves
+    data_groups: dict[tuple, list[int]] = {}
+    for n, d in enumerate(data):
+        data_groups.setdefault(("data", fed(d.users)), []).append(n)
+    check_size(len(members) + len(leaf_groups) + len(data_groups), max_nodes, level)
 
     def cluster_of(k: tuple) -> tuple:
         if k[0] == "scope":
             return k[1][:-1]
         if k[0] == "op":
             return tuple(nodes[k[1]]._ctx.scope)
-        if k[0] == "leaves":
+        if k[0] in ("leaves", "data"):
             return _common_prefix(cluster_of(f) for f in k[1])
         return ()
 
-    names = {k: f"g{n}" for n, k in enumerate(list(members) + list(leaf_groups))}
+    names = _group_names(members, leaf_groups)
+    names.update({k: f"d{n}" for n, k in enumerate(data_groups)})  # d: data, as at op level
     outputs: dict[tuple, list[int]] = {}
     for k, idx in members.items():
-        outs = [i for i in idx if id(nodes[i]) in root_ids or any(key[u] != k for u in users[i])]
-        outputs[k] = outs
-    top = 0.0
-    if with_grad:
-        top = max((_magnitude(nodes[i].grad) for outs in outputs.values() for i in outs),
-                  default=0.0)
+        outputs[k] = [i for i in idx
+                      if id(nodes[i]) in paint.root_ids or any(key[u] != k for u in users[i])]
+    if paint.with_grad:
+        paint.top = max((_magnitude(nodes[i].grad) for outs in outputs.values() for i in outs),
+                        default=0.0)
 
+    # written in the order the graph was made (dot keeps it: units A, B, C from the top)
+    first = {k: min(idx) for k, idx in [*members.items(), *leaf_groups.items()]}
+    first.update({k: min(u for n in idx for u in data[n].users) - 0.5
+                  for k, idx in data_groups.items()})
+    pending: list[tuple[float, tuple, dict[str, str]]] = []
+    for k, idx in data_groups.items():
+        pending.append((first[k], k, {"label": paint.data_label([data[n] for n in idx]),
+                                      **_DATA_STYLE}))
     for k, idx in members.items():
         outs = outputs[k]
-        attrs: dict[str, str] = {}
         if k[0] == "scope":
-            scope = k[1][-1]
-            lines: list[str | tuple[str, str]] = [f"{scope.kind}, {len(idx)} ops"]
+            lines: list[str | tuple[str, str]] = [f"{k[1][-1].kind}, {len(idx)} ops"]
             if len(outs) == 1:
-                lines += _value_lines(nodes[outs[0]], show, with_grad, data_name="out")
+                lines += paint.value_lines(nodes[outs[0]], data_name="out")
             else:
                 lines.append(f"{len(outs)} outputs")
-                lines += _many_lines([nodes[i] for i in outs], show, with_grad)
-            label = html_label(lines, title=scope.name)
+                lines += _many_lines([nodes[i] for i in outs], show, paint.with_grad)
+            label = html_label(lines, title=paint.box_name(k[1][-1]))
         else:
             v = nodes[k[1]]
-            name = v._ctx.fn.name()
-            title = f"{v.label}: {name}" if ("label" in show and v.label) else name
-            label = html_label(_value_lines(v, show, with_grad), title=title)
-        attrs["label"] = label
-        bad = any(_is_bad(nodes[i].data) or (with_grad and _is_bad(nodes[i].grad)) for i in idx)
-        if bad:
-            attrs.update(fillcolor=_BAD_FILL, color=_BAD_LINE, penwidth="2.5")
-        elif color_by_grad and with_grad:
-            attrs["fillcolor"] = _grad_fill(max(_magnitude(nodes[i].grad) for i in outs)
-                                            if outs else 0.0, top)
-        if any(id(nodes[i]) in root_ids for i in idx):
+            op = titles.get(k[1], _op_symbol(v._ctx.fn.name()))
+            title = f"{v.label}: {op}" if ("label" in show and v.label) else op
+            label = html_label(paint.value_lines(v), title=title)
+        attrs = {"label": label}
+        paint.fill(attrs, [nodes[i] for i in idx], [nodes[i] for i in outs])
+        if any(id(nodes[i]) in paint.root_ids for i in idx):
             attrs["peripheries"] = "2"
-        canvas.node(cluster_of(k), names[k], **attrs)
+        pending.append((first[k], k, attrs))
 
     for k, idx in leaf_groups.items():
         leaves = [nodes[i] for i in idx]
@@ -514,7 +693,7 @@ def _draw_groups(canvas: _Canvas, nodes: Sequence[Node], inputs: Sequence[list[i
             for v in leaves:
                 name = v.label if ("label" in show and v.label) else "leaf"
                 lines.append(f"{name} = {_summary(v.data)}" if "data" in show else name)
-                if with_grad and v.grad is not None:
+                if paint.with_grad and v.grad is not None:
                     lines.append(f"grad {_summary(v.grad)}")
             label = html_label(lines)
         else:
@@ -522,26 +701,37 @@ def _draw_groups(canvas: _Canvas, nodes: Sequence[Node], inputs: Sequence[list[i
             if "label" in show:
                 labels = sorted({v.label for v in leaves if v.label}, key=_natural)
                 if labels:
-                    shown = ", ".join(labels[:3]) + (", …" if len(labels) > 3 else "")
-                    lines.append(shown)
-            if with_grad:
+                    lines.append(", ".join(labels[:3]) + (", …" if len(labels) > 3 else ""))
+            if paint.with_grad:
                 lines.append(f"|grad| max {_num(max(_magnitude(v.grad) for v in leaves))}")
             label = html_label(lines, title=f"{len(leaves)} leaves")
-        bad = any(_is_bad(v.data) or (with_grad and _is_bad(v.grad)) for v in leaves)
         attrs = {"label": label, "style": "filled,dashed", "color": _LEAF_LINE}
-        if bad:
+        if paint.bad(leaves):
             attrs.update(fillcolor=_BAD_FILL, color=_BAD_LINE, penwidth="2.5")
-        canvas.node(cluster_of(k), names[k], **attrs)
-
+        pending.append((first[k], k, attrs))
     flows: dict[tuple[tuple, tuple], int] = {}
     for i, ins in enumerate(inputs):
         for j in ins:
             a, b = key[j], key[i]
             if a != b:
                 flows[(a, b)] = flows.get((a, b), 0) + 1
+    for k, idx in data_groups.items():
+        for n in idx:
+            for u in data[n].users:
+                flows[(k, key[u])] = flows.get((k, key[u]), 0) + 1
+    # dot reverses the units of a box that is entered from another box (an output layer fed by
+    # the hidden layer): write those units in reverse, so that they too read 0, 1 from the top
+    # (their weights stay in order); tests/test_viz.py checks the order dot draws
+    entered = {cluster_of(b) for (a, b) in flows if a[0] == "scope" and b[0] == "scope"
+               and cluster_of(a) != cluster_of(b)}
+    for _, k, attrs in sorted(pending, key=lambda item: -item[0] if cluster_of(item[1]) in entered
+                              and item[1][0] == "scope" else item[0]):
+        canvas.node(cluster_of(k), names[k], **attrs)
+
     for (a, b), n in flows.items():
-        eattrs = {"label": html_label([f"×{n}"])} if n > 1 else {}
+        eattrs = dict(_DATA_EDGE) if a[0] == "data" else {}
         if n > 1:
+            eattrs["label"] = html_label([f"×{n}"])
             eattrs["penwidth"] = f"{min(1.0 + math.log10(n), 4.0):.2f}"
         canvas.edge(names[a], names[b], **eattrs)
 
@@ -558,7 +748,7 @@ def _many_lines(vs: Sequence[Node], show: Sequence[str], with_grad: bool
     else:
         if "data" in show:
             for v in vs[:2]:
-                lines.append(_shape_text(v))
+                lines.append(_shape_text(v.data))
         return lines
     if "data" in show:
         text = f"out {_summary(data)}"

@@ -1,0 +1,329 @@
+"""The backward player (`tinygrad_edu.viz.play_backward`, issue 14): its steps are the engine's
+real backward order, its captions hold the chain rule with the engine's numbers (and the book's
+δ method's), its last step is `draw_graph` after `backward()`, and its page works in a browser."""
+
+from __future__ import annotations
+
+import html
+import json
+import os
+import re
+import shutil
+import sys
+
+import numpy as np
+import pytest
+
+from tinygrad_edu import Tensor, Value, losses, name_scope
+from tinygrad_edu.book.ch5_cnn import BookCNN
+from tinygrad_edu.book.delta import nn_forward, sigmoid_prime
+from tinygrad_edu.book.network import demon_network
+from tinygrad_edu.cli import main
+from tinygrad_edu.datasets import book_digits_4x3, book_digits_6x6, book_nn_params
+from tinygrad_edu.viz import draw_graph, play_backward
+from tinygrad_edu.viz import dot as viz_dot
+
+sys.path.insert(0, os.path.dirname(__file__))
+from _browser import chromium, dump_dom, screenshot  # noqa: E402
+
+HAVE_DOT = shutil.which("dot") is not None
+needs_dot = pytest.mark.skipif(not HAVE_DOT, reason="Graphviz (dot) is not installed")
+NUMBER = r"\(?(-?[\d.]+(?:e[-+]?\d+)?)\)?"
+
+
+def demon_cost(engine: str = "scalar", image: int = 0):
+    """C of one image of the 12-3-2 network at the book's §4-4 start values."""
+    X, T = book_digits_4x3(one_hot=True)
+    net = demon_network(engine, "book-4-4")
+    a = net(X[image].tolist()) if engine == "scalar" else net(X[image:image + 1])
+    with name_scope("C", "block"):  # as `demon --play` does: the cost in one box
+        return losses.squared_error(a, T[image].tolist() if engine == "scalar"
+                                    else T[image:image + 1])
+
+
+def cnn_cost(image: int = 40):
+    X, T = book_digits_6x6(one_hot=True)
+    return BookCNN.from_init("book-5-4").cost(X[image:image + 1], T[image:image + 1])
+
+
+def graph_nodes(root):
+    seen, stack, out = set(), [root], []
+    while stack:
+        v = stack.pop()
+        if id(v) not in seen:
+            seen.add(id(v))
+            out.append(v)
+            if v._ctx is not None:
+                stack.extend(p for p in v._ctx.inputs if p is not None)
+    return out
+
+
+def real_backward(root):
+    """backward() with a hook on every node: (nodes in the order their gradient completed)."""
+    order = []
+    for v in graph_nodes(root):
+        v.register_hook(lambda g, v=v: order.append(v))
+    root.backward()
+    return order
+
+
+def close(text: str, x: float) -> bool:
+    """Is the 4-significant-digit number `text` the rounding of x?"""
+    return abs(float(text) - x) <= 6e-4 * abs(x) + 1e-12
+
+
+# ----------------------------------------------------------------------------------------------
+# the steps are the engine's: order, gradients, the final drawing
+# ----------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("make", [lambda: demon_cost("scalar"), lambda: demon_cost("tensor"),
+                                  cnn_cost], ids=["scalar", "tensor", "cnn"])
+def test_steps_follow_the_engines_order_and_end_with_backwards_gradients(make):
+    C = make()
+    nodes = graph_nodes(C)
+    before = [v.grad for v in nodes]
+    players = {level: play_backward(C, level) for level in ("op", "neuron", "layer")}
+    # the player borrowed .grad and its hooks only: both are as they were
+    assert all(v.grad is g for v, g in zip(nodes, before))
+    assert all(not v._hooks for v in nodes)
+    order = real_backward(C)
+    op = players["op"]
+    at = {id(v): i for i, v in enumerate(op.nodes)}  # by identity: Tensor == is elementwise
+    assert [id(op.nodes[m]) for s in op.steps[1:] for m in s.members] == [id(v) for v in order]
+    assert [s.node for s in op.steps[1:]] == [f"v{at[id(v)]}" for v in order]
+    assert op.nodes[op.steps[1].members[0]] is C  # backpropagation starts at the cost
+    for i, v in enumerate(op.nodes):  # the same numbers backward() stored, bit for bit
+        assert np.array_equal(np.asarray(op.grads[i]), np.asarray(v.grad))
+    for level, p in players.items():
+        # a drawn node's step comes when the gradient first reaches it, with all its members
+        first = {}
+        for k, v in enumerate(order):
+            first.setdefault(p.drawn[at[id(v)]], k)
+        assert [s.node for s in p.steps[1:]] == sorted(first, key=first.get)
+        assert sorted(m for s in p.steps for m in s.members) == sorted(at[id(v)] for v in order)
+        assert p.graph.source == draw_graph(C, level=level).source
+        assert "Every gradient is complete" in p.steps[-1].caption
+
+
+def test_demon_step_counts_at_each_level():
+    C = demon_cost()
+    counts = {level: len(play_backward(C, level).steps) - 1 for level in ("op", "neuron", "layer")}
+    n_nodes = len(graph_nodes(C))  # every value of the graph receives its gradient once
+    assert counts["op"] == n_nodes
+    assert counts["neuron"] == len(re.findall(r"^\s*g\d+ \[", draw_graph(C, level="neuron")
+                                              .source, re.M))
+    assert counts["op"] > counts["neuron"] > counts["layer"] >= 3
+
+
+def test_captions_state_the_chain_rule_with_the_book_delta_numbers():
+    X, T = book_digits_4x3(one_hot=True)
+    params = book_nn_params("4-4-initial")
+    z2, a2, z3, a3 = (arr[0] for arr in nn_forward(params, X[:1]))
+    delta3 = (a3 - T[0]) * sigmoid_prime(z3)  # the book's δ method (§4-3), by hand
+    delta2 = (delta3 @ params["W3"]) * sigmoid_prime(z2)
+    p = play_backward(demon_cost())
+    captions = {p.nodes[s.members[0]].label: s.caption for s in p.steps[1:]}
+    for i, unit in enumerate("ABC"):
+        text = captions[f"z2[{unit}]"]
+        m = re.fullmatch(rf"δ2\[{unit}\] = ∂C/∂z2\[{unit}\] = ∂C/∂a2\[{unit}\] · "
+                         rf"σ'\(z2\[{unit}\]\) = {NUMBER} · {NUMBER} = {NUMBER}", text)
+        assert m, text
+        da, sp, delta = m.groups()
+        assert close(da, delta3 @ params["W3"][:, i]) and close(sp, sigmoid_prime(z2[i]))
+        assert close(delta, delta2[i])
+        # the hidden unit's ∂C/∂a: Σ over the output units of δ3_k w3[k, unit]
+        text = captions[f"a2[{unit}]"]
+        assert re.search(rf"δ3\[\d\] · w3\[\d,{unit}\] \+ δ3\[\d\] · w3\[\d,{unit}\]", text), text
+        assert close(text.rsplit("= ", 1)[1], delta3 @ params["W3"][:, i])
+    for k in range(2):
+        assert close(captions[f"z3[{k}]"].rsplit("= ", 1)[1], delta3[k])
+        assert captions[f"z3[{k}]"].startswith(f"δ3[{k}] = ∂C/∂z3[{k}] = ∂C/∂a3[{k}] · ")
+    # a weight: ∂C/∂w = δ · a(previous layer) (§4-3), a pixel x_j for layer 2
+    assert re.fullmatch(rf"∂C/∂w3\[0,B\] = δ3\[0\] · a2\[B\] = {NUMBER} · {NUMBER} = {NUMBER}",
+                        captions["w3[0,B]"])
+    m = re.fullmatch(rf"∂C/∂w2\[A,4\] = δ2\[A\] · x4 = {NUMBER} · {NUMBER} = {NUMBER}",
+                     captions["w2[A,4]"])
+    assert m and close(m.group(2), X[0, 3]) and close(m.group(3), delta2[0] * X[0, 3])
+    assert p.steps[1].caption.startswith("∂C/∂C = 1")
+    assert p.steps[0].caption.startswith("Step 0, the forward pass")
+
+
+def test_tensor_captions_give_shapes_and_norms():
+    p = play_backward(cnn_cost(), "layer")
+    text = "\n".join(s.caption for s in p.steps)
+    for name in ("zF", "zO"):
+        g = next(g for v, g in zip(p.nodes, p.grads) if v.label == name)
+        d = "δ" + name[1:]
+        m = re.search(rf"{d}: shape \((\d+), (\d+)[^)]*\), .*‖{d}‖ = {NUMBER}", text)
+        assert m, text
+        assert tuple(int(n) for n in m.groups()[:2]) == g.shape[:2]
+        assert close(m.group(3), float(np.linalg.norm(g)))
+    assert "δF = ∂C/∂zF = ∂C/∂aF · σ'(zF)" in text
+    assert "convolution (layer) has its gradient:" in text
+
+
+def test_player_refuses_what_it_cannot_play():
+    with pytest.raises(ValueError, match="one number"):
+        play_backward(Tensor(np.ones(3), requires_grad=True) * 2.0)
+    with pytest.raises(ValueError, match="no recorded graph"):
+        play_backward(Value(1.0))
+    with pytest.raises(ValueError, match="level"):
+        play_backward(demon_cost(), level="neurons")
+
+
+# ----------------------------------------------------------------------------------------------
+# the page
+# ----------------------------------------------------------------------------------------------
+
+
+def page_data(page: str) -> dict:
+    m = re.search(r'<script type="application/json" id="player-data">(.*?)</script>', page, re.S)
+    return json.loads(m.group(1).replace("<\\/", "</"))
+
+
+@needs_dot
+def test_page_is_self_contained_and_saved_atomically(tmp_path):
+    p = play_backward(demon_cost(), "neuron")
+    path = tmp_path / "backprop.html"
+    path.write_text("an older page")
+    assert p.save(str(path)) == str(path)
+    assert sorted(os.listdir(tmp_path)) == ["backprop.html"]  # no temporary file left behind
+    page = path.read_text(encoding="utf-8")
+    assert page == p.html()
+    for element in ('id="prev"', 'id="next"', 'id="play"', 'id="caption"', 'id="counter"',
+                    "<svg", "ArrowRight", "step="):
+        assert element in page
+    # nothing is fetched: no external script, style, image or font; the only URLs are the SVG
+    # namespace names
+    assert not re.search(r"<(link|img|iframe)|src=|@import|url\(", page)
+    assert set(re.findall(r"https?://[^\s\"'<>]+", page)) <= {
+        "http://www.w3.org/2000/svg", "http://www.w3.org/1999/xlink"}
+    data = page_data(page)
+    assert [s["caption"] for s in data["steps"]] == [s.caption for s in p.steps]
+    frame = p._repr_html_()
+    assert frame.startswith("<iframe srcdoc=")
+    assert html.unescape(re.search(r'srcdoc="([^"]*)"', frame).group(1)) == page
+
+
+def test_without_graphviz_the_page_and_the_drawings_say_how_to_get_it(monkeypatch, tmp_path):
+    monkeypatch.setenv("PATH", str(tmp_path))  # no dot anywhere
+    C = demon_cost()
+    p = play_backward(C, "layer")
+    assert p.svg is None and "apt-get install graphviz" in p.html()
+    assert len(page_data(p.html())["steps"]) == len(p.steps)
+    bundle = draw_graph(C)._repr_mimebundle_()
+    assert "needs the Graphviz program" in bundle["text/html"]
+    assert html.escape("digraph computation_graph") in bundle["text/html"]
+    assert bundle["text/plain"] == draw_graph(C).source
+    with pytest.raises(viz_dot.GraphvizNotFound, match="apt-get"):
+        viz_dot.render(draw_graph(C), tmp_path / "g.svg")
+
+
+def test_command_line_writes_the_players(tmp_path, capsys):
+    runs = {"demon": ["demon", "--play", str(tmp_path / "d"), "--steps", "0", "--quiet"],
+            "demon-op": ["demon", "--play", str(tmp_path / "o"), "--level", "op", "--steps",
+                         "0", "--quiet", "--init", "book-4-4"],
+            "cnn": ["cnn", "--play", str(tmp_path / "c"), "--steps", "0", "--quiet"]}
+    pages = {}
+    for name, argv in runs.items():
+        assert main(argv) == 0
+        folder = argv[2]
+        assert os.listdir(folder) == ["backprop.html"]
+        pages[name] = page_data(open(os.path.join(folder, "backprop.html"),
+                                     encoding="utf-8").read())
+    out = capsys.readouterr().out
+    assert out.count("backprop.html") == 3 and "neuron level" in out and "layer level" in out
+    assert len(pages["demon"]["steps"]) == len(play_backward(demon_cost(), "neuron")) == 12
+    assert len(pages["demon-op"]["steps"]) == len(play_backward(demon_cost(), "op"))
+    assert [s["caption"] for s in pages["demon-op"]["steps"]] == [
+        s.caption for s in play_backward(demon_cost(), "op").steps]
+    X6, T6 = book_digits_6x6(one_hot=True)
+    C = BookCNN.from_init("book-5-6").cost(X6[40:41], T6[40:41])  # the command's defaults
+    assert [s["caption"] for s in pages["cnn"]["steps"]] == [
+        s.caption for s in play_backward(C, "layer").steps]
+
+
+# ----------------------------------------------------------------------------------------------
+# in a real browser
+# ----------------------------------------------------------------------------------------------
+
+needs_browser = pytest.mark.skipif(chromium() is None or not HAVE_DOT,
+                                   reason="needs Chromium and Graphviz")
+
+
+def caption_in(dom: str) -> str:
+    m = re.search(r'<div id="caption">(.*?)</div>', dom, re.S)
+    assert m, dom[:2000]
+    return html.unescape(m.group(1))
+
+
+def counter_in(dom: str) -> str:
+    return html.unescape(re.search(r'<span id="counter">(.*?)</span>', dom).group(1))
+
+
+@pytest.mark.browser
+@needs_browser
+def test_the_page_in_a_browser_opens_each_step_with_the_engines_numbers(tmp_path):
+    C = demon_cost()
+    p = play_backward(C, "op")
+    page = p.save(str(tmp_path / "backprop.html"))
+    C.backward()  # the engine's own gradients, stored now, to check the page against
+    last = len(p.steps) - 1
+    z2A = next(k for k, s in enumerate(p.steps)
+               if s.members and p.nodes[s.members[0]].label == "z2[A]")
+    for k in (0, 1, z2A, last // 2, last):
+        dom = dump_dom(page, tmp_path, f"step={k}")
+        text = caption_in(dom)
+        assert text == p.steps[k].caption
+        assert counter_in(dom) == f"step {k} / {last}"
+        if k == 0:
+            assert "no gradient yet" in text
+            continue
+        node = p.nodes[p.steps[k].members[0]]
+        if k == 1:
+            assert node is C and text.startswith("∂C/∂C = 1: backpropagation starts")
+        else:
+            assert close(text.splitlines()[0].rsplit("= ", 1)[1], node.grad)
+        # the highlighted box is the node's; its gradient line is shown, later ones are not
+        assert re.search(rf'<g id="\w+" class="node current">\s*<title>{p.steps[k].node}</title>',
+                         dom)
+        assert f"grad {node.grad:.4g}" in dom
+        if k == z2A:
+            assert text.startswith("δ2[A] = ∂C/∂z2[A] = ∂C/∂a2[A] · σ'(z2[A]) = ")
+        # before the last step some gradients are still to come; at the last, none is
+        assert (">grad ?</text>" in dom) == (k < last)
+
+
+@pytest.mark.browser
+@needs_browser
+def test_the_buttons_and_arrow_keys_move_the_steps(tmp_path):
+    p = play_backward(demon_cost(), "neuron")
+    # the page, with a script that clicks as a user would: next, next, next, prev, then → and ←
+    clicks = ("<script>var b = function (id) { document.getElementById(id).click(); };"
+              "b('next'); b('next'); b('next'); b('prev');"
+              "var key = function (k) { document.dispatchEvent(new KeyboardEvent('keydown', "
+              "{key: k})); }; key('ArrowRight'); key('ArrowRight'); key('ArrowLeft');"
+              "</script></body>")
+    page = tmp_path / "clicked.html"
+    page.write_text(p.html().replace("</body>", clicks), encoding="utf-8")
+    dom = dump_dom(page, tmp_path)
+    assert counter_in(dom) == f"step 3 / {len(p.steps) - 1}"
+    assert caption_in(dom) == p.steps[3].caption
+
+
+@pytest.mark.browser
+@needs_browser
+def test_screenshots_show_the_graph_and_the_highlighted_step(tmp_path):
+    p = play_backward(cnn_cost(), "layer")
+    page = p.save(str(tmp_path / "backprop.html"))
+    orange = {}
+    for k in (0, len(p.steps) // 2):
+        img = screenshot(page, tmp_path, (1200, 800), f"step={k}")
+        dark = (img.sum(axis=2) < 200).mean()  # text and lines
+        blue = ((img[..., 2] - img[..., 0]) > 40).mean()  # boxes filled by |grad|
+        orange[k] = ((img[..., 0] > 200) & (abs(img[..., 1] - 127) < 40)
+                     & (img[..., 2] < 80)).mean()
+        assert dark > 0.003, (k, dark)
+        assert k == 0 or blue > 0.002, (k, blue)
+    assert orange[0] == 0.0 and orange[len(p.steps) // 2] > 0.0005, orange

@@ -1,0 +1,573 @@
+"""`play_backward`: watch backpropagation happen, one node at a time (§4-1 to §4-4).
+
+Step 0 shows the forward pass: every value, no gradient.  Then each step is one node receiving
+its gradient, in the order the engine really completes them: the player registers a hook on every
+node of the graph and runs the engine's own backward (`tinygrad_edu.grad`, which stores nothing
+in ``.grad``), so the order is observed, not re-derived.  A step lights up the node and the
+arrows its gradient came through, and its caption writes the chain rule with the numbers:
+
+    δ2[A] = ∂C/∂z2[A] = ∂C/∂a2[A] · σ'(z2[A]) = 0.1487 · 0.04606 = 0.006851
+
+(the book's names where the graph has labels; δ, the unit error, where the node is a unit's
+weighted input z).  The last step shows every gradient: the drawing is exactly what `draw_graph`
+draws after ``backward()`` on a fresh graph.  At the "neuron" and "layer" levels a step is one
+drawn node (a neuron, a layer, a set of leaves), taken when the gradient first reaches it; its
+caption gives all its members, in the engine's order.
+
+The page is drawn once: `draw_graph` with the gradients, laid out by Graphviz as SVG; the page's
+JavaScript hides the gradients not yet complete, and highlights and captions each step.
+``player.save("backprop.html")`` writes one self-contained file (no network); in Jupyter the
+player shows itself.  Nothing in the graph is changed: ``.grad`` is only borrowed while the
+drawing is made and put back.  Hooks the user registered run once more during the player's
+backward (as they would in any backward).
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+from dataclasses import dataclass
+from typing import Any, Callable, Sequence
+
+import numpy as np
+
+from ..atomic import write_atomic
+from ..autograd import Node, grad as autograd_grad
+from .dot import INSTALL_HELP, GraphvizNotFound, layout
+from .graph import (DEFAULT_MAX_NODES, LEVELS, _OP_SYMBOLS, _common_prefix, _local_derivatives,
+                    _magnitude, _num, _summary, _users, _walk, draw_graph, group_names)
+
+__all__ = ["play_backward", "BackwardPlayer", "Step"]
+
+_MAX_TERMS = 3  # chain-rule terms written out in a caption; more are counted
+_MAX_LINES = 4  # member lines in a neuron's or layer's caption; more are summarised
+_MAX_NAME = 36  # longer expressions name a node by its id in the drawing (v12) instead
+_INFIX = {"add": "+", "sub": "−", "mul": "·", "div": "/"}
+_ACTIVATION_PRIME = {"sigmoid": "σ'", "tanh": "tanh'", "relu": "relu'", "leakyrelu": "leaky'",
+                     "step": "u'", "hardsigmoid": "hard_sigmoid'", "hardtanh": "hard_tanh'"}
+
+
+@dataclass(frozen=True)
+class Step:
+    """One step of the player.
+
+    node: the drawn node that lights up (``v3`` at the op level, ``g2`` at the others; None at
+    step 0); members: the engine's nodes (indexes into `BackwardPlayer.nodes`) whose gradient is
+    complete at this step, in the engine's order; edges: the drawn arrows (from, to) the gradient
+    came back through; via: the op nodes it passed; caption: the chain rule with numbers.
+    """
+
+    node: str | None
+    members: tuple[int, ...]
+    edges: tuple[tuple[str, str], ...]
+    via: tuple[str, ...]
+    caption: str
+
+
+def play_backward(root: Node, level: str = "op", *, rankdir: str = "LR",
+                  max_nodes: int | None = DEFAULT_MAX_NODES) -> "BackwardPlayer":
+    """A step-by-step player of backpropagation through the graph behind `root` (a cost: a
+    `Value` or a one-element `Tensor`), at `level` "op", "neuron" or "layer" of `draw_graph`.
+
+    ``player.save("backprop.html")`` writes the page; in Jupyter the player displays itself.
+    ``player.steps`` holds each step, ``player.order`` the engine's nodes in the order backward
+    completed them, ``player.grads[i]`` the gradient of ``player.nodes[i]``.
+    """
+    return BackwardPlayer(root, level, rankdir=rankdir, max_nodes=max_nodes)
+
+
+class BackwardPlayer:
+    """See `play_backward`."""
+
+    def __init__(self, root: Node, level: str = "op", *, rankdir: str = "LR",
+                 max_nodes: int | None = DEFAULT_MAX_NODES) -> None:
+        if not isinstance(root, Node):
+            raise TypeError(f"play_backward needs a Value or a Tensor, got {type(root).__name__}")
+        if level not in LEVELS:
+            raise ValueError(f"play_backward: level must be one of {LEVELS}, got {level!r}")
+        if np.size(root.data) != 1:
+            raise ValueError(f"play_backward: the root has shape {np.shape(root.data)}; it needs "
+                             "one number, a cost: sum it first (root.sum())")
+        if root._ctx is None:
+            raise ValueError("play_backward: the root has no recorded graph (it is a leaf, or "
+                             "was computed under no_grad()): compute it from values that "
+                             "require a gradient")
+        self.root, self.level = root, level
+        self.nodes, self.inputs = _walk([root])
+        self.users = _users(self.nodes, self.inputs)
+        self.order, self.grads = _observe_backward(root, self.nodes)
+        self.graph = _draw_with(self.nodes, self.grads,
+                                lambda: draw_graph(root, rankdir=rankdir, level=level,
+                                                   max_nodes=max_nodes))
+        self.drawn = group_names(self.nodes, self.inputs, level)
+        names = _node_names(self.nodes, self.inputs,
+                            next(i for i, v in enumerate(self.nodes) if v is root))
+        captions = _Captions(self.nodes, self.users, self.grads, names)
+        self.steps = _steps(self, captions)
+        try:
+            svg = layout(self.graph, "svg").decode("utf-8")
+            self.svg: str | None = svg[svg.index("<svg"):]
+        except GraphvizNotFound:
+            self.svg = None
+
+    def __len__(self) -> int:
+        return len(self.steps)
+
+    def __repr__(self) -> str:
+        return (f"<BackwardPlayer: {len(self.steps) - 1} steps at the {self.level} level, "
+                f"{len(self.nodes)} nodes>")
+
+    # -- the page ---------------------------------------------------------------------------
+    def html(self) -> str:
+        """The player as one self-contained HTML page (inline SVG, CSS and JavaScript)."""
+        done = {}
+        for k, step in enumerate(self.steps):
+            if step.node is not None:
+                done.setdefault(step.node, k)
+        data = {"steps": [{"node": s.node, "edges": [list(e) for e in s.edges],
+                           "via": list(s.via), "caption": s.caption} for s in self.steps],
+                "done": done}
+        payload = json.dumps(data, ensure_ascii=False).replace("</", "<\\/")
+        graph = self.svg if self.svg is not None else (
+            "<pre class='missing'>" + html.escape(INSTALL_HELP) + "</pre>")
+        title = f"Backpropagation through {_root_name(self.root)}, step by step"
+        return (_PAGE.replace("__TITLE__", html.escape(title))
+                .replace("__LAST__", str(len(self.steps) - 1))
+                .replace("__GRAPH__", graph)
+                .replace("__DATA__", payload))
+
+    def save(self, path: str) -> str:
+        """Write the page to `path` (atomically); returns the path."""
+        return write_atomic(path, self.html())
+
+    def _repr_html_(self) -> str:
+        height = 260
+        if self.svg is not None:
+            m = re.search(r'height="([\d.]+)pt"', self.svg)
+            height += int(float(m.group(1)) * 4 / 3) if m else 400
+        return (f'<iframe srcdoc="{html.escape(self.html(), quote=True)}" '
+                f'style="width:100%;height:{min(height, 900)}px;border:1px solid #ddd" '
+                'sandbox="allow-scripts"></iframe>')
+
+
+# ----------------------------------------------------------------------------------------------
+# the engine's real backward, observed
+# ----------------------------------------------------------------------------------------------
+
+
+def _observe_backward(root: Node, nodes: Sequence[Node]) -> tuple[list[int], list[Any]]:
+    """(node indexes in the order backward completes them, each node's gradient or None, as a
+    fresh ``backward()`` would leave it in ``.grad``).
+
+    A hook on every node sees its gradient the moment it is complete; `grad` runs the engine's
+    backward without storing anything in ``.grad``.  The hooks are removed afterwards.
+    """
+    order: list[int] = []
+    grads: list[Any] = [None] * len(nodes)
+
+    def watch(i: int) -> Callable[[Any], None]:
+        def hook(g: Any) -> None:
+            order.append(i)
+            grads[i] = g if isinstance(g, float) else np.array(g, copy=True)
+        return hook
+
+    handles = [v.register_hook(watch(i)) for i, v in enumerate(nodes)]
+    try:
+        autograd_grad(root, list(nodes), allow_unused=True)
+    finally:
+        for h in handles:
+            h.remove()
+    for i, v in enumerate(nodes):  # a leaf's .grad starts at zero and adds (0.0 + -0.0 is 0.0)
+        zero = type(v)._zero_grad_value
+        if v._ctx is None and zero is not None and grads[i] is not None:
+            grads[i] = zero + grads[i]
+    return order, grads
+
+
+def _draw_with(nodes: Sequence[Node], grads: Sequence[Any], draw: Callable[[], Any]) -> Any:
+    """Run `draw` with each node's ``.grad`` set to `grads` (as a fresh ``backward()`` leaves
+    them), then put the user's gradients back."""
+    kept = [v.grad for v in nodes]
+    try:
+        for v, g in zip(nodes, grads):
+            v.grad = type(v)._zero_grad_value if g is None else g
+        return draw()
+    finally:
+        for v, g in zip(nodes, kept):
+            v.grad = g
+
+
+# ----------------------------------------------------------------------------------------------
+# names: the book's where the graph has labels
+# ----------------------------------------------------------------------------------------------
+
+
+def _root_name(root: Node) -> str:
+    return root.label or "C"
+
+
+def _constant(x: Any) -> str:
+    if isinstance(x, (int, float)):
+        return _num(float(x))
+    arr = np.asarray(x)
+    return _num(float(arr.reshape(-1)[0])) if arr.size == 1 else f"const{arr.shape}"
+
+
+def _node_names(nodes: Sequence[Node], inputs: Sequence[list[int]], root: int) -> list[str]:
+    """A name per node: its label; the root "C"; an op over named operands written out, such as
+    "(1 − a3[0])"; else its id in the drawing ("v12", the tooltip of its box)."""
+    names: list[str | None] = [None] * len(nodes)
+    index = {id(v): i for i, v in enumerate(nodes)}
+    stack = [(root, False)]
+    while stack:  # post-order: operands are named before the op that uses them
+        i, ready = stack.pop()
+        if names[i] is not None:
+            continue
+        if not ready:
+            stack.append((i, True))
+            stack.extend((j, False) for j in inputs[i] if names[j] is None)
+            continue
+        v = nodes[i]
+        if v.label:
+            names[i] = v.label
+        elif i == root:
+            names[i] = "C"
+        elif v._ctx is None:
+            names[i] = f"v{i}"
+        else:
+            ctx = v._ctx
+            args = getattr(ctx, "args", None) or [None] * len(ctx.inputs)
+            ops = [names[index[id(p)]] if p is not None else _constant(a)
+                   for p, a in zip(ctx.inputs, args)]
+            name = ctx.fn.name()
+            if name in _INFIX and len(ops) == 2:
+                text = f"({ops[0]} {_INFIX[name]} {ops[1]})"
+            elif name == "pow" and len(ops) == 2:
+                text = f"{ops[0]}^{ops[1]}"
+            else:
+                text = f"{_OP_SYMBOLS.get(name, name)}({', '.join(ops)})"
+            names[i] = text if len(text) <= _MAX_NAME else f"v{i}"
+    return [n or f"v{i}" for i, n in enumerate(names)]
+
+
+def _is_unit_z(v: Node) -> bool:
+    """Is `v` a unit's weighted input z (so ∂C/∂z is the unit error δ, §4-2)?"""
+    if v.label:
+        return v.label.startswith("z")
+    return v._ctx is not None and v._ctx.fn.name() == "Σw·x+b"
+
+
+def _delta_name(v: Node, name: str) -> str:
+    return "δ" + v.label[1:] if v.label and v.label.startswith("z") else f"δ[{name}]"
+
+
+# ----------------------------------------------------------------------------------------------
+# captions: the chain rule with numbers
+# ----------------------------------------------------------------------------------------------
+
+
+def _scalar(x: Any) -> float | None:
+    """x as one float when it is one number, else None."""
+    if isinstance(x, float):
+        return x
+    if x is not None and np.size(x) == 1:
+        return float(np.asarray(x).reshape(-1)[0])
+    return None
+
+
+def _factor(x: float) -> str:
+    return f"({_num(x)})" if x < 0 else _num(x)
+
+
+class _Captions:
+    """The caption of each node's step: ∂C/∂v = Σ over its users u of ∂C/∂u · ∂u/∂v."""
+
+    def __init__(self, nodes: Sequence[Node], users: Sequence[list[int]],
+                 grads: Sequence[Any], names: Sequence[str]) -> None:
+        self.nodes, self.users, self.grads, self.names = nodes, users, grads, names
+        self.index = {id(v): i for i, v in enumerate(nodes)}
+        self.root = next(i for i, v in enumerate(nodes) if not users[i])  # no user: the root
+        self.R = names[self.root]
+        self._locals: dict[int, list[float | None]] = {}
+
+    def d(self, i: int) -> str:
+        """The name of ∂C/∂(node i): δ for a unit's weighted input."""
+        v = self.nodes[i]
+        if _is_unit_z(v):
+            return _delta_name(v, self.names[i])
+        return f"∂{self.R}/∂{self.names[i]}"
+
+    def lhs(self, i: int) -> str:
+        v = self.nodes[i]
+        plain = f"∂{self.R}/∂{self.names[i]}"
+        return f"{_delta_name(v, self.names[i])} = {plain}" if _is_unit_z(v) else plain
+
+    def local_symbol(self, u: int, pos: int) -> str:
+        """∂u/∂(operand pos), written as the book would: σ'(z), the weight, the input x_i, 1."""
+        ctx = self.nodes[u]._ctx
+        ins = ctx.inputs
+        args = getattr(ctx, "args", None) or [None] * len(ins)
+
+        def operand(k: int) -> str:
+            p = ins[k]
+            return self.names[self.index[id(p)]] if p is not None else _constant(args[k])
+
+        fn = ctx.fn.name()
+        if fn in _ACTIVATION_PRIME:
+            return f"{_ACTIVATION_PRIME[fn]}({operand(0)})"
+        if fn == "exp":
+            return f"exp({operand(0)})"
+        if fn == "log":
+            return f"1/{operand(0)}"
+        if fn == "mul" and len(ins) == 2:
+            return operand(1 - pos)
+        if fn == "add":
+            return "1"
+        if fn == "sub":
+            return "1" if pos == 0 else "(−1)"
+        if fn == "neg":
+            return "(−1)"
+        if fn == "div" and len(ins) == 2:
+            return f"1/{operand(1)}" if pos == 0 else f"(−{operand(0)}/{operand(1)}²)"
+        if fn == "pow" and pos == 0 and ins[1] is None and isinstance(args[1], (int, float)):
+            c = float(args[1])
+            return f"{_num(c)}·{operand(0)}" if c == 2 else f"{_num(c)}·{operand(0)}^{_num(c - 1)}"
+        if fn == "Σw·x+b":
+            kwargs = getattr(ctx, "kwargs", None) or {}
+            x = kwargs.get("x", getattr(ctx, "constant_x", None))
+            if x is not None:  # w1..wn, b with the inputs x as data
+                return f"x{pos + 1}" if pos < len(ins) - 1 else "1"
+            n = (len(ins) - 1) // 2  # w1..wn, x1..xn, b
+            return operand(n + pos) if pos < n else operand(pos - n) if pos < 2 * n else "1"
+        if fn == "½Σ(t−a)²":
+            n = len(ins) // 2
+            if pos < n:
+                return f"({operand(pos)} − {operand(n + pos)})"
+        return f"∂{self.names[u]}/∂{operand(pos)}"
+
+    def local_number(self, u: int, pos: int) -> float | None:
+        if u not in self._locals:
+            self._locals[u] = _local_derivatives(self.nodes[u])
+        return self._locals[u][pos]
+
+    def terms(self, i: int) -> list[tuple[int, int]]:
+        """(user, operand position) for every place node i is used."""
+        v = self.nodes[i]
+        out = []
+        for u in dict.fromkeys(self.users[i]):
+            out.extend((u, pos) for pos, p in enumerate(self.nodes[u]._ctx.inputs) if p is v)
+        return out
+
+    def line(self, i: int) -> str:
+        """The chain rule for node i, with numbers when they are single numbers."""
+        g = self.grads[i]
+        if i == self.root:
+            return f"∂{self.R}/∂{self.R} = 1: backpropagation starts at the cost {self.R}"
+        terms = self.terms(i)
+        symbols, numbers = [], []
+        for u, pos in terms:
+            local = self.local_symbol(u, pos)
+            symbols.append(local if u == self.root else f"{self.d(u)} · {local}")
+            gu, d = _scalar(self.grads[u]), self.local_number(u, pos)
+            numbers.append(None if gu is None or d is None else
+                           _factor(d) if u == self.root else f"{_factor(gu)} · {_factor(d)}")
+        more = f" + … ({len(terms)} terms)" if len(terms) > _MAX_TERMS else ""
+        rhs = " + ".join(symbols[:_MAX_TERMS]) + more
+        text = f"{self.lhs(i)} = {rhs}"
+        gs = _scalar(g)
+        if gs is not None and np.size(self.nodes[i].data) == 1:
+            if all(n is not None for n in numbers) and [u for u, _ in terms] != [self.root]:
+                text += " = " + " + ".join(numbers[:_MAX_TERMS]) + more
+            return text if rhs == _num(gs) else f"{text} = {_num(gs)}"
+        if g is None:
+            return f"{text} (no gradient reaches it)"
+        arr = np.asarray(g, dtype=np.float64)
+        norm = float(np.sqrt(np.sum(arr * arr)))
+        return (f"{text}\n   {self.d(i)}: shape {tuple(arr.shape)}, {_summary(g)}, "
+                f"‖{self.d(i)}‖ = {_num(norm)}")
+
+
+def _group_header(player: BackwardPlayer, members: Sequence[int]) -> str | None:
+    """"layers.0 (layer) has its gradient:" for a module, "13 leaves ...:" for a set of leaves."""
+    recorded = [player.nodes[m]._ctx for m in members if player.nodes[m]._ctx is not None]
+    if recorded:
+        path = _common_prefix(tuple(ctx.scope) for ctx in recorded)
+        return f"{path[-1].name} ({path[-1].kind}) has its gradient:" if path else None
+    if len(members) > 1:
+        return f"{len(members)} leaves have their gradients:"
+    return None
+
+
+def _steps(player: BackwardPlayer, captions: _Captions) -> list[Step]:
+    """Step 0 (the forward pass), then one step per drawn node in the engine's order."""
+    drawn = player.drawn
+    # a drawn node's step comes when the gradient first reaches it (its first member is
+    # complete); its caption holds all its members, in the engine's order
+    groups: dict[str, list[int]] = {}
+    for i in player.order:
+        groups.setdefault(drawn[i], []).append(i)
+    R = captions.R
+    steps = [Step(None, (), (), (), f"Step 0, the forward pass: every value is computed, no "
+                  f"gradient yet. Backpropagation goes from {R} back to the weights, one node "
+                  f"per step in the order the engine completes them ({len(groups)} steps).")]
+    for name, members in groups.items():
+        edges: dict[tuple[str, str], None] = {}
+        via: dict[str, None] = {}
+        for m in members:
+            for u in player.users[m]:
+                if player.level == "op":
+                    edges[(f"v{m}", f"op{u}")] = None
+                    edges[(f"op{u}", f"v{u}")] = None
+                    via[f"op{u}"] = None
+                elif drawn[u] != name:
+                    edges[(name, drawn[u])] = None
+        # the members with the book's names first (a, z, w), then the others, in engine order
+        shown = set(sorted(members, key=lambda m: not player.nodes[m].label)[:_MAX_LINES])
+        lines = [captions.line(m) for m in members if m in shown]
+        if len(members) > _MAX_LINES:
+            rest = [m for m in members if m not in shown]
+            top = max(rest, key=lambda m: _magnitude(player.grads[m]))
+            lines.append(f"… and {len(rest)} more; the largest of them: "
+                         f"|{captions.d(top)}| = {_num(_magnitude(player.grads[top]))}")
+        header = _group_header(player, members) if player.level != "op" else None
+        if header is not None:
+            lines.insert(0, header)
+        steps.append(Step(name, tuple(members), tuple(edges), tuple(via), "\n".join(lines)))
+    steps[-1] = Step(steps[-1].node, steps[-1].members, steps[-1].edges, steps[-1].via,
+                     steps[-1].caption + "\nEvery gradient is complete: this is what draw_graph "
+                     "draws after backward().")
+    return steps
+
+
+# ----------------------------------------------------------------------------------------------
+# the page
+# ----------------------------------------------------------------------------------------------
+
+_PAGE = """<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>__TITLE__</title>
+<style>
+body { font-family: Helvetica, Arial, sans-serif; margin: 0; color: #222; background: #fff; }
+header { position: sticky; top: 0; background: #fafafa; border-bottom: 1px solid #ddd;
+         padding: 8px 12px; z-index: 1; }
+h1 { font-size: 15px; margin: 0 0 6px 0; }
+button { font-size: 14px; padding: 3px 10px; margin-right: 4px; cursor: pointer; }
+#counter { font-variant-numeric: tabular-nums; margin: 0 8px; }
+#slider { vertical-align: middle; width: 240px; }
+#caption { white-space: pre-wrap; font-size: 15px; line-height: 1.45; margin-top: 8px;
+           min-height: 2.9em; font-family: "DejaVu Sans", Helvetica, Arial, sans-serif; }
+#graph { padding: 8px; overflow: auto; }
+#graph svg { max-width: 100%; height: auto; }
+.hint { color: #777; font-size: 12px; }
+g.current path, g.current polygon, g.current ellipse { stroke: #ff7f0e; stroke-width: 5px; }
+g.via ellipse, g.via polygon, g.via path { stroke: #ff7f0e; stroke-width: 2.5px; }
+g.flow > path { stroke: #ff7f0e; stroke-width: 3.5px; }
+g.flow > polygon { stroke: #ff7f0e; fill: #ff7f0e; }
+text.pending { fill: #aaaaaa; }
+</style></head>
+<body>
+<header>
+<h1>__TITLE__</h1>
+<button id="prev" title="previous step (←)">◀ prev</button>
+<button id="play" title="play / pause">▶ play</button>
+<button id="next" title="next step (→)">next ▶</button>
+<span id="counter">step 0 / __LAST__</span>
+<input id="slider" type="range" min="0" max="__LAST__" value="0" aria-label="step">
+<span class="hint">← → keys; the address #step=N opens step N</span>
+<div id="caption"></div>
+</header>
+<div id="graph">__GRAPH__</div>
+<script type="application/json" id="player-data">__DATA__</script>
+<script>
+(function () {
+  "use strict";
+  var data = JSON.parse(document.getElementById("player-data").textContent);
+  var steps = data.steps, last = steps.length - 1, current = 0, timer = null;
+  var graph = document.getElementById("graph"), caption = document.getElementById("caption");
+  var counter = document.getElementById("counter"), slider = document.getElementById("slider");
+  var play = document.getElementById("play");
+  var els = {};
+  graph.querySelectorAll("g.node, g.edge").forEach(function (g) {
+    var t = g.querySelector("title");
+    if (t) { els[t.textContent] = g; }
+  });
+  // the final look of every node that receives a gradient: its fill and its "grad" lines
+  var saved = {};
+  Object.keys(data.done).forEach(function (name) {
+    var g = els[name];
+    if (!g) { return; }
+    var shape = g.querySelector("path, polygon, ellipse");
+    var texts = Array.prototype.filter.call(g.querySelectorAll("text"), function (t) {
+      return /^(grad |\\|grad\\|)/.test(t.textContent);
+    });
+    saved[name] = {shape: shape, fill: shape ? shape.getAttribute("fill") : null, texts: texts,
+                   words: texts.map(function (t) { return t.textContent; })};
+  });
+  function show(k) {
+    k = Math.max(0, Math.min(last, parseInt(k, 10) || 0));
+    current = k;
+    Object.keys(saved).forEach(function (name) {
+      var s = saved[name], done = data.done[name] <= k;
+      if (s.shape && s.fill && s.fill !== "none") {
+        s.shape.setAttribute("fill", done ? s.fill : "#ffffff");
+      }
+      s.texts.forEach(function (t, i) {
+        t.textContent = done ? s.words[i] : "grad ?";
+        t.classList.toggle("pending", !done);
+      });
+    });
+    graph.querySelectorAll(".current, .flow, .via").forEach(function (e) {
+      e.classList.remove("current", "flow", "via");
+    });
+    var step = steps[k];
+    if (step.node && els[step.node]) {
+      els[step.node].classList.add("current");
+      if (els[step.node].scrollIntoView && graph.scrollWidth > graph.clientWidth) {
+        els[step.node].scrollIntoView({block: "nearest", inline: "nearest"});
+      }
+    }
+    step.edges.forEach(function (e) {
+      var g = els[e[0] + "->" + e[1]];
+      if (g) { g.classList.add("flow"); }
+    });
+    step.via.forEach(function (n) { if (els[n]) { els[n].classList.add("via"); } });
+    caption.textContent = step.caption;
+    counter.textContent = "step " + k + " / " + last;
+    slider.value = k;
+    try { history.replaceState(null, "", "#step=" + k); } catch (err) { /* srcdoc frame */ }
+  }
+  function fromHash() {
+    var m = /step=(\\d+)/.exec(window.location.hash);
+    return m ? parseInt(m[1], 10) : 0;
+  }
+  function stop() {
+    if (timer) { clearInterval(timer); timer = null; }
+    play.textContent = "▶ play";
+  }
+  document.getElementById("prev").onclick = function () { stop(); show(current - 1); };
+  document.getElementById("next").onclick = function () { stop(); show(current + 1); };
+  slider.oninput = function () { stop(); show(slider.value); };
+  play.onclick = function () {
+    if (timer) { stop(); return; }
+    if (current >= last) { show(0); }
+    play.textContent = "❚❚ pause";
+    timer = setInterval(function () {
+      if (current >= last) { stop(); } else { show(current + 1); }
+    }, 1100);
+  };
+  document.addEventListener("keydown", function (e) {
+    if (e.key === "ArrowRight" || e.key === "ArrowDown") { stop(); show(current + 1); }
+    else if (e.key === "ArrowLeft" || e.key === "ArrowUp") { stop(); show(current - 1); }
+    else if (e.key === "Home") { stop(); show(0); }
+    else if (e.key === "End") { stop(); show(last); }
+    else { return; }
+    e.preventDefault();
+  });
+  window.addEventListener("hashchange", function () { show(fromHash()); });
+  show(fromHash());
+}());
+</script>
+</body></html>
+"""
