@@ -145,7 +145,11 @@ def test_the_sdist_installs_and_its_tests_pass(dist, tmp_path):
     with tarfile.open(dist.sdist) as tar:
         tar.extractall(tmp_path / "unpacked", filter="data")
     (tree,) = (tmp_path / "unpacked").iterdir()
-    shutil.rmtree(tree / "tinygrad_edu")  # the tests import the installed package
+    # the tests read and import the installed package: the tree's copy becomes a link to it
+    installed, _ = run(python, "-c", "import tinygrad_edu, os; "
+                       "print(os.path.dirname(tinygrad_edu.__file__))", cwd=tmp_path)
+    shutil.rmtree(tree / "tinygrad_edu")
+    (tree / "tinygrad_edu").symlink_to(installed.strip(), target_is_directory=True)
     out, _ = run(python.parent / "tinygrad-edu", "demon", "--steps", "5", "--quiet", cwd=tree)
     assert "C_T" in out
     out, _ = run(python, "-m", "pytest", "-q", "-x", "-m", "not slow", "-p", "no:cacheprovider",
