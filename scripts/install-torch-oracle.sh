@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs PyTorch as an optional test oracle, but only its CPU build 2.13.0 when a wheel of it
-# lies in pip's find-links folder (as on the project's machines). A plain `pip install torch`
-# would pull a CUDA build of several GB: we never do that. Without torch the comparison tests skip.
+# lies in pip's find-links folder (as on the project's machines). A plain `pip install torch`, or
+# the package's `torch` extra (torch>=2.1, for users), would pull a CUDA build of several GB where
+# no torch is installed: CI and make never do that. Without torch the comparison tests skip.
 set -uo pipefail
 py="${1:-python}"
 links="${PIP_FIND_LINKS:-$($py -m pip config get global.find-links 2>/dev/null || true)}"

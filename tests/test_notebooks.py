@@ -69,6 +69,7 @@ NUM = r"(-?[\d.]+(?:e[-+]?\d+)?)"
 @pytest.mark.slow
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[os.path.basename(p)[:3] for p in NOTEBOOKS])
 def test_notebook_runs_top_to_bottom_and_shows_the_books_numbers(path, monkeypatch, tmp_path):
+    pytest.importorskip("matplotlib", reason="the notebooks draw with matplotlib (the plot extra)")
     text, kinds = run(path, monkeypatch, tmp_path)
     chapter = int(os.path.basename(path)[2])
     assert "image/png" in kinds or "image/svg+xml" in kinds  # graphs and plots inline

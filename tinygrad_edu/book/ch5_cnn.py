@@ -29,6 +29,7 @@ import numpy as np
 
 from ..autograd import name_scope, no_grad
 from ..datasets import book_cnn_params
+from ..nn import Conv2d, Flatten, Linear, MaxPool2d, Sequential
 from ..tensor import Tensor
 
 __all__ = ["PARAM_SHAPES", "INITS", "CNNLayers", "BookCNN", "gradient_descent"]
@@ -130,6 +131,17 @@ class BookCNN:
     def numpy_params(self) -> dict[str, np.ndarray]:
         """Copies of the parameters as float64 arrays (the shapes of ``book_cnn_params``)."""
         return {name: t.data.copy() for name, t in self.params.items()}
+
+    def as_module(self) -> Sequential:
+        """The same network built from ``nn`` layers, with copies of these weights:
+        ``Conv2d(1, 3, 3, "sigmoid")``, ``MaxPool2d(2)``, ``Flatten()``, ``Linear(12, 3,
+        "sigmoid")``, for input (N, 1, 6, 6) (``interop.to_torch`` and ``nn.summary`` take it)."""
+        p = self.numpy_params()
+        conv = Conv2d(1, 3, 3, activation="sigmoid", weight=p["F"].reshape(3, 1, 3, 3),
+                      bias_value=p["bF"])
+        output = Linear(12, 3, "sigmoid")
+        output.load_state_dict({"weight": p["Wo"].reshape(3, 12), "bias": p["bo"]})
+        return Sequential(conv, MaxPool2d(2), Flatten(), output)
 
 
 def gradient_descent(net: BookCNN, X: np.ndarray, T: np.ndarray, lr: float = 0.2, steps: int = 50,

@@ -2,16 +2,22 @@
 
 The nn contract: a module's `state_dict()` names and shapes are the same on
 the scalar and the tensor engine, so the same weights give the same outputs on both.
+PyTorch's habits: activation modules (`ReLU`, `Sigmoid`, `Tanh`, ...), loss modules (`MSELoss`,
+`CrossEntropyLoss`) and `summary(module, input_shape)` (see docs/pytorch.md).
 """
 
-from .saving import load, save
-from .activations import ACTIVATIONS, activate
+from .activations import ACTIVATIONS, Activation, Hardtanh, LeakyReLU, ReLU, Sigmoid, Tanh, activate
 from .conv import Conv2d, Flatten, MaxPool2d, Sequential
 from .linear import Linear
+from .loss import CrossEntropyLoss, MSELoss
 from .mlp import ENGINES, MLP
 from .module import Module
 from .parameter import Parameter
+from .saving import load, save
 from .scalar import Layer, Neuron
+from .summary import summary
 
 __all__ = ["Module", "Parameter", "Neuron", "Layer", "Linear", "MLP", "ENGINES", "ACTIVATIONS",
-           "activate", "Conv2d", "MaxPool2d", "Flatten", "Sequential", "save", "load"]
+           "activate", "Conv2d", "MaxPool2d", "Flatten", "Sequential", "save", "load",
+           "Activation", "ReLU", "Sigmoid", "Tanh", "LeakyReLU", "Hardtanh", "MSELoss",
+           "CrossEntropyLoss", "summary"]

@@ -7,14 +7,16 @@ records knows which network, layer and neuron it belongs to (drawings box them t
 
 from __future__ import annotations
 
-from typing import Any, Iterator
+import itertools
+from collections.abc import Callable, Iterator
+from typing import Any
 
 import numpy as np
 
 from ..autograd import Node, Scope, enter_scope, exit_scope
 from ..value import Value
 
-__all__ = ["Module"]
+__all__ = ["Module", "ForwardHookHandle"]
 
 State = dict[str, np.ndarray]
 
@@ -47,7 +49,10 @@ class Module:
     * `scope_name`: the attribute path the parent gave it ("layers.0", "layers.0.neurons.2"),
       or the class name for a module on its own;
     * `named_parameters()`, `parameters()`, `zero_grad()`;
-    * `state_dict()` / `load_state_dict()`: the parameters as float64 numpy arrays by name.
+    * `state_dict()` / `load_state_dict()`: the parameters as float64 numpy arrays by name;
+    * as in PyTorch: `modules()` / `named_modules()`, `apply(fn)`, `train()` / `eval()` (the
+      `training` flag; no layer here acts differently in training, see docs/pytorch.md) and
+      `register_forward_hook(hook)`.
 
     Sub-modules are found in attributes that hold a `Module` or a list/tuple of `Module`s;
     parameters in attributes that hold a `Parameter`/`Value` that requires a gradient, or a
@@ -56,6 +61,7 @@ class Module:
     """
 
     scope_kind: str = "block"
+    training: bool = True  # set on every module by train() / eval()
 
     def __setattr__(self, name: str, value: Any) -> None:
         object.__setattr__(self, name, value)
@@ -81,7 +87,7 @@ class Module:
         for name, child in self.named_children():
             child._rename(_join(path, name))
 
-    def named_children(self) -> Iterator[tuple[str, "Module"]]:
+    def named_children(self) -> Iterator[tuple[str, Module]]:
         """(attribute name, sub-module) for each direct sub-module; list items as "name.i"."""
         for name, value in self.__dict__.items():
             if name.startswith("_"):
@@ -93,8 +99,49 @@ class Module:
                     if isinstance(item, Module):
                         yield f"{name}.{i}", item
 
-    def children(self) -> list["Module"]:
+    def children(self) -> list[Module]:
         return [child for _, child in self.named_children()]
+
+    def named_modules(self, prefix: str = "") -> Iterator[tuple[str, Module]]:
+        """(dotted name, module) for this module ("" or `prefix`) and every sub-module below
+        it, parents first; a module reachable twice is given once."""
+        seen: set[int] = set()
+        stack = [(prefix, self)]
+        while stack:
+            name, module = stack.pop()
+            if id(module) in seen:
+                continue
+            seen.add(id(module))
+            yield name, module
+            stack.extend(reversed([(_join(name, n), c) for n, c in module.named_children()]))
+
+    def modules(self) -> Iterator[Module]:
+        """This module and every sub-module below it, parents first (as PyTorch's)."""
+        for _, module in self.named_modules():
+            yield module
+
+    def apply(self, fn: Callable[[Module], Any]) -> Module:
+        """Call `fn(m)` on every sub-module, then on this module (PyTorch's order); returns
+        self, e.g. `net.apply(init_weights)`."""
+        for child in self.children():
+            child.apply(fn)
+        fn(self)
+        return self
+
+    def train(self, mode: bool = True) -> Module:
+        """Set `training` to `mode` on this module and every sub-module; returns self.
+
+        As PyTorch's `train()`.  No layer of this package behaves differently in training and in
+        evaluation (there is no dropout or batch normalisation), so the flag only tells your own
+        modules which mode they are in.
+        """
+        for module in self.modules():
+            object.__setattr__(module, "training", bool(mode))
+        return self
+
+    def eval(self) -> Module:
+        """`train(False)`: evaluation mode (see `train`); returns self."""
+        return self.train(False)
 
     # -- parameters ---------------------------------------------------------------------------
     def _own_parameters(self) -> Iterator[tuple[str, Node]]:
@@ -110,11 +157,14 @@ class Module:
                         yield f"{name}.{i}", item
 
     def named_parameters(self, prefix: str = "") -> Iterator[tuple[str, Node]]:
-        """(dotted name, parameter) for every parameter of this module and its sub-modules."""
-        for name, p in self._own_parameters():
-            yield _join(prefix, name), p
-        for name, child in self.named_children():
-            yield from child.named_parameters(_join(prefix, name))
+        """(dotted name, parameter) for every parameter of this module and its sub-modules; a
+        parameter shared by two modules is given once, under its first name (as in PyTorch)."""
+        seen: set[int] = set()
+        for module_name, module in self.named_modules(prefix):
+            for name, p in module._own_parameters():
+                if id(p) not in seen:
+                    seen.add(id(p))
+                    yield _join(module_name, name), p
 
     def parameters(self) -> list[Node]:
         """Every learnable `Value` or `Parameter`, in a fixed order."""
@@ -126,7 +176,7 @@ class Module:
             p.zero_grad()
 
     # -- state --------------------------------------------------------------------------------
-    def _state(self, prefix: str) -> Iterator[tuple[str, np.ndarray, "Module", str]]:
+    def _state(self, prefix: str) -> Iterator[tuple[str, np.ndarray, Module, str]]:
         """(full name, array copy, owning module, local name) for every state entry.
 
         Override `_own_state`/`_load_own_state` (and set `_state_covers_children`) to store
@@ -201,9 +251,49 @@ class Module:
             object.__setattr__(self, "_scope", scope)
         previous = enter_scope(scope)  # as `with name_scope(scope):`, without the object
         try:
-            return self.forward(*args, **kwargs)
+            output = self.forward(*args, **kwargs)
         finally:
             exit_scope(previous)
+        hooks = self.__dict__.get("_forward_hooks")
+        if hooks:
+            for hook in list(hooks.values()):
+                replaced = hook(self, args, output)
+                if replaced is not None:
+                    output = replaced
+        return output
+
+    def register_forward_hook(self, hook: Callable[[Module, tuple, Any], Any]
+                              ) -> ForwardHookHandle:
+        """Call `hook(module, inputs, output)` after every forward of this module (PyTorch's
+        forward hook); a non-None return replaces the output.  `handle.remove()` removes it."""
+        if not callable(hook):
+            raise TypeError(f"register_forward_hook needs a callable, got {type(hook).__name__}")
+        hooks = self.__dict__.get("_forward_hooks")
+        if hooks is None:
+            hooks = {}
+            object.__setattr__(self, "_forward_hooks", hooks)
+        handle = ForwardHookHandle(hooks)
+        hooks[handle.id] = hook
+        return handle
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}()"
+
+
+class ForwardHookHandle:
+    """What `register_forward_hook` returns: `remove()` takes the hook off again."""
+
+    _next_id = itertools.count()
+
+    def __init__(self, hooks: dict[int, Any]) -> None:
+        self._hooks = hooks
+        self.id = next(self._next_id)
+
+    def remove(self) -> None:
+        self._hooks.pop(self.id, None)
+
+    def __enter__(self) -> ForwardHookHandle:
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.remove()

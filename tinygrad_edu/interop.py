@@ -1,0 +1,168 @@
+"""Going on to PyTorch: our modules as `torch.nn` modules with the same weights, and back.
+
+    from tinygrad_edu.book.network import demon_network
+    net = demon_network("tensor", init="book-4-4")   # the 12-3-2 network of §4-4
+    tnet = to_torch(net)     # torch.nn.Sequential(Linear, Sigmoid, Linear, Sigmoid), float64
+    back = from_torch(tnet)  # our nn.Sequential(Linear, Sigmoid, Linear, Sigmoid)
+
+`to_torch` takes an `nn.MLP` (either engine: a scalar-engine network goes as its tensor twin,
+the same `state_dict`), `nn.Sequential`, `nn.Linear`, `nn.Conv2d`, `nn.MaxPool2d`, `nn.Flatten`,
+the activation modules, or an object with `as_module()` giving one (the book's `BookCNN`).  A
+layer with an activation (`Linear(12, 3, "sigmoid")`) becomes two torch modules, the layer and
+its activation, as PyTorch writes it.  The torch modules hold float64 copies of the weights;
+outputs and gradients equal ours to rounding (tests/test_interop.py).  `from_torch` does the
+reverse, one of our modules per torch module, and refuses any other torch module, naming it.
+
+PyTorch is imported only inside these functions: tinygrad_edu never requires it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .nn import (MLP, Activation, Conv2d, Flatten, Hardtanh, Layer, LeakyReLU, Linear, MaxPool2d,
+                 Module, ReLU, Sequential, Sigmoid, Tanh)
+
+__all__ = ["to_torch", "from_torch", "TORCH_CPU_INSTALL"]
+
+#: how to install PyTorch's CPU build (a plain `pip install torch` may pull a CUDA build of GBs)
+TORCH_CPU_INSTALL = "pip install torch --index-url https://download.pytorch.org/whl/cpu"
+
+#: our activation name -> torch.nn class name (the same function and the same default settings)
+_TORCH_ACTIVATION = {"relu": "ReLU", "sigmoid": "Sigmoid", "tanh": "Tanh",
+                     "leaky_relu": "LeakyReLU", "hard_tanh": "Hardtanh"}
+_OUR_ACTIVATION = {"ReLU": ReLU, "Sigmoid": Sigmoid, "Tanh": Tanh}
+_SUPPORTED = "Sequential, Linear, Conv2d, MaxPool2d, Flatten, ReLU, Sigmoid, Tanh, LeakyReLU, " \
+             "Hardtanh"
+
+
+def _import_torch(who: str) -> Any:
+    try:
+        import torch
+    except ImportError:
+        raise ImportError(f"{who} needs PyTorch, which tinygrad_edu does not install; install "
+                          f"its CPU build: {TORCH_CPU_INSTALL}") from None
+    return torch
+
+
+# -- ours -> torch --------------------------------------------------------------------------------
+def to_torch(module: Any) -> Any:
+    """A `torch.nn.Module` (float64) computing what `module` computes, with copies of its
+    weights.  See the module docstring for what converts and how."""
+    torch = _import_torch("to_torch")
+    if not isinstance(module, Module) and callable(getattr(module, "as_module", None)):
+        module = module.as_module()
+    parts = _to_torch(module, torch, type(module).__name__)
+    return parts[0] if len(parts) == 1 else torch.nn.Sequential(*parts)
+
+
+def _to_torch(m: Any, torch: Any, where: str) -> list[Any]:
+    """The torch modules for one of ours (a layer with an activation gives two)."""
+    tnn = torch.nn
+    if isinstance(m, (Sequential, MLP)):  # both keep their layers in `layers`
+        children = [p for k, child in enumerate(m.layers)
+                    for p in _to_torch(child, torch, f"{where}.layers.{k}")]
+        return [tnn.Sequential(*children)]
+    if isinstance(m, (Linear, Layer)):  # a scalar `Layer` has Linear's state_dict
+        state = m.state_dict()
+        layer = tnn.Linear(m.n_inputs, m.n_units, bias="bias" in state, dtype=torch.float64)
+        return [_loaded(layer, state, torch), *_activation(m.activation, torch, where)]
+    if isinstance(m, Conv2d):
+        state = m.state_dict()
+        layer = tnn.Conv2d(m.in_channels, m.out_channels, m.kernel_size, stride=m.stride,
+                           padding=m.padding, bias="bias" in state, dtype=torch.float64)
+        return [_loaded(layer, state, torch), *_activation(m.activation, torch, where)]
+    if isinstance(m, MaxPool2d):
+        return [tnn.MaxPool2d(m.kernel_size, stride=m.stride, padding=m.padding)]
+    if isinstance(m, Flatten):
+        return [tnn.Flatten()]
+    if isinstance(m, Activation):
+        return _activation(m.kind, torch, where)
+    raise TypeError(f"to_torch: {type(m).__name__} at {where} has no PyTorch counterpart here; "
+                    "convertible: MLP, Sequential, Linear, Conv2d, MaxPool2d, Flatten, ReLU, "
+                    "Sigmoid, Tanh, LeakyReLU, Hardtanh, and objects with as_module()")
+
+
+def _activation(name: str, torch: Any, where: str) -> list[Any]:
+    if name == "identity":
+        return []
+    if name not in _TORCH_ACTIVATION:
+        raise TypeError(f"to_torch: the activation {name!r} at {where} has no torch.nn module "
+                        f"that computes the same; convertible: "
+                        f"{', '.join(_TORCH_ACTIVATION)}, identity")
+    return [getattr(torch.nn, _TORCH_ACTIVATION[name])()]
+
+
+def _loaded(layer: Any, state: dict[str, np.ndarray], torch: Any) -> Any:
+    layer.load_state_dict({k: torch.tensor(v, dtype=torch.float64) for k, v in state.items()})
+    return layer
+
+
+# -- torch -> ours --------------------------------------------------------------------------------
+def from_torch(torch_module: Any) -> Module:
+    """Our module computing what `torch_module` computes, with float64 copies of its weights:
+    `Sequential` for `torch.nn.Sequential` (nested ones too), and one of ours per `Linear`,
+    `Conv2d`, `MaxPool2d`, `Flatten`, `ReLU`, `Sigmoid`, `Tanh`, `LeakyReLU`, `Hardtanh` (with
+    the settings ours support).  Any other module, or setting, is refused, naming it."""
+    torch = _import_torch("from_torch")
+    if not isinstance(torch_module, torch.nn.Module):
+        raise TypeError(f"from_torch needs a torch.nn.Module, got {type(torch_module).__name__}")
+    return _from_torch(torch_module, torch, type(torch_module).__name__)
+
+
+def _from_torch(t: Any, torch: Any, where: str) -> Module:
+    tnn, kind = torch.nn, type(t)  # exact types: a subclass may compute something else
+    layer: Module
+    if kind is tnn.Sequential:
+        return Sequential(*[_from_torch(child, torch, f"{where}.{name}")
+                            for name, child in t.named_children()])
+    if kind is tnn.Linear:
+        has_bias = t.bias is not None
+        layer = Linear(t.in_features, t.out_features) if has_bias else \
+            Linear(t.in_features, t.out_features, bias=False)
+        return _ours_loaded(layer, t)
+    if kind is tnn.Conv2d:
+        _refuse_settings(where, "Conv2d", dilation=(t.dilation, (1, 1)), groups=(t.groups, (1, 1)),
+                         padding_mode=(t.padding_mode, "zeros"),
+                         padding=(t.padding, t.padding if not isinstance(t.padding, str) else 0))
+        layer = Conv2d(t.in_channels, t.out_channels, t.kernel_size, stride=t.stride,
+                       padding=t.padding, bias=t.bias is not None)
+        return _ours_loaded(layer, t)
+    if kind is tnn.MaxPool2d:
+        _refuse_settings(where, "MaxPool2d", dilation=(_plain(t.dilation), (1, 1)),
+                         ceil_mode=(t.ceil_mode, False), return_indices=(t.return_indices, False))
+        return MaxPool2d(t.kernel_size, stride=t.stride, padding=t.padding)
+    if kind is tnn.Flatten:
+        _refuse_settings(where, "Flatten", start_dim=(t.start_dim, 1), end_dim=(t.end_dim, -1))
+        return Flatten()
+    if kind is tnn.LeakyReLU:
+        return LeakyReLU(t.negative_slope)
+    if kind is tnn.Hardtanh:
+        return Hardtanh(t.min_val, t.max_val)
+    if kind in (tnn.ReLU, tnn.Sigmoid, tnn.Tanh):
+        return _OUR_ACTIVATION[kind.__name__]()
+    raise TypeError(f"from_torch: {kind.__name__} at {where} has no counterpart in "
+                    f"tinygrad_edu.nn; supported: {_SUPPORTED}")
+
+
+def _refuse_settings(where: str, name: str, **settings: tuple[Any, Any]) -> None:
+    """Refuse a torch module whose settings (name=(value, the only value ours supports)) differ."""
+    wrong = [f"{k}={v!r}" for k, (v, ok) in settings.items() if _plain(v) != _plain(ok)]
+    if wrong:
+        raise TypeError(f"from_torch: {name} at {where} has {', '.join(wrong)}, which "
+                        f"tinygrad_edu.nn.{name} does not support")
+
+
+def _plain(v: Any) -> Any:
+    """An int or a list as the tuple torch's layers store (1 -> (1, 1))."""
+    if isinstance(v, int) and not isinstance(v, bool):
+        return (v, v)
+    return tuple(v) if isinstance(v, list) else v
+
+
+def _ours_loaded(layer: Module, t: Any) -> Module:
+    layer.load_state_dict({k: v.detach().cpu().double().numpy()
+                           for k, v in t.state_dict().items()})
+    return layer
