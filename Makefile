@@ -6,7 +6,7 @@ VENV   ?= .venv
 OUT    ?= demon-out
 BIN     = $(VENV)/bin
 
-.PHONY: demo test bench clean
+.PHONY: demo test lint bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -22,6 +22,13 @@ test: $(BIN)/python
 	$(BIN)/python -m pip install -q -e ".[test,plot,digits]"
 	bash scripts/install-torch-oracle.sh $(BIN)/python
 	$(BIN)/python -m pytest
+
+# the type checker and the linter, at the versions the code was checked with (pyproject.toml
+# configures both); CI runs this beside the tests, so neither can regress
+lint: $(BIN)/python
+	$(BIN)/python -m pip install -q -e ".[dev]"
+	$(BIN)/python -m mypy
+	$(BIN)/python -m ruff check .
 
 bench: $(BIN)/python
 	$(BIN)/python -m pip install -q -e ".[bench]"
