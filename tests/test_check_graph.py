@@ -71,8 +71,8 @@ def test_a_correct_network_passes():
     report = check_graph(C_T)
     assert isinstance(report, GraphReport)
     assert bool(report) and report.failures == [] and report.first_failure is None
-    # transpose, matmul, add, sigmoid | goodsquare, transpose, matmul, sigmoid | sub, pow, mul, sum
-    assert [c.name for c in report] == ["transpose", "matmul", "add", "sigmoid", "goodsquare",
+    # transpose, matmul, add, sigmoid | GoodSquare, transpose, matmul, sigmoid | sub, pow, mul, sum
+    assert [c.name for c in report] == ["transpose", "matmul", "add", "sigmoid", "GoodSquare",
                                         "transpose", "matmul", "sigmoid", "sub", "pow", "mul",
                                         "sum"]
     assert all(c.max_error < 1e-7 for c in report)
@@ -85,13 +85,13 @@ def test_a_planted_wrong_function_is_named_with_shapes_scope_and_line():
     report = check_graph(C_T)
     assert not report
     first = report.first_failure
-    assert first.name == "badsquare" and first.status == "mismatch" and first.position == 5
+    assert first.name == "BadSquare" and first.status == "mismatch" and first.position == 5
     assert first.input_shapes == ("(8, 3)",)
     assert first.scope == "MLP/layers.1"
     assert first.created_at.endswith(f"{HERE}:{line} in _tensor_net")
     assert len(report.failures) == 1  # the ops around it are fine
     text = str(report)
-    assert "op 5 of 12, 'badsquare', disagrees" in text
+    assert "op 5 of 12, 'BadSquare', disagrees" in text
     assert "inputs: (8, 3)" in text and "module: MLP/layers.1" in text
     assert f"{HERE}:{line}" in text
     # backward gives v·x, the truth is 2 v·x: the reported numbers differ by a factor 2
@@ -120,7 +120,7 @@ def test_scalar_network_under_detect_anomaly():
         out = weighted_input(v, h, c).sigmoid()
         C = 0.5 * (1.0 - out) ** 2
     report = check_graph(C)
-    assert [c.name for c in report.failures] == ["badsquare"]
+    assert [c.name for c in report.failures] == ["BadSquare"]
     assert report.first_failure.input_shapes == ("scalar",)
     assert f"{HERE}:{line}" in str(report)
 
@@ -133,7 +133,7 @@ def test_first_disagreeing_op_is_the_one_nearest_the_inputs():
         z = BadSquare.apply(y.tanh()).sum()
     report = check_graph(z)
     assert [c.position for c in report.failures] == [2, 4]
-    assert f"{HERE}:{line}" in str(report) and "1 more op(s) disagree: op 4 'badsquare'" in str(
+    assert f"{HERE}:{line}" in str(report) and "1 more op(s) disagree: op 4 'BadSquare'" in str(
         report)
 
 

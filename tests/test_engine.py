@@ -44,7 +44,7 @@ def test_custom_function_that_returns_too_few_gradients():
         def backward(ctx, grad):
             return grad
 
-    with pytest.raises(RuntimeError, match="bad.backward returned 1 gradient"):
+    with pytest.raises(RuntimeError, match="Bad.backward returned 1 gradient"):
         Bad.apply(Value(1.0), Value(2.0)).backward()
 
 

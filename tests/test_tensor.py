@@ -76,7 +76,8 @@ def test_shapes(rng):
     x = T(rng, 2, 3, 4)
     assert gradcheck(lambda t: t.reshape(4, 6) * 1.5, x)
     assert gradcheck(lambda t: t.reshape((3, -1)).T, x)
-    assert gradcheck(lambda t: t.transpose(1, 0, 2), x)
+    assert gradcheck(lambda t: t.permute(1, 0, 2), x)
+    assert gradcheck(lambda t: t.transpose(0, 2), x)
     assert gradcheck(lambda t: t.transpose(), x)
     assert x.T.shape == (4, 3, 2) and x.reshape(-1).shape == (24,)
     assert gradcheck(lambda t: t.broadcast_to((5, 2, 3, 4)), x)
@@ -94,9 +95,10 @@ def test_repeated_indices_accumulate():
     x = Tensor([1.0, 2.0, 3.0], requires_grad=True)
     x[[0, 0, 2, 0]].sum().backward()
     assert x.grad.tolist() == [3.0, 0.0, 1.0]
-    mask = Tensor([True, False, True])  # a boolean Tensor index is turned into a 0/1 float one
+    mask = Tensor([True, False, True])  # booleans stay booleans: a mask, as in PyTorch
+    assert mask.dtype == np.bool_
+    assert Tensor([10.0, 20.0, 30.0])[mask].data.tolist() == [10.0, 30.0]
     assert Tensor([1.0, 2.0, 3.0])[np.array([True, False, True])].data.tolist() == [1.0, 3.0]
-    assert mask.dtype == np.float64
 
 
 def test_concatenate_and_stack(rng):
@@ -139,14 +141,12 @@ def test_grad_is_none_until_backward_and_can_be_cleared():
     assert w.grad.tolist() == [3.0, 3.0]
 
 
-def test_a_gradient_shared_by_two_leaves_cannot_be_changed_through_one():
+def test_a_gradient_shared_by_two_leaves_is_two_arrays():
     a = Tensor([1.0, 2.0], requires_grad=True)
     b = Tensor([3.0, 4.0], requires_grad=True)
-    (a + b).sum().backward()  # a + b hands one gradient array to both: shared, not copied
-    with pytest.raises(ValueError, match="read-only"):
-        a.grad *= 10
-    assert b.grad.tolist() == [1.0, 1.0]
-    a.grad = a.grad * 10  # replacing it is fine
+    (a + b).sum().backward()  # a + b hands one gradient to both: each leaf gets its own array
+    assert a.grad is not b.grad
+    a.grad *= 10  # changing one in place leaves the other alone
     assert a.grad.tolist() == [10.0, 10.0] and b.grad.tolist() == [1.0, 1.0]
     (a + b).sum().backward()  # accumulating makes fresh arrays
     assert a.grad.tolist() == [11.0, 11.0] and b.grad.tolist() == [2.0, 2.0]
@@ -179,23 +179,10 @@ def test_ndarray_on_the_left_defers_to_tensor():
 
 
 @pytest.mark.parametrize("x_shape", [(5, 3), (2, 5, 3), (3,)])
-def test_fused_affine_layer_op(rng, x_shape):
-    from tinygrad_edu import functions as F
+def test_a_layer_written_with_plain_ops_is_right_to_second_order(rng, x_shape):
     from tinygrad_edu.checks import gradgradcheck
     x, w, b = T(rng, *x_shape), T(rng, 4, 3), T(rng, 4)
-    z = F.Affine.apply(x, w, b)
+    z = x @ w.T + b  # Z = X Wᵀ + b, as nn.Linear computes it
     assert np.allclose(z.data, x.data @ w.data.T + b.data)
-    assert gradcheck(lambda x, w, b: F.Affine.apply(x, w, b), [x, w, b])
-    assert gradgradcheck(lambda x, w, b: F.Affine.apply(x, w, b).tanh(), [x, w, b])
-    with pytest.raises(ValueError, match=r"affine: inputs \(5, 2\) do not fit weights \(4, 3\)"):
-        F.Affine.apply(T(rng, 5, 2), w, b)
-
-
-def test_fused_squared_error_is_the_books_C_T(rng):
-    from tinygrad_edu import functions as F
-    from tinygrad_edu.checks import gradgradcheck
-    a, t = T(rng, 6, 2), T(rng, 6, 2)
-    C_T = F.SquaredError.apply(a, t)
-    assert C_T.item() == pytest.approx(0.5 * ((t.data - a.data) ** 2).sum(), rel=1e-14)
-    assert gradcheck(lambda a, t: F.SquaredError.apply(a, t), [a, t])
-    assert gradgradcheck(lambda a, t: F.SquaredError.apply(a, t), [a, t])
+    assert gradcheck(lambda x, w, b: x @ w.T + b, [x, w, b])
+    assert gradgradcheck(lambda x, w, b: (x @ w.T + b).tanh(), [x, w, b])

@@ -77,7 +77,7 @@ def test_shapes_indexing_and_joins(rng):
         if lib == "tg":
             j = concatenate([x, y], axis=1)
             s = stack([x, y], axis=0)
-            return (j.transpose(2, 0, 1).reshape(4, -1)[:, [0, 3, 3, 5]] ** 2).sum(axis=0) + s[1, 0, 0, 0] / (s[0, 1].sum() + 10)
+            return (j.permute(2, 0, 1).reshape(4, -1)[:, [0, 3, 3, 5]] ** 2).sum(axis=0) + s[1, 0, 0, 0] / (s[0, 1].sum() + 10)
         j = torch.cat([x, y], 1)
         s = torch.stack([x, y], 0)
         return (j.permute(2, 0, 1).reshape(4, -1)[:, [0, 3, 3, 5]] ** 2).sum(0) + s[1, 0, 0, 0] / (s[0, 1].sum() + 10)

@@ -690,8 +690,8 @@ def test_the_real_demon_network_is_drawn_readably_at_every_level():
     counts = {level: len(node_lines(draw_graph(C, level=level)))
               for level in ("op", "neuron", "layer")}
     # op level: the 47 weights and biases; for each of the 5 units an op Σw·x+b, its z, an op σ
-    # and its a (20); the cost's op and C: 69 nodes
-    assert counts == {"op": 69, "neuron": 11, "layer": 5}
+    # and its a (20); the cost C = ½Σ(t−a)² in plain ops (sub, pow, add, mul and their results)
+    assert counts == {"op": 81, "neuron": 17, "layer": 11}
     g = draw_graph(C)
     assert "w2[A,4]" in g.source and "z2[A]" in g.source and "Σw·x+b" in g.source
     assert g.source.count("subgraph") == 8  # MLP, 2 layers, 5 neurons

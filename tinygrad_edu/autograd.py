@@ -3,23 +3,26 @@
 Every number that takes part in a computation is a *node*: a `Value` (one Python float) or a
 `Tensor` (one numpy array).  An operation is a `Function`: its `forward` works on the raw numbers
 (floats or arrays), its `backward` turns the gradient of the output into one gradient per input.
-`Function.apply` runs `forward` and, when some input needs a gradient, records a `Context` on the
-output: which function made it, from which inputs, with which saved values.  That record is the
-graph; `backward` walks it once, from the cost back to the weights (§4-1 to §4-4 of the book:
-error backpropagation is this walk, done by hand).
+The output node of an op *is* the op's record: it keeps the Function (`fn`), its input nodes
+(`inputs`, None where an operand is a constant or needs no gradient) and the raw operands
+(`args`).  That record is the graph; `backward` walks it once, from the cost back to the weights
+(§4-1 to §4-4 of the book: error backpropagation is this walk, done by hand).
+
+A derivative rule reads what it needs *by role*: `ctx.args` (the operands, by position) and
+`ctx.out` (the op's result).  On a first-order backward they are raw numbers; under
+`grad(..., create_graph=True)` the same rule sees them as graph values (`graphmath.GraphView`),
+so its arithmetic records new nodes and the gradient can be differentiated again.
 
 Semantics of `backward` (see docs/guarantees.md):
 
 * iterative, so the depth of a graph is limited only by memory, never by Python's recursion limit;
-* linear in the number of edges: each node is visited once, after all its users (a topological
-  order computed by counting each node's users, then releasing a node when the count reaches 0);
-  a leaf without hooks (a weight) needs no waiting: each piece of its gradient is added into
-  `.grad` as it arrives;
+* linear in the number of edges: each node's users are counted first (kept in the node's own
+  `_users` slot), then a node is released when its last user has passed its gradient on; a leaf
+  without hooks (a weight) takes each piece of its gradient into `.grad` as it arrives;
 * a value used twice receives the sum of both gradients (`b = a + a; c = b + b` gives dc/da = 4);
 * leaves (nodes made by the user, not by an op) *accumulate*: `.grad` grows across calls until it
   is zeroed, as in PyTorch.  Every intermediate node's `.grad` is *overwritten* with the gradient
-  of the latest call, so drawings can show it.  Calling `backward` twice on the same graph is
-  therefore well defined: the leaves hold twice the gradient, the intermediate nodes once.
+  of the latest call, so drawings can show it.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
+import threading
 from typing import Any, Callable, Iterator, NamedTuple, Sequence
 
 import numpy as np
@@ -34,7 +38,7 @@ import numpy as np
 _ndarray = np.ndarray
 
 # ----------------------------------------------------------------------------------------------
-# global switches: grad mode, anomaly mode, the module name scope
+# switches, one set per thread (as in PyTorch): grad mode, anomaly mode, sites, the name scope
 # ----------------------------------------------------------------------------------------------
 
 
@@ -46,58 +50,59 @@ class Scope(NamedTuple):
     kind: str = "block"
 
 
-class _State:
-    """Process-wide switches read on every op (kept in one object so each read is one lookup)."""
+class _State(threading.local):
+    """The switches every op reads.  Each thread sees its own copy, starting from these values:
+    `no_grad()` in one thread never changes what another records."""
 
-    __slots__ = ("grad_enabled", "anomaly", "sites", "scope")
+    grad_enabled = True
+    anomaly = False
+    sites = False  # record node.created_at (detect_anomaly() or record_sites())
+    scope: tuple = ()
+    plain = True  # no scope, no sites: an op records nothing beyond fn, inputs and args
 
-    def __init__(self) -> None:
-        self.grad_enabled = True
-        self.anomaly = False
-        self.sites = False  # record ctx.created_at (detect_anomaly() or record_sites())
-        self.scope: tuple[Scope, ...] = ()
+    def refresh(self) -> None:
+        self.plain = not (self.scope or self.sites)
 
 
 _state = _State()
 
 
 def is_grad_enabled() -> bool:
-    """True unless inside `no_grad()`."""
+    """True unless inside `no_grad()` (in this thread)."""
     return _state.grad_enabled
 
 
 @contextlib.contextmanager
-def no_grad() -> Iterator[None]:
-    """Record no graph inside the block: results have no history and `requires_grad=False`.
+def _switch(name: str, value: Any) -> Iterator[None]:
+    previous = getattr(_state, name)
+    setattr(_state, name, value)
+    _state.refresh()
+    try:
+        yield
+    finally:
+        setattr(_state, name, previous)
+        _state.refresh()
+
+
+def no_grad() -> contextlib.AbstractContextManager:
+    """Record no graph inside the block (in this thread): results have no history.
 
     Use it for evaluation and for parameter updates (`w.data -= lr * w.grad` needs no graph).
     """
-    previous = _state.grad_enabled
-    _state.grad_enabled = False
-    try:
-        yield
-    finally:
-        _state.grad_enabled = previous
+    return _switch("grad_enabled", False)
 
 
-@contextlib.contextmanager
-def enable_grad() -> Iterator[None]:
+def enable_grad() -> contextlib.AbstractContextManager:
     """Record the graph again inside a `no_grad()` block."""
-    previous = _state.grad_enabled
-    _state.grad_enabled = True
-    try:
-        yield
-    finally:
-        _state.grad_enabled = previous
+    return _switch("grad_enabled", True)
 
 
 class name_scope:  # noqa: N801 - used like a function: `with name_scope("layers.0", "layer"):`
     """Tag every op recorded inside the block with `Scope(name, kind)` (nested scopes: a path).
 
     `nn.Module.__call__` opens one per module, so a drawing can box a neuron's or a layer's
-    nodes together.  The path is stored as `ctx.scope`, a tuple such as
+    nodes together.  The path is stored as `node.scope`, a tuple such as
     `(Scope("MLP", "network"), Scope("layers.0", "layer"), Scope("A", "neuron"))`.
-    (A class rather than a generator: it is entered once per module call, a hot path.)
     """
 
     __slots__ = ("scope", "previous")
@@ -106,23 +111,24 @@ class name_scope:  # noqa: N801 - used like a function: `with name_scope("layers
         self.scope = name if type(name) is Scope else Scope(name, kind)
 
     def __enter__(self) -> None:
-        self.previous = _state.scope
-        _state.scope = self.previous + (self.scope,)
+        self.previous = enter_scope(self.scope)
 
     def __exit__(self, *exc: Any) -> None:
-        _state.scope = self.previous
+        exit_scope(self.previous)
 
 
 def enter_scope(scope: Scope) -> tuple[Scope, ...]:
-    """Open `scope` (what `name_scope` does, as two calls for hot paths such as a module's
-    call); returns what `exit_scope` needs to close it."""
+    """Open `scope` (what `name_scope` does, as two calls for a module's call); returns what
+    `exit_scope` needs to close it."""
     previous = _state.scope
     _state.scope = previous + (scope,)
+    _state.plain = False
     return previous
 
 
 def exit_scope(previous: tuple[Scope, ...]) -> None:
     _state.scope = previous
+    _state.refresh()
 
 
 class AnomalyError(FloatingPointError):
@@ -137,27 +143,17 @@ def detect_anomaly() -> Iterator[None]:
     the first op whose forward result or backward gradient holds a NaN or an inf raises
     `AnomalyError` naming the op and that file and line.  It slows every op: use it to hunt a bug.
     """
-    previous = _state.anomaly, _state.sites
-    _state.anomaly = _state.sites = True
-    try:
+    with _switch("anomaly", True), _switch("sites", True):
         yield
-    finally:
-        _state.anomaly, _state.sites = previous
 
 
-@contextlib.contextmanager
-def record_sites() -> Iterator[None]:
-    """Record where each node is created (`ctx.created_at`), without the NaN checks.
+def record_sites() -> contextlib.AbstractContextManager:
+    """Record where each node is created (`node.created_at`), without the NaN checks.
 
     Lighter than `detect_anomaly()`: `check_graph` can then name the file and line of the op
     that disagrees.  Each op looks up its caller's frame, so use it while hunting a bug.
     """
-    previous = _state.sites
-    _state.sites = True
-    try:
-        yield
-    finally:
-        _state.sites = previous
+    return _switch("sites", True)
 
 
 _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
@@ -174,61 +170,109 @@ def _user_frame() -> str:
     return "<unknown>"
 
 
+def _record_extras(out: "Node") -> None:
+    """What tools want of a recorded op, kept only while they ask for it: the module path (for
+    drawings) and, under `record_sites()`/`detect_anomaly()`, the user's file and line."""
+    if _state.scope:
+        out.scope = _state.scope
+    if _state.sites:
+        out.created_at = _user_frame()
+        if _state.anomaly:
+            _check_finite(out.data, out, "forward result")
+
+
 # ----------------------------------------------------------------------------------------------
-# nodes and contexts
+# nodes: data, gradient, and (for an op's result) the record of the op
 # ----------------------------------------------------------------------------------------------
+
+_HOOKS = [0]  # hooks registered and not removed: while any exist, backward takes the general loop
 
 
 class Node:
-    """What `Value` and `Tensor` share: data, gradient, label and the record of the op that made it.
+    """What `Value` and `Tensor` share: data, gradient, and the record of the op that made it.
 
-    Subclasses provide the engine-specific parts as class attributes and methods:
+    Slots, all an op's result needs: `data`, `grad`, `requires_grad`; `fn` (the `Function`, None
+    for a leaf), `inputs` (the input nodes, None for a constant) and `args` (the raw operands), set
+    when the op is recorded; `_users` and `_pending`, used by `backward` while it walks.
+    Anything rarer (a label, hooks, the module scope, what a rule keeps from `forward` such as an
+    axis) lives in the node's `__dict__`, which most nodes never allocate; the class attributes
+    below are its defaults.
 
-    * `_xp`: the math namespace the rules use on this engine's raw data (floats or arrays);
-    * `_from_raw(raw)`: wrap an op's raw result into a new node;
-    * `_constant(x, fn)`: turn a plain operand (a Python number, a list, an array) into raw data,
-      or raise a clear `TypeError`;
-    * `_fit_grad(g, fn)`: make a gradient match this node (a float; an array of this shape);
-    * `_accumulate(g, given)`: add a gradient into a leaf's `.grad` (`given` holds the ids of
-      the arrays already handed to other leaves in this backward, so none is shared);
-    * `_seed(create_graph)`: the gradient d(self)/d(self) that starts `backward`.
+    The engines provide, as class attributes and methods:
+    `xp` (the math namespace of their raw data), `_engine` (the class results are made of),
+    `_grad_type` (a gradient of exactly this type is used as is), `_new(raw)` (a node holding an
+    op's raw result), `_constant(x, fn)` (a plain operand as raw data, or a clear TypeError),
+    `_fit_grad(g, fn)`, `_accumulate(g, given)` and `_seed(create_graph)`.
     """
 
-    __slots__ = ("data", "grad", "requires_grad", "label", "_ctx", "_hooks", "__weakref__")
-    _xp: Any = None
+    __slots__ = ("grad", "requires_grad", "fn", "inputs", "args", "_users", "_pending",
+                 "__dict__", "__weakref__")
+    label: str | None = None
+    scope: tuple = ()
+    created_at: str | None = None
+    kwargs: dict = {}  # never written through: an op's keyword arguments replace it whole
+    saved_values: tuple = ()
+    _hooks: list | None = None
+    _seen: int | None = None  # Tensor only: the in-place clock when the op ran (see tensor.py)
+    xp: Any = None
     _engine: Any = None
-    _grad_type: Any = None  # a gradient of exactly this type is used as is (float for Value)
-    _engine_name = "node"
+    _grad_type: Any = None
+    _zero_grad_value: Any = None
+    data: Any
 
     # -- the graph --------------------------------------------------------------------------
     @property
     def is_leaf(self) -> bool:
         """True for nodes made by the user (inputs, weights); False for the results of ops."""
-        return self._ctx is None
+        return self.fn is None
 
     @property
-    def grad_fn(self) -> "Context | None":
-        """The record of the op that made this node (None for a leaf)."""
-        return self._ctx
+    def _ctx(self) -> "Node | None":
+        """The record of the op that made this node: the node itself (None for a leaf)."""
+        return None if self.fn is None else self
+
+    grad_fn = _ctx
+
+    @property
+    def out(self) -> Any:
+        """What a rule reads as the op's result: the raw data (first order)."""
+        return self.data
+
+    @property
+    def needs_input_grad(self) -> tuple[bool, ...]:
+        """For each input of the op: does it want a gradient? (`backward` may return None for
+        the others; built-in rules test `ctx.inputs[i] is not None` directly.)"""
+        return tuple(p is not None for p in self.inputs)
+
+    def save_for_backward(self, *values: Any) -> None:
+        """Keep values for `backward` (PyTorch's ctx.save_for_backward).  A saved value that is
+        one of forward's operands or its result is given back as a graph value when the gradient
+        is differentiated (`create_graph=True`); anything else stays a constant."""
+        self.saved_values = values
+
+    @property
+    def name(self) -> str:
+        """The op's name in messages and drawings."""
+        return self.fn.name() if self.fn is not None else type(self).__name__
 
     def backward(self, grad: Any = None) -> None:
         """Backpropagate from this node: d(self)/d(leaf) is added into every leaf's `.grad`."""
         backward(self, grad)
 
-    def detach(self):
+    def detach(self) -> "Node":
         """The same data as a new leaf with no history and `requires_grad=False`."""
-        out = self._from_raw(self.data)
-        out.label = self.label
+        out = self._new(self.data)
+        if self.label is not None:
+            out.label = self.label
         return out
 
     def zero_grad(self) -> None:
         """Forget the accumulated gradient (0.0 for a `Value`, None for a `Tensor`)."""
         self.grad = self._zero_grad_value
 
-    _zero_grad_value: Any = None
-
     def register_hook(self, fn: Callable[[Any], Any]) -> "HookHandle":
-        """Call `fn(grad)` when this node's gradient is complete; a non-None return replaces it.
+        """Call `fn(grad)` when this node's gradient is complete; a non-None return replaces it
+        (it must have the node's shape).
 
         For a leaf the hook sees the gradient of this call before it is added to `.grad`;
         for an intermediate node, before it is passed on to the node's inputs (§4-3: watch the
@@ -239,21 +283,33 @@ class Node:
         if self._hooks is None:
             self._hooks = []
         self._hooks.append(fn)
+        _HOOKS[0] += 1
         return HookHandle(self, fn)
 
     def _name(self) -> str:
         return f"{type(self).__name__}(label={self.label!r})" if self.label else type(self).__name__
 
-    # subclass interface -------------------------------------------------------------------
+    # subclass interface ---------------------------------------------------------------------
     @classmethod
-    def _from_raw(cls, raw: Any) -> "Node":  # pragma: no cover - abstract
+    def _new(cls, raw: Any) -> "Node":  # pragma: no cover - abstract
         raise NotImplementedError
 
     @classmethod
     def _constant(cls, x: Any, fn: type) -> Any:  # pragma: no cover - abstract
         raise NotImplementedError
 
-    def _fit_grad(self, g: Any, fn: type) -> Any:  # pragma: no cover - abstract
+    def _fit_grad(self, g: Any, fn: Any, create_graph: bool = False) -> Any:  # pragma: no cover
+        raise NotImplementedError
+
+    def _fit_hook_grad(self, g: Any, hook: Any, create_graph: bool) -> Any:  # pragma: no cover
+        raise NotImplementedError
+
+    @classmethod
+    def _blank(cls) -> "Node":  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    @staticmethod
+    def _fill(out: "Node", raw: Any, fn: Any) -> None:  # pragma: no cover - abstract
         raise NotImplementedError
 
     def _accumulate(self, g: Any, given: set[int]) -> None:  # pragma: no cover - abstract
@@ -266,6 +322,9 @@ class Node:
         raise NotImplementedError
 
 
+Context = Node  # what PyTorch calls ctx: in this engine an op's record is its output node
+
+
 class HookHandle:
     """Returned by `register_hook`; `handle.remove()` takes the hook away."""
 
@@ -276,47 +335,12 @@ class HookHandle:
         hooks = self._node._hooks
         if hooks and self._fn in hooks:
             hooks.remove(self._fn)
+            _HOOKS[0] -= 1
 
 
-class Context:
-    """What an op remembers for its backward: PyTorch's `ctx`.
-
-    `fn` is the `Function` subclass, `inputs` the input nodes (None where the operand was a
-    constant), `needs_input_grad` which inputs want a gradient, `saved_values` what `forward`
-    passed to `save_for_backward`, `xp` the math namespace of the engine, `scope` the module path
-    it was recorded in, `created_at` the user's file and line in anomaly mode (or under
-    `record_sites()`), `args` the raw operands as `forward` received them (constants included)
-    and `kwargs` its keyword arguments, so `check_graph` can re-run the op (`args` is set only
-    when the op is recorded, `kwargs` only when it has some).  `forward` may set
-    further attributes (an axis, a shape) for `backward` to read.
-    """
-
-    __slots__ = ("fn", "inputs", "saved_values", "xp", "scope", "created_at", "args", "kwargs",
-                 "__dict__")
-
-    def __init__(self, fn: type, xp: Any, inputs: tuple) -> None:
-        self.fn = fn
-        self.xp = xp
-        self.inputs = inputs
-        self.saved_values: tuple = ()
-        self.scope = _state.scope
-        self.created_at: str | None = None
-
-    @property
-    def needs_input_grad(self) -> tuple[bool, ...]:
-        """For each input: does it want a gradient? (`backward` may return None for the others.)"""
-        return tuple([p is not None for p in self.inputs])
-
-    def save_for_backward(self, *values: Any) -> None:
-        """Keep raw values (inputs, the output, masks) for `backward`."""
-        self.saved_values = values
-
-    @property
-    def name(self) -> str:
-        return self.fn.name()
-
-    def __repr__(self) -> str:
-        return f"<{self.fn.name()} ctx>"
+# ----------------------------------------------------------------------------------------------
+# recording an op: Function.apply for any op, op1/op2 as the operators' fast entries
+# ----------------------------------------------------------------------------------------------
 
 
 class Function:
@@ -327,90 +351,142 @@ class Function:
         class Cube(Function):
             @staticmethod
             def forward(ctx, x):            # x: a float (Value) or a numpy array (Tensor)
-                ctx.save_for_backward(x)
                 return x ** 3
             @staticmethod
             def backward(ctx, grad):        # grad: d(cost)/d(output), same kind as the output
-                (x,) = ctx.saved_values
+                (x,) = ctx.args             # the operands by position (or ctx.saved_values)
                 return grad * 3 * x ** 2    # one gradient per input (a tuple for several)
 
         y = Cube.apply(Value(2.0))          # or Cube.apply(Tensor([...], requires_grad=True))
 
-    `backward` may return None for an input that needs no gradient (`ctx.needs_input_grad`).
-    For broadcasting ops it may return a gradient of the broadcast shape: the engine sums it back
-    to the input's shape.  Write `backward` with arithmetic operators and `ctx.xp` functions only,
-    and it is differentiable again (`grad(..., create_graph=True)` runs it on graph values).
+    `backward` reads the operands as `ctx.args` and the result as `ctx.out`, or what forward kept
+    with `ctx.save_for_backward(...)` as `ctx.saved_values`, or any attribute forward set on ctx
+    (the ctx is the result node itself, so its own names such as `shape` are taken).  It may return None for an input
+    that needs no gradient (`ctx.needs_input_grad`), and a gradient of a broadcast shape (the
+    engine sums it back).  Written with arithmetic operators and `ctx.xp` functions only, it is
+    differentiable again: under `grad(..., create_graph=True)` the same lines run on graph values.
     """
 
     @staticmethod
-    def forward(ctx: Context, *inputs: Any, **kwargs: Any) -> Any:  # pragma: no cover
+    def forward(ctx: Node, *inputs: Any, **kwargs: Any) -> Any:  # pragma: no cover
         raise NotImplementedError("a Function subclass must define forward(ctx, *inputs)")
 
     @staticmethod
-    def backward(ctx: Context, grad: Any) -> Any:  # pragma: no cover
+    def backward(ctx: Node, grad: Any) -> Any:  # pragma: no cover
         raise NotImplementedError("a Function subclass must define backward(ctx, grad)")
+
+    op_name: str | None = None  # the built-in ops name themselves as users call them
 
     @classmethod
     def name(cls) -> str:
-        """The op's name in messages and drawings: the class name in lower case."""
-        return cls.__name__.lower()
+        """The op's name in messages and drawings: the method users call (`log_softmax`) for a
+        built-in op, the class name as written for a user's own Function."""
+        return cls.__dict__.get("op_name") or cls.__name__
 
     @classmethod
     def apply(cls, *inputs: Any, **kwargs: Any) -> Any:
         """Run the op on `Value`s or on `Tensor`s (plain numbers allowed as constants)."""
-        # One pass over the inputs finds the engine, the raw operands and the inputs that want
-        # a gradient.  This runs for every op of every graph, so it is a plain loop.
         kind: Any = None
-        raws: list = []
-        parents: list = []
-        record = False
-        constants = False
-        add_raw, add_parent = raws.append, parents.append
+        parents = []
         for x in inputs:
             if isinstance(x, Node):
-                engine = x._engine
-                if engine is not kind:
+                if x._engine is not kind:
                     if kind is not None:
-                        raise _mixing_error(cls, kind, engine)
-                    kind = engine
-                add_raw(x.data)
-                if x.requires_grad:
-                    add_parent(x)
-                    record = True
-                else:
-                    add_parent(None)
+                        raise _mixing_error(cls, kind, x._engine)
+                    kind = x._engine
+                parents.append(x if x.requires_grad else None)
             else:
-                add_raw(x)
-                add_parent(None)
-                t = type(x)
-                if t is not float and t is not int:  # plain numbers are raw data for both engines
-                    constants = True
+                parents.append(None)
         if kind is None:
             raise TypeError(f"{cls.name()}.apply needs at least one Value or Tensor input, got "
                             + ", ".join(type(x).__name__ for x in inputs))
-        if constants:
-            raws = [r if isinstance(x, Node) else kind._constant(x, cls)
-                    for r, x in zip(raws, inputs)]
-        ctx = Context(cls, kind._xp, tuple(parents))
-        try:
-            raw = cls.forward(ctx, *raws, **kwargs)
-        except (ValueError, TypeError, IndexError) as e:
-            raise _op_error(cls, inputs, e) from e
-        out = kind._from_raw(raw)
-        if record and _state.grad_enabled:
-            ctx.args = raws  # a reference, no copy: check_graph re-runs the op on these
-            if kwargs:
-                ctx.kwargs = kwargs
-            out._ctx = ctx
-            out.requires_grad = True
-        if _state.sites:
-            ctx.created_at = _user_frame()
-            if _state.anomaly:
-                _check_finite(out.data, ctx, "forward result")
+        raws = tuple(x.data if isinstance(x, Node) else kind._constant(x, cls) for x in inputs)
+        out, raw = run_forward(cls, kind, raws, kwargs, inputs, tuple(parents))
+        roles = None
+        if out.__dict__.get("saved_values"):  # a user's save_for_backward: note each one's role
+            roles = tuple(-1 if s is raw else next((i for i, r in enumerate(raws) if r is s),
+                                                   None) for s in out.saved_values)
+        if _state.grad_enabled and any(p is not None for p in parents):
+            out.fn, out.requires_grad = cls, True
+            if roles is not None:
+                out._roles = roles
+            if not _state.plain:
+                _record_extras(out)
+        else:
+            out.args = out.inputs = None  # not recorded: keep no operand alive
         return out
 
 
-def _mixing_error(fn: type, a: type, b: type) -> TypeError:
+def run_forward(fn: Any, kind: Any, raws: tuple, kwargs: dict, inputs: Sequence[Any] = (),
+                parents: tuple | None = None) -> tuple[Node, Any]:
+    """Run `fn.forward` on raw operands with a fresh node as its ctx; returns (node, raw result).
+    (Also how `check_graph` re-runs a recorded op on copies of its operands.)"""
+    out = kind._blank()
+    out.args = raws
+    out.inputs = parents if parents is not None else (None,) * len(raws)
+    if kwargs:
+        out.kwargs = kwargs
+    try:
+        raw = fn.forward(out, *raws, **kwargs)
+    except (ValueError, TypeError, IndexError) as e:
+        raise _op_error(fn, inputs or raws, e) from e
+    except AttributeError as e:
+        if "setter" not in str(e) and "read-only" not in str(e):
+            raise
+        raise AttributeError(f"{fn.name()}.forward: {e}: the ctx is the op's result node, so "
+                             "keep your value under a name of your own (ctx.in_shape, not "
+                             "ctx.shape)") from e
+    kind._fill(out, raw, fn)
+    return out, raw
+
+
+def op1(fn: Any, x: Node) -> Node:
+    """The fast entry of a one-input op without options (`v.exp()`, `-t`): what `fn.apply(x)`
+    does, without its general loop over inputs."""
+    kind = x._engine
+    out = kind._blank()
+    xd = x.data
+    try:
+        raw = fn.forward(out, xd)
+    except (ValueError, TypeError, IndexError) as e:
+        raise _op_error(fn, (x,), e) from e
+    kind._fill(out, raw, fn)
+    if x.requires_grad and _state.grad_enabled:
+        out.fn, out.inputs, out.args, out.requires_grad = fn, (x,), (xd,), True
+        if not _state.plain:
+            _record_extras(out)
+    return out
+
+
+def op2(fn: Any, a: Any, b: Any) -> Node:
+    """The fast entry of a two-input op (`a * b`, `2.0 - a`): what `fn.apply(a, b)` does."""
+    if isinstance(a, Node):
+        kind = a._engine
+        ad, pa = a.data, (a if a.requires_grad else None)
+        if isinstance(b, Node):
+            if b._engine is not kind:
+                raise _mixing_error(fn, kind, b._engine)
+            bd, pb = b.data, (b if b.requires_grad else None)
+        else:
+            bd, pb = (b if type(b) is float or type(b) is int else kind._constant(b, fn)), None
+    else:
+        kind = b._engine
+        ad, pa = (a if type(a) is float or type(a) is int else kind._constant(a, fn)), None
+        bd, pb = b.data, (b if b.requires_grad else None)
+    out = kind._blank()
+    try:
+        raw = fn.forward(out, ad, bd)
+    except (ValueError, TypeError, IndexError) as e:
+        raise _op_error(fn, (a, b), e) from e
+    kind._fill(out, raw, fn)
+    if (pa is not None or pb is not None) and _state.grad_enabled:
+        out.fn, out.inputs, out.args, out.requires_grad = fn, (pa, pb), (ad, bd), True
+        if not _state.plain:
+            _record_extras(out)
+    return out
+
+
+def _mixing_error(fn: Any, a: type, b: type) -> TypeError:
     return TypeError(
         f"{fn.name()}: cannot mix a {a.__name__} and a {b.__name__} in one op. The scalar "
         "engine (Value) and the tensor engine (Tensor) build separate graphs: use "
@@ -419,13 +495,11 @@ def _mixing_error(fn: type, a: type, b: type) -> TypeError:
 
 def _shape_of(x: Any) -> str:
     shape = getattr(getattr(x, "data", x), "shape", None)
-    if shape is None:
-        return type(x).__name__
-    return str(tuple(shape))
+    return type(x).__name__ if shape is None else str(tuple(shape))
 
 
-def _op_error(fn: type, inputs: Sequence[Any], e: Exception) -> Exception:
-    """Re-raise an error from inside an op's forward with the op and the input shapes named."""
+def _op_error(fn: Any, inputs: Sequence[Any], e: Exception) -> Exception:
+    """An error from inside an op's forward, with the op and the input shapes named."""
     msg = str(e)
     if msg.startswith(fn.name() + ":"):
         return type(e)(msg)
@@ -444,180 +518,183 @@ def _is_finite(x: Any) -> bool:
         return True
 
 
-def _check_finite(x: Any, ctx: Context, what: str) -> None:
+def _check_finite(x: Any, node: Node, what: str) -> None:
     if not _is_finite(x):
-        where = ctx.created_at or "<created outside detect_anomaly()>"
-        raise AnomalyError(f"{ctx.fn.name()}: {what} holds NaN or inf; "
+        where = node.created_at or "<created outside detect_anomaly()>"
+        raise AnomalyError(f"{node.fn.name()}: {what} holds NaN or inf; "
                            f"the op was created at {where}")
 
 
 # ----------------------------------------------------------------------------------------------
-# backward: one loop for both engines
+# backward: count each node's users, then walk from the root, releasing a node when complete
 # ----------------------------------------------------------------------------------------------
 
 
-class GraphContext:
-    """A `Context` seen by `backward` when the gradient itself is to be differentiated.
+def _count_users(root: Node, direct: bool) -> None:
+    """Set `_users` of every node behind `root` to its number of recorded users (iterative DFS).
 
-    The saved raw values are replaced by the graph nodes they came from (an input or the
-    output), so the arithmetic in `backward` builds a graph; other saved values (masks, shapes)
-    stay constants.  `xp` is the graph-building namespace.
+    With `direct`, leaves are left out: backward adds each piece of their gradient into `.grad`
+    as it arrives.  Every count is 0 at rest (the walk brings each back to 0), so a count of 0
+    means "not seen yet" here.
     """
-
-    def __init__(self, ctx: Context, out: Node, graph_xp: Any) -> None:
-        self._ctx = ctx
-        self.xp = graph_xp
-        raws = [None if x is None else x.data for x in ctx.inputs]
-        mapped = []
-        for pos, s in enumerate(ctx.saved_values):
-            node: Any = s
-            if pos < len(ctx.args) and ctx.args[pos] is s:
-                # the operand at its own position: a graph input, or a constant (stays raw even
-                # when it is the very same float object as another input's data)
-                if ctx.inputs[pos] is not None:
-                    node = ctx.inputs[pos]
-            else:
-                for i, r in enumerate(raws):
-                    if r is s:
-                        node = ctx.inputs[i]
-                        break
-                else:
-                    if out.data is s:
-                        node = out
-            mapped.append(node)
-        self.saved_values = tuple(mapped)
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._ctx, name)
+    stack = [root]
+    while stack:
+        for p in stack.pop().inputs:
+            if p is None or direct and p.fn is None:
+                continue
+            n = p._users
+            if n == 0:
+                p._pending = None
+                if p.fn is not None:
+                    stack.append(p)
+            p._users = n + 1
 
 
-def _graph_xp() -> Any:
-    from .graphmath import GraphMath  # late import: it builds on the functions
+def _reset(root: Node) -> None:
+    """After a backward that raised: bring every count back to 0 (the invariant above)."""
+    seen: set[int] = set()
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        node._users, node._pending = 0, None
+        if node.fn is not None:
+            for p in node.inputs:
+                if p is not None and id(p) not in seen:
+                    seen.add(id(p))
+                    stack.append(p)
 
-    return GraphMath
 
-
-def _normalise(fn: type, ctx: Context, grads: Any) -> tuple:
-    if not isinstance(grads, tuple):
+def _grads_of(node: Node, g: Any) -> tuple:
+    """Run the node's rule, ctx = the node itself; one gradient per input, as a tuple."""
+    fn = node.fn
+    try:
+        grads = fn.backward(node, g)
+    except (ValueError, TypeError, IndexError) as e:
+        where = f" (op created at {node.created_at})" if node.created_at else ""
+        raise type(e)(f"{fn.name()}.backward: {e}{where}") from e
+    n = len(node.inputs)
+    if type(grads) is not tuple:
         grads = tuple(grads) if isinstance(grads, list) else (grads,)
-    if len(grads) != len(ctx.inputs):
-        raise RuntimeError(f"{fn.name()}.backward returned {len(grads)} gradient(s) for "
-                           f"{len(ctx.inputs)} input(s): return one per input (None for a "
-                           "constant)")
+    if len(grads) != n:
+        raise RuntimeError(f"{fn.name()}.backward returned {len(grads)} gradient(s) for {n} "
+                           "input(s): return one per input (None for a constant)")
     return grads
 
 
-def _toposort_counts(roots: Sequence[Node], direct: bool = False) -> dict[int, int]:
-    """How many recorded users each node has in the graph behind `roots` (iterative DFS).
+def run_backward(root: Node, seed: Any) -> None:
+    """The common backward, from `root` to the weights, storing every gradient (§4-4).
 
-    With `direct`, leaves without hooks are left out: backward adds each piece of their
-    gradient into `.grad` as it arrives instead of waiting for their count to reach 0.
+    Each node waits until all its users have passed their piece of its gradient (`_users`
+    counts down to 0); its rule then splits that gradient among its inputs.  A weight (a leaf)
+    adds each piece into `.grad` at once.  Hooks, anomaly mode and `grad()` take
+    `run_backward_general` instead, so this loop checks none of them.
     """
-    users: dict[int, int] = {}
-    stack = list(roots)
-    while stack:
-        ctx = stack.pop()._ctx
-        if ctx is None:
-            continue
-        for p in ctx.inputs:
-            if p is None or direct and p._ctx is None and not p._hooks:
-                continue
-            k = id(p)
-            n = users.get(k)
-            if n is None:
-                users[k] = 1
-                stack.append(p)
-            else:
-                users[k] = n + 1
-    return users
-
-
-def run_backward(root: Node, seed: Any, *, create_graph: bool = False,
-                 wanted: dict[int, Any] | None = None) -> None:
-    """Walk the graph behind `root` once, from `root` back to the leaves.
-
-    `seed` is d(root)/d(root) (or the gradient given by the user).  Without `wanted` the
-    gradients are stored: added into each leaf's `.grad`, written into each intermediate node's
-    `.grad`.  With `wanted` (a dict from `id(node)` to None) nothing is stored: the gradient of
-    each wanted node is put into the dict instead (this is `grad()`).
-    """
-    direct = wanted is None  # storing into .grad: leaves without hooks take pieces at once
-    users = _toposort_counts([root], direct)
-    graph_xp = _graph_xp() if create_graph else None
-    pending: dict[int, Any] = {id(root): seed}
-    given: set[int] = set()
+    _count_users(root, direct=True)
+    root._pending = seed
     ready = [root]
-    anomaly = _state.anomaly
-    previous_mode = _state.grad_enabled
-    _state.grad_enabled = create_graph  # backward on raw values records nothing anyway
+    given: set[int] = set()  # arrays handed to a leaf: never hand the same one to two
     try:
         while ready:
             node = ready.pop()
-            g = pending.pop(id(node), None)
+            g, node._pending = node._pending, None
+            node.grad = g
+            if node._seen is not None:
+                node._check_versions()
+            grads = (None,) * len(node.inputs) if g is None else _grads_of(node, g)
+            for p, pg in zip(node.inputs, grads):
+                if p is None:
+                    continue
+                if pg is not None:
+                    gt = p._grad_type  # a float for a Value, an array that fits for a Tensor
+                    if type(pg) is not gt or gt is _ndarray and (
+                            pg.shape != p.shape or pg.dtype != p.dtype):
+                        pg = p._fit_grad(pg, node.fn)
+                if p.fn is None:  # a weight: add its piece in now
+                    if pg is not None:
+                        p._accumulate(pg, given)
+                    continue
+                if pg is not None:
+                    prev = p._pending
+                    p._pending = pg if prev is None else prev + pg
+                n = p._users - 1
+                p._users = n
+                if n == 0:  # every user of p has passed its piece on: p is complete
+                    ready.append(p)
+    except BaseException:
+        _reset(root)
+        raise
+
+
+def run_backward_general(root: Node, seed: Any, *, create_graph: bool = False,
+                         wanted: dict[int, Any] | None = None) -> None:
+    """The same walk with everything optional: hooks, anomaly checks, graph-valued gradients
+    (`create_graph`), and `grad()`'s mode (`wanted`: a dict from id(node) to None, filled with
+    the gradients of those nodes instead of storing anything in `.grad`)."""
+    from .graphmath import GraphView  # late import: it builds on the functions
+
+    _count_users(root, direct=False)
+    root._pending = seed
+    ready = [root]
+    given: set[int] = set()
+    anomaly = _state.anomaly
+    try:
+        while ready:
+            node = ready.pop()
+            g, node._pending = node._pending, None
             if g is not None and node._hooks:
-                for hook in node._hooks:
-                    r = hook(g)
-                    if r is not None:
-                        g = node._fit_grad(r, Function)
-            ctx = node._ctx
+                g = _run_hooks(node, g, create_graph)
             if wanted is not None:
                 if g is not None and id(node) in wanted:
                     wanted[id(node)] = g
             elif g is not None:
-                if ctx is None:
-                    node._accumulate(g, given)
+                if node.fn is None:
+                    node._accumulate(g.data if isinstance(g, Node) else g, given)
                 else:
-                    node.grad = g
-            if ctx is None:
+                    node.grad = g.data if isinstance(g, Node) else g
+            if node.fn is None:
                 continue
-            inputs = ctx.inputs
-            fn = ctx.fn
+            if node._seen is not None:
+                node._check_versions()
             if g is None:
-                grads: Any = (None,) * len(inputs)
+                grads: Any = (None,) * len(node.inputs)
             else:
-                try:
-                    grads = fn.backward(GraphContext(ctx, node, graph_xp) if create_graph
-                                        else ctx, g)
-                except (ValueError, TypeError, IndexError) as e:
-                    where = f" (op created at {ctx.created_at})" if ctx.created_at else ""
-                    raise type(e)(f"{fn.name()}.backward: {e}{where}") from e
-                if type(grads) is not tuple:
-                    grads = (grads,) if len(inputs) == 1 else _normalise(fn, ctx, grads)
-                elif len(grads) != len(inputs):
-                    grads = _normalise(fn, ctx, grads)
-            for p, pg in zip(inputs, grads):
+                ctx = GraphView(node) if create_graph else node
+                grads = _grads_of(ctx, g)  # type: ignore[arg-type]
+            for p, pg in zip(node.inputs, grads):
                 if p is None:
                     continue
                 if pg is not None:
-                    # a float for a Value, an array of the right shape and dtype for a Tensor,
-                    # is used as is; anything else is fitted (summed back, cast, checked)
-                    gt = p._grad_type
-                    if type(pg) is not gt or (gt is _ndarray and (
-                            pg.shape != p.data.shape or pg.dtype != p.data.dtype)):
-                        pg = p._fit_grad(pg, fn)
+                    pg = p._fit_grad(pg, node.fn, create_graph)
                     if anomaly:
-                        _check_finite(pg, ctx, "a gradient")
-                if direct and p._ctx is None and not p._hooks:  # a weight: add it in now
-                    if pg is not None:
-                        p._accumulate(pg, given)
-                    continue
-                k = id(p)
-                if pg is not None:
-                    prev = pending.get(k)
-                    pending[k] = pg if prev is None else prev + pg
-                n = users[k] - 1
-                users[k] = n
-                if n == 0:  # every user of p has passed its gradient on: p is complete
+                        _check_finite(pg, node, "a gradient")
+                    prev = p._pending
+                    p._pending = pg if prev is None else prev + pg
+                n = p._users - 1
+                p._users = n
+                if n == 0:
                     ready.append(p)
-    finally:
-        _state.grad_enabled = previous_mode
+    except BaseException:
+        _reset(root)
+        raise
+
+
+def _run_hooks(node: Node, g: Any, create_graph: bool) -> Any:
+    for hook in list(node._hooks or ()):
+        try:
+            r = hook(g)
+        except Exception as e:
+            raise type(e)(f"hook {getattr(hook, '__name__', hook)!r} on {node._name()} "
+                          f"raised: {e}") from e
+        if r is not None:
+            g = node._fit_hook_grad(r, hook, create_graph)
+    return g
 
 
 def backward(root: Node, grad: Any = None) -> None:
     """Backpropagate from `root`, adding d(root)/d(leaf) into every leaf's `.grad`.
 
     `grad` is needed when `root` has more than one element: the gradient of some cost with
-    respect to `root`, of `root`'s shape.
+    respect to `root`, of `root`'s shape (it is copied, never kept or frozen).
     """
     if not isinstance(root, Node):
         raise TypeError(f"backward needs a Value or a Tensor, got {type(root).__name__}")
@@ -626,7 +703,16 @@ def backward(root: Node, grad: Any = None) -> None:
             f"backward: {root._name()} does not require a gradient and has no recorded graph: "
             "was it computed under no_grad(), or from inputs with requires_grad=False?")
     seed = root._seed(False) if grad is None else root._check_grad_arg(grad)
-    run_backward(root, seed)
+    if root.fn is None:  # backward of a leaf: d(root)/d(root)
+        if root._hooks:
+            seed = _run_hooks(root, seed, False)
+        root._accumulate(seed, set())
+    else:
+        with _switch("grad_enabled", False):  # rules on raw numbers: nothing to record
+            if _HOOKS[0] or _state.anomaly:
+                run_backward_general(root, seed)
+            else:
+                run_backward(root, seed)
 
 
 def grad(output: Node, inputs: Node | Sequence[Node], grad_output: Any = None, *,
@@ -644,23 +730,36 @@ def grad(output: Node, inputs: Node | Sequence[Node], grad_output: Any = None, *
     for t in targets:
         if not isinstance(t, Node):
             raise TypeError(f"grad: inputs must be Values or Tensors, got {type(t).__name__}")
+        if not t.requires_grad:
+            raise RuntimeError(f"grad: {t._name()} does not require a gradient; create it with "
+                               "requires_grad=True to differentiate with respect to it")
     if not isinstance(output, Node) or not output.requires_grad:
-        raise RuntimeError("grad: the output has no recorded graph (no input requires a gradient)")
+        raise RuntimeError("grad: the output has no recorded graph (no input requires a "
+                           "gradient, or it was computed under no_grad())")
     if grad_output is None:
         seed = output._seed(create_graph)
     else:
         seed = output._check_grad_arg(grad_output)
         if create_graph and not isinstance(seed, Node):
-            seed = output._from_raw(seed)
+            seed = output._new(seed)
     wanted: dict[int, Any] = {id(t): None for t in targets}
-    run_backward(output, seed, create_graph=create_graph, wanted=wanted)
+    with _switch("grad_enabled", create_graph):
+        if output.fn is None:
+            wanted[id(output)] = seed
+        else:
+            run_backward_general(output, seed, create_graph=create_graph, wanted=wanted)
     result = []
     for t in targets:
         g = wanted[id(t)]
         if g is None and not allow_unused:
             raise RuntimeError(f"grad: {t._name()} is not used to compute the output "
                                "(pass allow_unused=True to get None for it)")
-        if g is not None and create_graph and not isinstance(g, Node):
-            g = t._from_raw(g)
+        if g is not None:
+            if create_graph and not isinstance(g, Node):
+                g = t._new(g)
+            elif not create_graph and isinstance(g, Node):
+                g = g.data
+            if isinstance(g, np.ndarray) and id(g) in {id(r) for r in result}:
+                g = g.copy()  # two inputs never share one array
         result.append(g)
     return result[0] if single else tuple(result)

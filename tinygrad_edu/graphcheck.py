@@ -25,7 +25,7 @@ from typing import Any, Callable, Iterator
 import numpy as np
 
 from . import functions as F
-from .autograd import Context, Node, no_grad
+from .autograd import Context, Node, no_grad, run_forward
 
 # ops whose backward is a chosen surrogate, not the derivative: finite differences cannot check
 # them (the unit step's straight-through and sigmoid rules, §1-2)
@@ -230,8 +230,9 @@ def _check_op(node: Node, position: int, eps: float, atol: float, rtol: float,
     x64 = [_to64(a) for a in args]
 
     def forward(values: list[Any]) -> tuple[Any, Context]:
-        c = Context(fn, ctx.xp, ctx.inputs)
-        return fn.forward(c, *values, **kwargs), c
+        c, raw = run_forward(fn, node._engine, tuple(values), kwargs)
+        c.inputs = ctx.inputs  # the rule asks which operands want a gradient
+        return raw, c
 
     try:
         y, c0 = forward(x64)

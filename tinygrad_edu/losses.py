@@ -38,7 +38,7 @@ def squared_error(a: Any, t: Any) -> Any:
         t = np.asarray(t, dtype=a.dtype)
         if t.shape != a.shape:
             raise ValueError(f"squared_error: outputs {a.shape} and targets {t.shape} differ")
-        return F.SquaredError.apply(a, t)  # one node: C_T = ½ Σ (t - a)²
+        return 0.5 * ((t - a) ** 2).sum()  # C_T = ½ Σ (t - a)²
     if _is_value_batch(a):
         rows = _rows(t)
         if len(rows) != len(a):
@@ -50,9 +50,7 @@ def squared_error(a: Any, t: Any) -> Any:
     t = _rows(t)
     if len(t) != len(a):
         raise ValueError(f"squared_error: {len(a)} outputs and {len(t)} targets")
-    if not any(isinstance(a_k, Value) for a_k in a):
-        return 0.5 * sum((t_k - a_k) ** 2 for a_k, t_k in zip(a, t))  # plain numbers
-    return F.SquaredError.apply(*a, *t)  # one node: C = ½ Σ_k (t_k - a_k)²
+    return 0.5 * sum((t_k - a_k) ** 2 for a_k, t_k in zip(a, t))  # C = ½ Σ_k (t_k - a_k)²
 
 
 def mse(a: Any, t: Any) -> Any:

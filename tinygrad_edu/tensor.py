@@ -15,19 +15,25 @@ inputs for all 64 images at once are one matrix product, Z = X Wᵀ + b.
 
 from __future__ import annotations
 
+import math
+import numbers
 from typing import Any, Sequence
 
 import numpy as np
 
 from . import functions as F
-from .autograd import Node
+from .autograd import Function, Node, op1, op2
+from .operators import Operators
 from .xp import ArrayMath
 
 _FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
+_ndarray = np.ndarray
+_object_new = object.__new__
+_CLOCK = [0]  # ticks at every in-place change of a Tensor's data (see Tensor.data)
 
 
 def _as_array(data: Any, what: str = "Tensor()") -> np.ndarray:
-    """A float array from numbers, lists or arrays; a clear TypeError for anything else."""
+    """A float (or boolean) array from numbers, lists or arrays; a clear TypeError otherwise."""
     if isinstance(data, Node):
         raise TypeError(f"{what}: got a {type(data).__name__}; use its .data (a "
                         f"{'float' if type(data).__name__ == 'Value' else 'numpy array'}), "
@@ -39,15 +45,16 @@ def _as_array(data: Any, what: str = "Tensor()") -> np.ndarray:
     kind = arr.dtype.kind
     if kind == "f":
         return arr if arr.dtype in _FLOATS else arr.astype(np.float64)
-    if kind in "biu":
+    if kind == "b":
+        return arr
+    if kind in "iu":
         return arr.astype(np.float64)
     if kind == "O":
         bad = [x for x in arr.flat if not isinstance(x, (int, float, np.number))
                or isinstance(x, (complex, np.complexfloating))][:1]
         if bad:
-            bad = bad[0]
-            raise TypeError(f"{what} needs numbers, got {type(bad).__name__} {bad!r} inside; "
-                            "convert the data to floats first")
+            raise TypeError(f"{what} needs numbers, got {type(bad[0]).__name__} {bad[0]!r} "
+                            "inside; convert the data to floats first")
         return arr.astype(np.float64)
     if kind in "US":
         raise TypeError(f"{what} needs numbers, got strings (dtype {arr.dtype}); convert them "
@@ -57,15 +64,50 @@ def _as_array(data: Any, what: str = "Tensor()") -> np.ndarray:
     raise TypeError(f"{what} needs numbers, got an array of dtype {arr.dtype}")
 
 
-class Tensor(Node):
+def _reduce_args(op: str, axis: Any, dim: Any, keepdims: Any, keepdim: Any) -> tuple[Any, bool]:
+    """numpy's `axis`/`keepdims` or PyTorch's `dim`/`keepdim`, not both."""
+    if dim is not None:
+        if axis is not None:
+            raise TypeError(f"{op}: give axis (numpy) or dim (PyTorch), not both")
+        axis = dim
+    if keepdim is not None:
+        if keepdims is not None:
+            raise TypeError(f"{op}: give keepdims (numpy) or keepdim (PyTorch), not both")
+        keepdims = keepdim
+    return axis, bool(keepdims)
+
+
+def _raw_index(index: Any) -> Any:
+    """An index with any Tensor in it replaced by its boolean mask or integer array."""
+    if isinstance(index, tuple):
+        return tuple(_raw_index(i) for i in index)
+    if isinstance(index, Node):
+        data = index.data
+        if isinstance(data, _ndarray) and data.dtype.kind in "biu":
+            return data
+        raise IndexError(f"getitem: a Tensor index must hold booleans (a mask) or integers, "
+                         f"got {np.asarray(data).dtype}; a float index would be truncated: use "
+                         "a list or a numpy integer array, e.g. t[np.array([0, 2])]")
+    return index
+
+
+class Tensor(Operators, Node):
     """A node over a numpy array: float64 by default, float32 kept when given.
 
     `.grad` is a numpy array of the same shape, or None until a backward reaches it; set it to
     None to clear it.  `requires_grad` is False by default (data), True for weights.
+    Integers become float64; booleans stay boolean (masks, results of comparisons), outside
+    the graph.
+
+    Changing `.data` in place (`t.data -= lr * t.grad`) after an op has used it and before
+    `backward` reaches that op raises a RuntimeError in backward (a version counter, as in
+    PyTorch): the rule would read the new numbers.  After `backward` it is what an optimizer
+    step does, and legal.  (Writing into the array behind numpy's back, `t.data[...] = 0`,
+    cannot be seen.)
     """
 
-    __slots__ = ()
-    _xp = ArrayMath
+    __slots__ = ("_data", "_version", "_seen")
+    xp = ArrayMath
     _zero_grad_value = None
     _grad_type = np.ndarray  # see run_backward: the right shape and dtype are used as is
     __array_ufunc__ = None  # numpy defers to our reflected operators: ndarray * Tensor
@@ -78,271 +120,374 @@ class Tensor(Node):
             if dt not in _FLOATS:
                 raise TypeError(f"Tensor dtype must be float32 or float64, got {dt}")
             arr = arr.astype(dt, copy=False)
-        self.data = arr
+        if requires_grad and arr.dtype.kind != "f":
+            raise TypeError(f"Tensor: only floating-point tensors can require a gradient, got "
+                            f"dtype {arr.dtype}; pass dtype=np.float64")
+        self._data = arr
         self.grad = None
         self.requires_grad = bool(requires_grad)
-        self.label = label
-        self._ctx = None
-        self._hooks = None
+        self.fn = None
+        self._users = 0
+        self._version = 0
+        self._seen = _CLOCK[0]
+        if label is not None:
+            self.label = label
+
+    @property
+    def data(self) -> np.ndarray:
+        """The numpy array.  Assigning the same array back (`t.data -= x` does) counts as an
+        in-place change: a graph recorded before it refuses to backpropagate through it."""
+        return self._data
+
+    @data.setter
+    def data(self, value: Any) -> None:
+        if value is self._data:  # an in-place change: t.data -= x, t.data *= 2
+            _CLOCK[0] += 1
+            self._version = _CLOCK[0]
+        else:
+            self._data = value if type(value) is _ndarray and value.dtype in _FLOATS else (
+                _as_array(value, "Tensor.data"))
+
+    def _check_versions(self) -> None:
+        """Refuse to backpropagate through an op whose operands changed in place since it ran."""
+        seen = self._seen
+        if seen == _CLOCK[0]:
+            return
+        for p in (self, *self.inputs):
+            if p is not None and p._version > seen:
+                raise RuntimeError(
+                    f"{self.fn.name()}: {p._name()} of shape {p.shape} was changed in place "
+                    "after the op used it (for example by an optimizer step before "
+                    "backward()), so its gradient would use the new numbers; run the forward "
+                    "again after changing it, or change .data only after backward()")
 
     # -- engine interface (see autograd.Node) -------------------------------------------------
-    @classmethod
-    def _from_raw(cls, raw: Any) -> "Tensor":
-        t = object.__new__(Tensor)
-        if type(raw) is not np.ndarray or raw.dtype.kind != "f":
-            raw = np.asarray(raw)
-            if raw.dtype.kind != "f":
-                raw = raw.astype(np.float64)
-        t.data = raw
+    @staticmethod
+    def _blank() -> "Tensor":
+        t = _object_new(Tensor)
         t.grad = None
         t.requires_grad = False
-        t.label = None
-        t._ctx = None
-        t._hooks = None
+        t.fn = None
+        t._users = 0
+        t._version = 0
+        t._seen = _CLOCK[0]
+        return t
+
+    @staticmethod
+    def _fill(out: "Tensor", raw: Any, fn: Any) -> None:
+        if type(raw) is not _ndarray or raw.dtype.kind != "f":
+            if raw is None or isinstance(raw, (str, bytes, Node)):
+                raise TypeError(f"{fn.name()}.forward returned {type(raw).__name__} for a "
+                                "Tensor; return a numpy array (or a number)")
+            raw = np.asarray(raw)
+            if raw.dtype.kind != "f":
+                raw = _as_array(raw, f"{fn.name()}.forward's result").astype(np.float64)
+        out._data = raw
+
+    @staticmethod
+    def _new(raw: Any) -> "Tensor":
+        t = Tensor._blank()
+        Tensor._fill(t, raw, Function)
+        return t
+
+    @staticmethod
+    def _boolean(raw: np.ndarray) -> "Tensor":
+        """A Tensor of booleans or integers (a comparison, an argmax), outside the graph."""
+        t = Tensor._blank()
+        t._data = np.asarray(raw)
         return t
 
     @classmethod
-    def _constant(cls, x: Any, fn: type) -> Any:
-        if isinstance(x, (int, float)) and not isinstance(x, bool):
-            return x  # a Python number stays weak: float32 * 2.0 stays float32
+    def _constant(cls, x: Any, fn: Any) -> Any:
+        if isinstance(x, numbers.Real) and not isinstance(x, (bool, np.bool_)):
+            return float(x)  # a number stays weak: float32 * 2.0 (or np.float64(2)) is float32
         return _as_array(x, fn.name())
 
-    def _fit_grad(self, g: Any, fn: type) -> Any:
-        if isinstance(g, Tensor):  # create_graph: keep it a graph value
-            if g.data.shape != self.data.shape:
-                from .graphmath import GraphMath
+    def _fit_grad(self, g: Any, fn: Any, create_graph: bool = False) -> Any:
+        if isinstance(g, Tensor):
+            if not create_graph:
+                g = g.data
+            else:
+                if g.data.shape != self._data.shape:
+                    from .graphmath import GraphMath
 
-                g = GraphMath.sum_to(g, self.data.shape)
+                    g = GraphMath.sum_to(g, self._data.shape)
+                return g
+        data = self._data
+        if type(g) is _ndarray and g.shape == data.shape and g.dtype == data.dtype:
             return g
-        data = self.data
-        if type(g) is np.ndarray and g.shape == data.shape and g.dtype == data.dtype:
-            return g  # the common case, checked first
         shape = data.shape
-        if type(g) is not np.ndarray or g.shape != shape:
+        if type(g) is not _ndarray or g.shape != shape:
             try:
                 g = ArrayMath.sum_to(g, shape)
             except ValueError:
                 raise ValueError(f"{fn.name()}.backward returned a gradient of shape "
                                  f"{np.shape(g)} for an input of shape {shape}") from None
-        if g.dtype != self.data.dtype:
-            g = g.astype(self.data.dtype)
+        if g.dtype != data.dtype:
+            g = g.astype(data.dtype)
         return g
+
+    def _fit_hook_grad(self, g: Any, hook: Any, create_graph: bool) -> Any:
+        raw = g.data if isinstance(g, Tensor) else np.asarray(g)
+        if raw.shape != self._data.shape:
+            raise ValueError(f"hook {getattr(hook, '__name__', hook)!r} returned a gradient of "
+                             f"shape {raw.shape} for {self._name()} of shape {self.shape}; "
+                             "return one of the same shape (or None to keep it)")
+        if isinstance(g, Tensor) and create_graph:
+            return g
+        return raw.astype(self._data.dtype, copy=False)
 
     def _accumulate(self, g: np.ndarray, given: set[int]) -> None:
         if self.grad is None:
-            if id(g) in given:
-                # the very array another leaf got (a + b hands the same gradient to both):
-                # share it without a copy, but read-only, so neither can change the other's
-                g.flags.writeable = False
-            elif not g.flags.writeable or g.base is not None:
-                g = g.copy()  # a view into another array: own a copy
+            if id(g) in given or g.base is not None or not g.flags.writeable:
+                g = g.copy()  # never share one array between two leaves, nor keep a view
             given.add(id(g))
             self.grad = g
         else:
             self.grad = self.grad + g
 
     def _seed(self, create_graph: bool) -> Any:
-        if self.data.size != 1:
+        if self._data.size != 1:
             raise RuntimeError(
-                f"backward: this Tensor has shape {self.data.shape}; backward() without a "
+                f"backward: this Tensor has shape {self.shape}; backward() without a "
                 "gradient needs a one-element result (a cost). Reduce it first (.sum(), "
-                f".mean()) or pass the gradient: .backward(np.ones({self.data.shape}))")
-        seed = np.ones(self.data.shape, self.data.dtype)
-        return Tensor._from_raw(seed) if create_graph else seed
+                f".mean()) or pass the gradient: .backward(np.ones({self.shape}))")
+        seed = np.ones(self._data.shape, self._data.dtype)
+        return Tensor._new(seed) if create_graph else seed
 
     def _check_grad_arg(self, grad: Any) -> Any:
         if isinstance(grad, Tensor):
             grad = grad.data
         g = _as_array(grad, "backward(grad)")
-        if g.shape != self.data.shape:
-            if g.size == 1 and self.data.size == 1:
-                g = g.reshape(self.data.shape)
+        if g.shape != self.shape:
+            if g.size == 1 and self.size == 1:
+                g = g.reshape(self.shape)
             else:
                 raise ValueError(f"backward: the gradient has shape {g.shape} but the Tensor "
-                                 f"has shape {self.data.shape}; they must match")
-        return g.astype(self.data.dtype, copy=False)
+                                 f"has shape {self.shape}; they must match")
+        return np.array(g, dtype=self._data.dtype)  # a copy: the caller's array stays theirs
 
     # -- what it holds --------------------------------------------------------------------------
     @property
     def shape(self) -> tuple[int, ...]:
-        return self.data.shape
+        return self._data.shape
 
     @property
     def ndim(self) -> int:
-        return self.data.ndim
-
-    @property
-    def size(self) -> int:
-        return self.data.size
+        return self._data.ndim
 
     @property
     def dtype(self) -> np.dtype:
-        return self.data.dtype
+        return self._data.dtype
+
+    @property
+    def size(self) -> Any:  # type: ignore[override]
+        """The number of elements, as numpy's `.size`; `size()` and `size(dim)` as in PyTorch
+        work too (the number is callable)."""
+        return _Size(self._data.size, self._data.shape)
+
+    def numel(self) -> int:
+        return int(self._data.size)
 
     def __len__(self) -> int:
-        return len(self.data)
+        if self._data.ndim == 0:
+            raise TypeError("len() of a 0-d Tensor is undefined; use .item() for its number")
+        return len(self._data)
 
     def item(self) -> float:
         """The one number of a one-element tensor."""
-        if self.data.size != 1:
+        if self._data.size != 1:
             raise ValueError(f"item() needs a one-element Tensor, this one has shape {self.shape}")
-        return float(self.data.reshape(()))
+        return self._data.reshape(()).item()
 
     def numpy(self) -> np.ndarray:
         """The data as a numpy array (not a copy)."""
-        return self.data
+        return self._data
+
+    def tolist(self) -> Any:
+        return self._data.tolist()
 
     def __float__(self) -> float:
-        return self.item()
+        return float(self.item())
+
+    def __bool__(self) -> bool:
+        if self._data.size != 1:
+            raise ValueError(f"the truth value of a Tensor of shape {self.shape} is ambiguous; "
+                             "use .any() or .all() on its .data")
+        return bool(self._data.reshape(()))
 
     def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
-        """`np.asarray(tensor)`: the data, outside the graph (as `.data`, or a cast copy)."""
-        return self.data if dtype is None else self.data.astype(dtype)
+        """`np.asarray(tensor)`: the data, outside the graph; `np.array(tensor)`: a copy."""
+        data = self._data
+        if dtype is not None and np.dtype(dtype) != data.dtype:
+            if copy is False:
+                raise ValueError(f"np.asarray(Tensor, dtype={dtype}, copy=False): the data is "
+                                 f"{data.dtype}, so a copy is needed")
+            return data.astype(dtype)
+        return data.copy() if copy else data
 
     def __repr__(self) -> str:
-        body = np.array2string(self.data, precision=4, separator=", ", threshold=20)
+        body = np.array2string(self._data, precision=4, separator=", ", threshold=20)
         extra = ", requires_grad=True" if self.requires_grad else ""
         extra += f", dtype={self.dtype}" if self.dtype != np.float64 else ""
         extra += f", label={self.label!r}" if self.label else ""
         return f"Tensor({body}{extra})"
 
-    # -- arithmetic (elementwise, numpy broadcasting) -----------------------------------------
-    def __add__(self, other: Any) -> "Tensor":
-        return F.Add.apply(self, other)
+    # -- comparisons: boolean tensors, outside the graph (PyTorch's meaning) --------------------
+    def _compare(self, other: Any, op: Any) -> "Tensor":
+        raw = other.data if isinstance(other, Node) else other
+        with np.errstate(invalid="ignore"):
+            return Tensor._boolean(op(self._data, raw))
 
-    def __radd__(self, other: Any) -> "Tensor":
-        return F.Add.apply(other, self)
+    def __lt__(self, other: Any) -> "Tensor":
+        return self._compare(other, np.less)
 
-    def __sub__(self, other: Any) -> "Tensor":
-        return F.Sub.apply(self, other)
+    def __le__(self, other: Any) -> "Tensor":
+        return self._compare(other, np.less_equal)
 
-    def __rsub__(self, other: Any) -> "Tensor":
-        return F.Sub.apply(other, self)
+    def __gt__(self, other: Any) -> "Tensor":
+        return self._compare(other, np.greater)
 
-    def __mul__(self, other: Any) -> "Tensor":
-        return F.Mul.apply(self, other)
+    def __ge__(self, other: Any) -> "Tensor":
+        return self._compare(other, np.greater_equal)
 
-    def __rmul__(self, other: Any) -> "Tensor":
-        return F.Mul.apply(other, self)
+    def __eq__(self, other: Any) -> "Tensor":  # type: ignore[override]
+        return self._compare(other, np.equal)
 
-    def __truediv__(self, other: Any) -> "Tensor":
-        return F.Div.apply(self, other)
+    def __ne__(self, other: Any) -> "Tensor":  # type: ignore[override]
+        return self._compare(other, np.not_equal)
 
-    def __rtruediv__(self, other: Any) -> "Tensor":
-        return F.Div.apply(other, self)
+    __hash__ = Node.__hash__  # by identity, so tensors can still be dict keys and set members
 
-    def __pow__(self, other: Any) -> "Tensor":
-        return F.Pow.apply(self, other)
+    def argmax(self, axis: Any = None, keepdims: Any = None, *, dim: Any = None,
+               keepdim: Any = None) -> "Tensor":
+        """The index of the largest element along `axis` (an integer Tensor, outside the graph)."""
+        axis, keep = _reduce_args("argmax", axis, dim, keepdims, keepdim)
+        return Tensor._boolean(np.argmax(self._data, axis=axis, keepdims=keep))
 
-    def __rpow__(self, other: Any) -> "Tensor":
-        return F.Pow.apply(other, self)
-
-    def __neg__(self) -> "Tensor":
-        return F.Neg.apply(self)
-
-    def __pos__(self) -> "Tensor":
-        return self
-
+    # -- matrix product, softmax ----------------------------------------------------------------
     def __matmul__(self, other: Any) -> "Tensor":
-        return F.MatMul.apply(self, other)
+        return op2(F.MatMul, self, other)
 
     def __rmatmul__(self, other: Any) -> "Tensor":
-        return F.MatMul.apply(other, self)
+        return op2(F.MatMul, other, self)
 
-    # -- elementwise functions and activations (§1-2, §1-3); see Value for the corners --------
-    def exp(self) -> "Tensor":
-        return F.Exp.apply(self)
+    def softmax(self, axis: int = -1, *, dim: Any = None) -> "Tensor":
+        """e^x / Σ e^x along `axis` (or `dim`), stable for any finite input."""
+        return F.Softmax.apply(self, axis=_reduce_args("softmax", axis if dim is None else None,
+                                                       dim, None, None)[0])
 
-    def log(self) -> "Tensor":
-        """ln x; ln 0 = -inf with gradient +inf, ln of a negative number is NaN."""
-        return F.Log.apply(self)
+    def log_softmax(self, axis: int = -1, *, dim: Any = None) -> "Tensor":
+        """x - log Σ e^x along `axis` (or `dim`), stable for any finite input."""
+        return F.LogSoftmax.apply(self, axis=_reduce_args(
+            "log_softmax", axis if dim is None else None, dim, None, None)[0])
 
-    def sigmoid(self) -> "Tensor":
-        """σ(z) = 1/(1+e^-z) elementwise (§1-3); σ' = σ(1-σ)."""
-        return F.Sigmoid.apply(self)
+    # -- reductions (numpy's axis/keepdims or PyTorch's dim/keepdim) ----------------------------
+    def sum(self, axis: Any = None, keepdims: Any = None, *, dim: Any = None,
+            keepdim: Any = None) -> "Tensor":
+        axis, keep = _reduce_args("sum", axis, dim, keepdims, keepdim)
+        return F.Sum.apply(self, axis=axis, keepdims=keep)
 
-    def tanh(self) -> "Tensor":
-        return F.Tanh.apply(self)
-
-    def relu(self) -> "Tensor":
-        """max(0, z); derivative 0 at the corner z = 0."""
-        return F.ReLU.apply(self)
-
-    def leaky_relu(self, slope: float = 0.01) -> "Tensor":
-        return F.LeakyReLU.apply(self, slope=slope)
-
-    def step(self, surrogate: str = "zero") -> "Tensor":
-        """The unit step (§1-2): 1 for z >= 0; gradient 0, `"ste"` or `"sigmoid"` surrogate."""
-        return F.Step.apply(self, surrogate=surrogate)
-
-    def hard_sigmoid(self) -> "Tensor":
-        """clip(0.25z + 0.5, 0, 1); derivative 0.25 inside (-2, 2), 0 at and beyond ±2."""
-        return F.HardSigmoid.apply(self)
-
-    def hard_tanh(self) -> "Tensor":
-        """clip(z, -1, 1); derivative 1 inside (-1, 1), 0 at and beyond ±1."""
-        return F.HardTanh.apply(self)
-
-    def softmax(self, axis: int = -1) -> "Tensor":
-        """e^x / Σ e^x along `axis`, stable for any finite input."""
-        return F.Softmax.apply(self, axis=axis)
-
-    def log_softmax(self, axis: int = -1) -> "Tensor":
-        """x - log Σ e^x along `axis`, stable for any finite input."""
-        return F.LogSoftmax.apply(self, axis=axis)
-
-    # -- reductions ---------------------------------------------------------------------------
-    def sum(self, axis: Any = None, keepdims: bool = False) -> "Tensor":
-        return F.Sum.apply(self, axis=axis, keepdims=keepdims)
-
-    def mean(self, axis: Any = None, keepdims: bool = False) -> "Tensor":
-        """The sum divided by the number of summed elements."""
+    def mean(self, axis: Any = None, keepdims: Any = None, *, dim: Any = None,
+             keepdim: Any = None) -> "Tensor":
+        """The sum divided by the number of summed elements (NaN for none, as numpy)."""
+        axis, keep = _reduce_args("mean", axis, dim, keepdims, keepdim)
         axes = F._normalise_axis(axis, self.ndim)
-        count = int(np.prod([self.shape[a] for a in axes])) if axes else 1
-        return self.sum(axis=axis, keepdims=keepdims) * (1.0 / count)
+        count = math.prod(self.shape[a] for a in axes)
+        return self.sum(axis=axis, keepdims=keep) * (1.0 / count if count else math.nan)
 
-    def max(self, axis: Any = None, keepdims: bool = False) -> "Tensor":
+    def max(self, axis: Any = None, keepdims: Any = None, *, dim: Any = None,
+            keepdim: Any = None) -> "Tensor":
         """The largest element along `axis`; tied maxima share the gradient equally."""
-        return F.Max.apply(self, axis=axis, keepdims=keepdims)
+        axis, keep = _reduce_args("max", axis, dim, keepdims, keepdim)
+        return F.Max.apply(self, axis=axis, keepdims=keep)
 
-    def min(self, axis: Any = None, keepdims: bool = False) -> "Tensor":
-        return -F.Max.apply(-self, axis=axis, keepdims=keepdims)
+    def min(self, axis: Any = None, keepdims: Any = None, *, dim: Any = None,
+            keepdim: Any = None) -> "Tensor":
+        axis, keep = _reduce_args("min", axis, dim, keepdims, keepdim)
+        return -F.Max.apply(-self, axis=axis, keepdims=keep)
 
-    # -- shapes -------------------------------------------------------------------------------
+    # -- shapes ---------------------------------------------------------------------------------
     def reshape(self, *shape: Any) -> "Tensor":
+        """The same numbers in a new shape (one -1 is inferred); `view` is the same."""
         if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
             shape = tuple(shape[0])
+        for n in shape:
+            if isinstance(n, bool) or not isinstance(n, (int, np.integer)):
+                raise TypeError(f"reshape: sizes must be integers, got {n!r} in {shape}")
         try:
-            np.empty(0).reshape  # noqa: B018 - keep numpy's own message for bad shapes below
             target = np.empty(self.shape, dtype=np.bool_).reshape(shape).shape
         except ValueError:
             raise ValueError(f"reshape: cannot reshape a Tensor of shape {self.shape} "
-                             f"({self.size} elements) into {tuple(shape)}") from None
+                             f"({self.numel()} elements) into {tuple(shape)}") from None
         return F.Reshape.apply(self, shape=target)
 
-    def flatten(self) -> "Tensor":
-        return self.reshape(-1)
+    view = reshape
 
-    def transpose(self, *axes: Any) -> "Tensor":
-        """Reverse the axes, or permute them as given (numpy's rules)."""
-        if not axes:
-            return F.Transpose.apply(self)
-        if len(axes) == 1 and isinstance(axes[0], (tuple, list)):
-            axes = tuple(axes[0])
-        if axes and sorted(a % max(self.ndim, 1) for a in axes) != list(range(self.ndim)):
-            raise ValueError(f"transpose: axes {axes} are not a permutation of the "
-                             f"{self.ndim} axes of shape {self.shape}")
-        return F.Transpose.apply(self, axes=tuple(a % self.ndim for a in axes))
+    def flatten(self, start_dim: int = 0, end_dim: int = -1) -> "Tensor":
+        """Join axes start_dim..end_dim into one (all of them by default)."""
+        if self.ndim == 0:
+            return self.reshape(1)
+        s, e = start_dim % self.ndim, end_dim % self.ndim
+        return self.reshape(self.shape[:s] + (-1,) + self.shape[e + 1:])
+
+    def unsqueeze(self, dim: int) -> "Tensor":
+        """A new axis of length 1 at `dim`."""
+        d = dim % (self.ndim + 1)
+        return self.reshape(self.shape[:d] + (1,) + self.shape[d:])
+
+    def squeeze(self, dim: Any = None) -> "Tensor":
+        """Drop axes of length 1 (all of them, or only `dim` when it has length 1)."""
+        if dim is None:
+            return self.reshape(tuple(n for n in self.shape if n != 1))
+        d = dim % max(self.ndim, 1)
+        if self.ndim == 0 or self.shape[d] != 1:
+            return self
+        return self.reshape(self.shape[:d] + self.shape[d + 1:])
+
+    def transpose(self, *dims: Any) -> "Tensor":
+        """`transpose()` reverses the axes (as `.T`); `transpose(d0, d1)` swaps two axes, as in
+        PyTorch (so a 2-D `transpose(0, 1)` is the matrix transpose).  For any other
+        permutation use `permute(*dims)`."""
+        if not dims:
+            return F.Transpose.apply(self, axes=None)
+        if len(dims) != 2 or not all(isinstance(d, (int, np.integer)) for d in dims):
+            raise TypeError(f"transpose takes two axes to swap, transpose(d0, d1) as in "
+                            f"PyTorch, got {dims}; for a permutation use permute{dims}")
+        nd = max(self.ndim, 1)
+        for d in dims:
+            if not -nd <= d < nd:
+                raise ValueError(f"transpose: axis {d} is out of range for shape {self.shape}")
+        axes = list(range(self.ndim))
+        i, j = dims[0] % nd, dims[1] % nd
+        axes[i], axes[j] = axes[j], axes[i]
+        return F.Transpose.apply(self, axes=tuple(axes))
+
+    def permute(self, *dims: Any) -> "Tensor":
+        """Reorder the axes: axis i of the result is axis dims[i] of this tensor."""
+        if len(dims) == 1 and isinstance(dims[0], (tuple, list)):
+            dims = tuple(dims[0])
+        nd = self.ndim
+        if len(dims) != nd or sorted(d % max(nd, 1) for d in dims) != list(range(nd)):
+            raise ValueError(f"permute: {dims} is not a permutation of the {nd} axes of "
+                             f"shape {self.shape}")
+        return F.Transpose.apply(self, axes=tuple(int(d) % max(nd, 1) for d in dims))
 
     @property
     def T(self) -> "Tensor":
-        return self.transpose()
+        """The axes reversed: the matrix transpose of a 2-D tensor."""
+        return F.Transpose.apply(self, axes=None)
 
     def broadcast_to(self, shape: Sequence[int]) -> "Tensor":
         return F.BroadcastTo.apply(self, shape=tuple(shape))
 
+    def clone(self) -> "Tensor":
+        """A copy of the data that stays in the graph (the gradient passes through)."""
+        return op1(F.Clone, self)
+
     def __getitem__(self, index: Any) -> "Tensor":
-        return F.GetItem.apply(self, index=F._raw_index(index))
+        """numpy's indexing: slices, integers, integer arrays and boolean masks."""
+        return F.GetItem.apply(self, index=_raw_index(index))
 
     # -- chapter 5: convolution and pooling layers (NCHW; see functions_conv.py) ---------------
     def conv2d(self, weight: Any, bias: Any = None, stride: Any = 1, padding: Any = 0) -> "Tensor":
@@ -363,17 +508,36 @@ class Tensor(Node):
 Tensor._engine = Tensor
 
 
-def concatenate(tensors: Sequence[Tensor], axis: int = 0) -> Tensor:
-    """Join tensors along an existing axis (numpy.concatenate with gradients)."""
+class _Size(int):
+    """A tensor's number of elements that can also be called as PyTorch's `size(dim=None)`."""
+
+    _shape: tuple
+
+    def __new__(cls, n: int, shape: tuple) -> "_Size":
+        obj = super().__new__(cls, n)
+        obj._shape = shape
+        return obj
+
+    def __call__(self, dim: Any = None) -> Any:
+        return self._shape if dim is None else self._shape[dim]
+
+
+def _tensors(op: str, tensors: Sequence[Any]) -> list:
     tensors = list(tensors)
     if not tensors:
-        raise ValueError("concatenate needs at least one Tensor")
-    return F.Concatenate.apply(*tensors, axis=axis)
+        raise ValueError(f"{op} needs at least one Tensor")
+    for t in tensors:
+        if isinstance(t, Node) and not isinstance(t, Tensor):
+            raise TypeError(f"{op} joins Tensors, got a {type(t).__name__}; for Values make a "
+                            "Tensor first, e.g. Tensor([v.data for v in values])")
+    return tensors
+
+
+def concatenate(tensors: Sequence[Tensor], axis: int = 0) -> Tensor:
+    """Join tensors along an existing axis (numpy.concatenate with gradients)."""
+    return F.Concatenate.apply(*_tensors("concatenate", tensors), axis=axis)
 
 
 def stack(tensors: Sequence[Tensor], axis: int = 0) -> Tensor:
     """Join same-shaped tensors along a new axis (numpy.stack with gradients)."""
-    tensors = list(tensors)
-    if not tensors:
-        raise ValueError("stack needs at least one Tensor")
-    return F.Stack.apply(*tensors, axis=axis)
+    return F.Stack.apply(*_tensors("stack", tensors), axis=axis)

@@ -20,7 +20,10 @@ import numpy as np
 
 from . import functions as F
 from .autograd import Node
+from .operators import Operators
 from .xp import ScalarMath
+
+_object_new = object.__new__
 
 
 def _describe(x: Any) -> str:
@@ -28,76 +31,108 @@ def _describe(x: Any) -> str:
     return text if len(text) <= 40 else text[:37] + "..."
 
 
-class Value(Node):
+def _to_float(data: Any, what: str = "Value()") -> float:
+    """A Python float from a real number; a clear TypeError or OverflowError otherwise."""
+    if type(data) is float:
+        return data
+    if isinstance(data, Node):
+        raise TypeError(f"{what} takes a real number, got a {type(data).__name__}; "
+                        "use .data to take its number, or .detach() for a copy")
+    if isinstance(data, (numbers.Real, np.floating, np.integer, np.bool_)):
+        try:
+            return float(data)
+        except OverflowError:
+            raise OverflowError(f"{what}: {_describe(data)} is too large for a float "
+                                "(the largest is about 1.8e308)") from None
+    if isinstance(data, np.ndarray):
+        raise TypeError(f"{what} takes one real number, got an array of shape {data.shape}; "
+                        "use Tensor for arrays (or .item() for a one-element array)")
+    raise TypeError(f"{what} takes a real number (int or float), got "
+                    f"{type(data).__name__} {_describe(data)}")
+
+
+class Value(Operators, Node):
     """A scalar node: `.data` is a float, `.grad` is d(output)/d(this), 0.0 until `backward`.
 
     `requires_grad` is True by default (every `Value` is a variable you may want to learn);
     `label` names it in error messages and drawings.  Operators `+ - * / **` and unary `-`
     accept Python numbers on either side.
+
+    Comparisons `<`, `<=`, `>`, `>=` compare the numbers and give a Python bool (so `sorted`,
+    `max` and `if a > b:` work, outside the graph); `==` is identity, as in micrograd, so Values
+    can be dict keys (compare numbers with `a.data == b.data`); `bool(v)` is `v.data != 0`;
+    `float(v)` takes the number out of the graph: no gradient flows through it.
     """
 
-    __slots__ = ()
-    _xp = ScalarMath
+    __slots__ = ("data",)
+    xp = ScalarMath
     _zero_grad_value = 0.0
     _grad_type = float
     __array_ufunc__ = None  # numpy defers to our reflected operators: np.float64(2) * Value
 
     def __init__(self, data: Any, label: str | None = None, requires_grad: bool = True) -> None:
-        self.data = self._to_float(data)
+        self.data = _to_float(data)
         self.grad = 0.0
         self.requires_grad = bool(requires_grad)
-        self.label = label
-        self._ctx = None
-        self._hooks = None
-
-    @staticmethod
-    def _to_float(data: Any) -> float:
-        if type(data) is float:
-            return data
-        if isinstance(data, Node):
-            raise TypeError(f"Value() takes a real number, got a {type(data).__name__}; "
-                            "use .data to take its number, or .detach() for a copy")
-        if isinstance(data, (numbers.Real, np.floating, np.integer, np.bool_)):
-            return float(data)
-        if isinstance(data, np.ndarray):
-            raise TypeError(f"Value() takes one real number, got an array of shape {data.shape}; "
-                            "use Tensor for arrays (or .item() for a one-element array)")
-        raise TypeError(f"Value() takes a real number (int or float), got "
-                        f"{type(data).__name__} {_describe(data)}")
+        self.fn = None
+        self._users = 0
+        if label is not None:
+            self.label = label
 
     # -- engine interface (see autograd.Node) -------------------------------------------------
-    @classmethod
-    def _from_raw(cls, raw: Any) -> "Value":
-        v = object.__new__(Value)
-        v.data = raw if type(raw) is float else float(raw)
+    @staticmethod
+    def _blank() -> "Value":
+        v = _object_new(Value)
         v.grad = 0.0
         v.requires_grad = False
-        v.label = None
-        v._ctx = None
-        v._hooks = None
+        v.fn = None
+        v._users = 0
+        return v
+
+    @staticmethod
+    def _fill(out: "Value", raw: Any, fn: Any) -> None:
+        if type(raw) is not float:
+            if isinstance(raw, (str, bytes)) or raw is None or isinstance(raw, np.ndarray) and (
+                    raw.size != 1):
+                raise TypeError(f"{fn.name()}.forward returned {type(raw).__name__} "
+                                f"{_describe(raw)} for a Value; return one real number")
+            raw = _to_float(raw.item() if isinstance(raw, np.ndarray) else raw,
+                            f"{fn.name()}.forward's result")
+        out.data = raw
+
+    @staticmethod
+    def _new(raw: Any) -> "Value":
+        v = Value._blank()
+        v.data = _to_float(raw)
         return v
 
     @classmethod
-    def _constant(cls, x: Any, fn: type) -> float:
-        if type(x) is float:
-            return x
+    def _constant(cls, x: Any, fn: Any) -> float:
         if isinstance(x, (numbers.Real, np.floating, np.integer, np.bool_)) and not isinstance(
                 x, Node):
-            return float(x)
-        if isinstance(x, Node):  # a Tensor: Function.apply refuses the mix before we get here
-            raise TypeError(f"{fn.name()}: cannot mix Value and {type(x).__name__}")
+            return _to_float(x, fn.name())
         hint = "; use Tensor for arrays" if isinstance(x, (np.ndarray, list, tuple)) else ""
         raise TypeError(f"{fn.name()}: a Value can only be combined with a real number or a "
                         f"Value, got {type(x).__name__} {_describe(x)}{hint}")
 
-    def _fit_grad(self, g: Any, fn: type) -> Any:
-        if type(g) is float or isinstance(g, Value):
+    def _fit_grad(self, g: Any, fn: Any, create_graph: bool = False) -> Any:
+        if type(g) is float:
             return g
+        if isinstance(g, Value):
+            return g if create_graph else g.data
         try:
             return float(g)
         except (TypeError, ValueError):
             raise TypeError(f"{fn.name()}.backward returned {type(g).__name__} "
                             f"{_describe(g)} as the gradient of a Value; return a float") from None
+
+    def _fit_hook_grad(self, g: Any, hook: Any, create_graph: bool) -> Any:
+        if isinstance(g, Value):
+            return g if create_graph else g.data
+        if isinstance(g, np.ndarray) and g.size != 1:
+            raise ValueError(f"hook {getattr(hook, '__name__', hook)!r} returned an array of "
+                             f"shape {g.shape} for {self._name()}; return one number")
+        return _to_float(g.item() if isinstance(g, np.ndarray) else g, "a hook's result")
 
     def _accumulate(self, g: float, given: set[int]) -> None:
         self.grad += g
@@ -107,89 +142,36 @@ class Value(Node):
 
     def _check_grad_arg(self, grad: Any) -> Any:
         if isinstance(grad, Value):
-            return grad
+            return grad.data
         if isinstance(grad, np.ndarray) and grad.size != 1:
             raise ValueError(f"backward: the gradient of a Value must be one number, got an "
                              f"array of shape {grad.shape}")
-        return self._to_float(grad.item() if isinstance(grad, np.ndarray) else grad)
+        return _to_float(grad.item() if isinstance(grad, np.ndarray) else grad,
+                         "backward(grad)")
 
-    # -- arithmetic -----------------------------------------------------------------------------
-    def __add__(self, other: Any) -> "Value":
-        return F.Add.apply(self, other)
-
-    def __radd__(self, other: Any) -> "Value":
-        return F.Add.apply(other, self)
-
-    def __sub__(self, other: Any) -> "Value":
-        return F.Sub.apply(self, other)
-
-    def __rsub__(self, other: Any) -> "Value":
-        return F.Sub.apply(other, self)
-
-    def __mul__(self, other: Any) -> "Value":
-        return F.Mul.apply(self, other)
-
-    def __rmul__(self, other: Any) -> "Value":
-        return F.Mul.apply(other, self)
-
-    def __truediv__(self, other: Any) -> "Value":
-        return F.Div.apply(self, other)
-
-    def __rtruediv__(self, other: Any) -> "Value":
-        return F.Div.apply(other, self)
-
-    def __pow__(self, other: Any) -> "Value":
-        return F.Pow.apply(self, other)
-
-    def __rpow__(self, other: Any) -> "Value":
-        return F.Pow.apply(other, self)
-
-    def __neg__(self) -> "Value":
-        return F.Neg.apply(self)
-
-    def __pos__(self) -> "Value":
-        return self
-
+    # -- numbers out of the graph ---------------------------------------------------------------
     def __float__(self) -> float:
         return self.data
 
-    # -- functions and activations (§1-2, §1-3) ---------------------------------------------
-    def exp(self) -> "Value":
-        """e^x (inf past about 709)."""
-        return F.Exp.apply(self)
+    def __bool__(self) -> bool:
+        return self.data != 0.0
 
-    def log(self) -> "Value":
-        """ln x; ln 0 = -inf with gradient +inf, ln of a negative number is NaN."""
-        return F.Log.apply(self)
+    def _number(self, other: Any) -> float:
+        return other.data if isinstance(other, Value) else _to_float(other, "comparison")
 
-    def sigmoid(self) -> "Value":
-        """σ(z) = 1/(1+e^-z), the book's activation (§1-3); σ' = σ(1-σ)."""
-        return F.Sigmoid.apply(self)
+    def __lt__(self, other: Any) -> bool:
+        return self.data < self._number(other)
 
-    def tanh(self) -> "Value":
-        """tanh z; derivative 1 - tanh²z."""
-        return F.Tanh.apply(self)
+    def __le__(self, other: Any) -> bool:
+        return self.data <= self._number(other)
 
-    def relu(self) -> "Value":
-        """max(0, z); derivative 1 for z > 0, 0 for z <= 0 (0 at the corner)."""
-        return F.ReLU.apply(self)
+    def __gt__(self, other: Any) -> bool:
+        return self.data > self._number(other)
 
-    def leaky_relu(self, slope: float = 0.01) -> "Value":
-        """z for z > 0 else slope·z; derivative 1 for z > 0, `slope` for z <= 0."""
-        return F.LeakyReLU.apply(self, slope=slope)
+    def __ge__(self, other: Any) -> bool:
+        return self.data >= self._number(other)
 
-    def step(self, surrogate: str = "zero") -> "Value":
-        """The unit step (§1-2): 1 for z >= 0, else 0.  Gradient 0, or a surrogate:
-        `"ste"` (pass the gradient straight through) or `"sigmoid"` (use σ'(z))."""
-        return F.Step.apply(self, surrogate=surrogate)
-
-    def hard_sigmoid(self) -> "Value":
-        """clip(0.25z + 0.5, 0, 1); derivative 0.25 inside (-2, 2), 0 outside and at ±2."""
-        return F.HardSigmoid.apply(self)
-
-    def hard_tanh(self) -> "Value":
-        """clip(z, -1, 1); derivative 1 inside (-1, 1), 0 outside and at ±1."""
-        return F.HardTanh.apply(self)
+    __hash__ = Node.__hash__
 
     def __repr__(self) -> str:
         label = f", label={self.label!r}" if self.label else ""
@@ -205,6 +187,8 @@ def weighted_input(w: Sequence[Any], x: Sequence[Any], b: Any = 0.0) -> Any:
 
     `w` and `x` are equally long sequences of `Value`s or numbers (or of `Tensor`s); b is the
     bias, minus the threshold θ.  Its gradient: dz/dw_i = x_i, dz/dx_i = w_i, dz/db = 1.
+    It equals `sum(wi * xi for wi, xi in zip(w, x)) + b` in value and in every derivative;
+    it is one node because the book draws a unit's weighted input as one.
     """
     if len(w) != len(x):
         raise ValueError(f"weighted_input: {len(w)} weights but {len(x)} inputs; one weight "

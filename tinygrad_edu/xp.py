@@ -4,7 +4,8 @@ Each rule in `functions.py` is written once, as arithmetic plus calls such as `c
 On the scalar engine `ctx.xp` is `ScalarMath` (Python floats, the `math` module: no 0-d arrays,
 so the scalar path stays fast); on the tensor engine it is `ArrayMath` (numpy).  Both follow
 IEEE 754 where Python would raise: exp(1000) is inf, log(0) is -inf, 1/0 is inf.
-(`graphmath.GraphMath` is the third namespace, used when a gradient is itself differentiated.)
+(`graphmath.GraphMath` is the third namespace, used when a gradient is itself differentiated:
+it has every function below, recording graph ops where it is handed graph values.)
 """
 
 from __future__ import annotations
@@ -63,8 +64,11 @@ class ScalarMath:
             return math.pow(a, b)
         except OverflowError:
             return _INF if a > 0.0 or float(b).is_integer() and b % 2 == 0 else -_INF
-        except ValueError:  # 0 ** negative, or negative ** non-integer
-            return _INF if a == 0.0 else _NAN
+        except (ValueError, ZeroDivisionError):  # 0 ** negative, or negative ** non-integer
+            if a != 0.0:
+                return _NAN
+            odd = float(b).is_integer() and b % 2 == 1
+            return math.copysign(_INF, a) if odd else _INF
 
     @staticmethod
     def sigmoid(z: float) -> float:
@@ -77,12 +81,9 @@ class ScalarMath:
     tanh = staticmethod(math.tanh)
 
     @staticmethod
-    def step(z: float) -> float:
-        return 1.0 if z >= 0.0 else 0.0
-
-    @staticmethod
-    def sumsq(d: float) -> float:
-        return d * d
+    def step(z: float, strict: bool = False) -> float:
+        """1 when z reaches 0 (z >= 0; z > 0 when `strict`), else 0."""
+        return 1.0 if (z > 0.0 if strict else z >= 0.0) else 0.0
 
     @staticmethod
     def clip(x: float, lo: float, hi: float) -> float:
@@ -97,19 +98,40 @@ class ScalarMath:
         return a if a > b or a != a else b  # NaN propagates, as in numpy
 
     @staticmethod
-    def inside(x: float, lo: float, hi: float) -> float:
-        """1.0 strictly inside (lo, hi), else 0.0: the slope mask of a clipped function."""
-        return 1.0 if lo < x < hi else 0.0
+    def inside(x: float, lo: float, hi: float) -> bool:
+        """True strictly inside (lo, hi): where a clipped function has slope."""
+        return lo < x < hi
+
+    @staticmethod
+    def positive(x: float) -> bool:
+        return x > 0.0
+
+    @staticmethod
+    def where_zero(x: float) -> float:
+        return 1.0 if x == 0.0 else 0.0
+
+    @staticmethod
+    def leaky(z: float, slope: float) -> float:
+        return 1.0 if z > 0.0 else slope
+
+    @staticmethod
+    def mask(g: float, keep: Any) -> float:
+        """g where `keep`, else 0 (an infinite g in a flat region gives 0, not NaN)."""
+        return g if keep else 0.0
 
 
 class ArrayMath:
     """Math on numpy arrays for the tensor engine (`Tensor`)."""
 
-    exp = staticmethod(np.exp)
     tanh = staticmethod(np.tanh)
     maximum = staticmethod(np.maximum)
     where = staticmethod(np.where)
     clip = staticmethod(np.clip)
+
+    @staticmethod
+    def exp(x: np.ndarray) -> np.ndarray:
+        with np.errstate(over="ignore"):  # e^1000 is inf, as in ScalarMath
+            return np.exp(x)
 
     @staticmethod
     def log(x: np.ndarray) -> np.ndarray:
@@ -138,23 +160,39 @@ class ArrayMath:
 
     @staticmethod
     def sigmoid(z: np.ndarray) -> np.ndarray:
-        # 1/(1+e^-z) with z kept above the point where e^-z would overflow: below it σ(z) is
-        # smaller than the smallest float anyway (float64: e^-700 ≈ 1e-304; float32: e^-85)
-        lowest = -700.0 if z.dtype != np.float32 else -85.0
-        return 1.0 / (1.0 + np.exp(-np.maximum(z, lowest)))
+        # the two forms of ScalarMath.sigmoid at once: e = e^-|z| never overflows, and
+        # σ(z) = 1/(1+e) for z >= 0, e/(1+e) below (so σ(-1000) is exactly 0, as for a Value)
+        e = np.exp(-np.abs(z))
+        return np.where(z >= 0, 1.0, e) / (1.0 + e)
 
     @staticmethod
-    def sumsq(d: np.ndarray) -> Any:
-        """Σ d² over every element."""
-        return np.vdot(d, d) if d.ndim else d * d
-
-    @staticmethod
-    def step(z: np.ndarray) -> np.ndarray:
-        return (z >= 0).astype(z.dtype if z.dtype.kind == "f" else np.float64)
+    def step(z: np.ndarray, strict: bool = False) -> np.ndarray:
+        return ((z > 0) if strict else (z >= 0)).astype(z.dtype if z.dtype.kind == "f"
+                                                         else np.float64)
 
     @staticmethod
     def inside(x: np.ndarray, lo: float, hi: float) -> np.ndarray:
-        return ((x > lo) & (x < hi)).astype(x.dtype)
+        return (x > lo) & (x < hi)
+
+    @staticmethod
+    def positive(x: np.ndarray) -> np.ndarray:
+        return x > 0
+
+    @staticmethod
+    def where_zero(x: Any) -> Any:
+        if not isinstance(x, np.ndarray):  # a Python number stays weak: no float64 promotion
+            return 1.0 if x == 0 else 0.0
+        return (x == 0).astype(x.dtype if x.dtype.kind == "f" else np.float64)
+
+    @staticmethod
+    def leaky(z: np.ndarray, slope: float) -> np.ndarray:
+        """The slope of leaky_relu at each z: 1 where z > 0, `slope` elsewhere (z's dtype)."""
+        return np.where(z > 0, 1.0, slope).astype(z.dtype)
+
+    @staticmethod
+    def mask(g: np.ndarray, keep: Any) -> np.ndarray:
+        """g where `keep`, else 0 (an infinite g in a flat region gives 0, not NaN)."""
+        return np.where(keep, g, np.zeros((), dtype=np.result_type(g)))
 
     @staticmethod
     def broadcast_to(g: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
@@ -165,16 +203,24 @@ class ArrayMath:
         return out
 
     @staticmethod
+    def summed_axes(gshape: tuple[int, ...], shape: tuple[int, ...]) -> tuple[tuple, int]:
+        """The axes a gradient of `gshape` is summed over to undo broadcasting to `shape`, and
+        how many leading axes broadcasting added (negative: `shape` has more axes)."""
+        lead = len(gshape) - len(shape)
+        if lead < 0:
+            return (), lead
+        return tuple(range(lead)) + tuple(
+            lead + i for i, n in enumerate(shape) if n == 1 and gshape[lead + i] != 1), lead
+
+    @staticmethod
     def sum_to(g: Any, shape: tuple[int, ...]) -> np.ndarray:
         """Sum a broadcast gradient back to `shape` (the inverse of numpy broadcasting)."""
         g = np.asarray(g)
         if g.shape == shape:
             return g
-        lead = g.ndim - len(shape)
+        axes, lead = ArrayMath.summed_axes(g.shape, shape)
         if lead < 0:
-            return np.broadcast_to(g, shape)
-        axes = tuple(range(lead)) + tuple(
-            lead + i for i, n in enumerate(shape) if n == 1 and g.shape[lead + i] != 1)
+            return ArrayMath.broadcast_to(g, shape)
         if axes:
             g = g.sum(axis=axes, keepdims=True)
         if lead:
@@ -194,6 +240,13 @@ class ArrayMath:
         return out
 
     expand_dims = staticmethod(np.expand_dims)
+    reshape = staticmethod(np.reshape)
+    permute = staticmethod(np.transpose)
+    sum = staticmethod(np.sum)
+
+    @staticmethod
+    def getitem(x: np.ndarray, index: Any) -> np.ndarray:
+        return x[index]
 
     @staticmethod
     def swap_last(x: np.ndarray) -> np.ndarray:

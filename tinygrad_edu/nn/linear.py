@@ -45,7 +45,7 @@ class Linear(Module):
             x = Tensor(x)
         if not x.data.ndim or x.data.shape[-1] != self.n_inputs:
             raise ValueError(f"Linear: input of shape {x.shape}, expected (..., {self.n_inputs})")
-        z = F.Affine.apply(x, self.weight, self.bias)  # Z = X Wᵀ + b, one node
+        z = x @ self.weight.T + self.bias  # Z = X Wᵀ + b: a row of weighted inputs per image
         return fire(z, self.activation, self._labels)
 
     def __repr__(self) -> str:

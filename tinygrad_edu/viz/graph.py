@@ -177,8 +177,8 @@ def _constants(node: Node) -> list[float]:
     ctx = node._ctx
     found = []
     for i, p in enumerate(ctx.inputs):
-        if p is None and i < len(ctx.saved_values):
-            s = ctx.saved_values[i]
+        if p is None:
+            s = ctx.args[i]
             if isinstance(s, (float, int)) and not isinstance(s, bool):
                 found.append(float(s))
     return found
