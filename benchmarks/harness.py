@@ -45,15 +45,18 @@ class Budget:
     step_repeat_s: float  # the same for W1's tensor steps
     scalar_step_s: float  # W1 scalar: seconds of clocked steps per engine and garbage-collector mode
     linear_sizes: tuple[int, ...]  # W2: the graph sizes n whose 2n/n ratio is taken
+    linear_repeats: tuple[int, ...]  # W2: repeats at each of those sizes
+    memory_nodes: int = 100_000  # W2: nodes of the graph whose memory is measured
 
 
-QUICK = Budget(quick=True, repeats=5, warmup=1, min_repeat_s=0.002, step_repeat_s=0.1,
-               scalar_step_s=0.8, linear_sizes=(10_000, 100_000))
-FULL = Budget(quick=False, repeats=15, warmup=2, min_repeat_s=0.010, step_repeat_s=0.25,
-              scalar_step_s=3.0, linear_sizes=(10_000, 100_000, 1_000_000))
+QUICK = Budget(quick=True, repeats=5, warmup=1, min_repeat_s=0.002, step_repeat_s=0.1, scalar_step_s=0.8,
+               linear_sizes=(10_000, 100_000), linear_repeats=(5, 1))
+FULL = Budget(quick=False, repeats=15, warmup=2, min_repeat_s=0.010, step_repeat_s=0.25, scalar_step_s=3.0,
+              linear_sizes=(10_000, 100_000, 1_000_000), linear_repeats=(7, 2, 1))
 
 SLOW_CALL_S = 1e-3  # calls at least this long are also clocked one by one
 WARMUP_STEPS = 3  # time_steps: steps run before the clock starts
+MIN_STEPS = 5  # time_steps: steps clocked at the least
 GC_OFF_CHUNK = 20  # time_steps with the collector off: gc.collect() after this many steps
 
 
@@ -118,7 +121,7 @@ def time_calls(fn: Callable[[], Any], budget: Budget, min_repeat_s: float | None
 
 
 def time_steps(step: Callable[[], Any], seconds: float, collector_on: bool) -> Timing:
-    """Clock every call of `step()` alone for about `seconds` (at least 10 calls) after
+    """Clock every call of `step()` alone for about `seconds` (at least MIN_STEPS calls) after
     WARMUP_STEPS calls; the garbage collector ON as a user runs it, or OFF while clocking (a
     gc.collect() every GC_OFF_CHUNK calls, outside the clock). Each call is one "repeat"."""
     clock = time.perf_counter
@@ -131,7 +134,7 @@ def time_steps(step: Callable[[], Any], seconds: float, collector_on: bool) -> T
         gc.disable()
     try:
         deadline = clock() + seconds
-        while clock() < deadline or len(per_call) < 10:
+        while clock() < deadline or len(per_call) < MIN_STEPS:
             start = clock()
             step()
             per_call.append(clock() - start)
