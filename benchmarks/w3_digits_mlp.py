@@ -17,14 +17,14 @@ Plug-in signature: a factory `(problem: DigitsProblem) -> Trainer`, registered w
 
 from __future__ import annotations
 
-import statistics
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
 import numpy as np
 
 from benchmarks.compat import Unavailable, require
-from benchmarks.harness import Budget, Result, Table, Timing, fmt_bytes, fmt_ratio, load_average, peak_memory, time_once, timing_cells
+from benchmarks.harness import (Budget, Result, Table, Timing, fmt_bytes, fmt_ratio, load_average, peak_memory,
+                                ratio_column, time_once, timing_cells)
 from benchmarks.registry import entries, register
 from benchmarks.runner import failure_row, run_entries
 
