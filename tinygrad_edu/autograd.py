@@ -58,10 +58,12 @@ class _State(threading.local):
     anomaly = False
     sites = False  # record node.created_at (detect_anomaly() or record_sites())
     scope: tuple = ()
-    plain = True  # no scope, no sites: an op records nothing beyond fn, inputs and args
+    # what an op does, in one read (a thread-local read costs more than a plain one):
+    # 0 record nothing (no_grad), 1 record fn, inputs and args, 2 also the extras (scope, sites)
+    mode = 1
 
     def refresh(self) -> None:
-        self.plain = not (self.scope or self.sites)
+        self.mode = 0 if not self.grad_enabled else 2 if (self.scope or self.sites) else 1
 
 
 _state = _State()
@@ -72,19 +74,26 @@ def is_grad_enabled() -> bool:
     return _state.grad_enabled
 
 
-@contextlib.contextmanager
-def _switch(name: str, value: Any) -> Iterator[None]:
-    previous = getattr(_state, name)
-    setattr(_state, name, value)
-    _state.refresh()
-    try:
-        yield
-    finally:
-        setattr(_state, name, previous)
+class _switch:  # noqa: N801 - used like a function: `with _switch("grad_enabled", False):`
+    """Set one switch of this thread for the duration of a block (a class, not a generator:
+    `no_grad()` is entered on every optimizer step and every backward)."""
+
+    __slots__ = ("name", "value", "previous")
+
+    def __init__(self, name: str, value: Any) -> None:
+        self.name, self.value = name, value
+
+    def __enter__(self) -> None:
+        self.previous = getattr(_state, self.name)
+        setattr(_state, self.name, self.value)
+        _state.refresh()
+
+    def __exit__(self, *exc: Any) -> None:
+        setattr(_state, self.name, self.previous)
         _state.refresh()
 
 
-def no_grad() -> contextlib.AbstractContextManager:
+def no_grad() -> _switch:
     """Record no graph inside the block (in this thread): results have no history.
 
     Use it for evaluation and for parameter updates (`w.data -= lr * w.grad` needs no graph).
@@ -92,7 +101,7 @@ def no_grad() -> contextlib.AbstractContextManager:
     return _switch("grad_enabled", False)
 
 
-def enable_grad() -> contextlib.AbstractContextManager:
+def enable_grad() -> _switch:
     """Record the graph again inside a `no_grad()` block."""
     return _switch("grad_enabled", True)
 
@@ -122,7 +131,7 @@ def enter_scope(scope: Scope) -> tuple[Scope, ...]:
     `exit_scope` needs to close it."""
     previous = _state.scope
     _state.scope = previous + (scope,)
-    _state.plain = False
+    _state.refresh()
     return previous
 
 
@@ -147,7 +156,7 @@ def detect_anomaly() -> Iterator[None]:
         yield
 
 
-def record_sites() -> contextlib.AbstractContextManager:
+def record_sites() -> _switch:
     """Record where each node is created (`node.created_at`), without the NaN checks.
 
     Lighter than `detect_anomaly()`: `check_graph` can then name the file and line of the op
@@ -185,6 +194,7 @@ def _record_extras(out: "Node") -> None:
 # nodes: data, gradient, and (for an op's result) the record of the op
 # ----------------------------------------------------------------------------------------------
 
+_CLOCK = [0]  # ticks at every in-place change of a Tensor's data (see tensor.Tensor.data)
 _HOOKS = [0]  # hooks registered and not removed: while any exist, backward takes the general loop
 
 
@@ -215,6 +225,7 @@ class Node:
     _hooks: list | None = None
     _seen: int | None = None  # Tensor only: the in-place clock when the op ran (see tensor.py)
     xp: Any = None
+    _math_ctx: Any = None  # MathOnly(xp), for op1/op2
     _engine: Any = None
     _grad_type: Any = None
     _zero_grad_value: Any = None
@@ -309,6 +320,10 @@ class Node:
         raise NotImplementedError
 
     @staticmethod
+    def _make(raw: Any, fn: Any) -> "Node":  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    @staticmethod
     def _fill(out: "Node", raw: Any, fn: Any) -> None:  # pragma: no cover - abstract
         raise NotImplementedError
 
@@ -320,6 +335,16 @@ class Node:
 
     def _check_grad_arg(self, grad: Any) -> Any:  # pragma: no cover - abstract
         raise NotImplementedError
+
+
+class MathOnly:
+    """The ctx the fast entries hand a built-in op's `forward`: `xp` and nothing else (setting
+    anything on it raises, so an op that needs a real ctx cannot take the fast entry)."""
+
+    __slots__ = ("xp",)
+
+    def __init__(self, xp: Any) -> None:
+        self.xp = xp
 
 
 Context = Node  # what PyTorch calls ctx: in this engine an op's record is its output node
@@ -410,7 +435,7 @@ class Function:
             out.fn, out.requires_grad = cls, True
             if roles is not None:
                 out._roles = roles
-            if not _state.plain:
+            if _state.mode == 2:
                 _record_extras(out)
         else:
             out.args = out.inputs = None  # not recorded: keep no operand alive
@@ -442,24 +467,29 @@ def run_forward(fn: Any, kind: Any, raws: tuple, kwargs: dict, inputs: Sequence[
 
 def op1(fn: Any, x: Node) -> Node:
     """The fast entry of a one-input op without options (`v.exp()`, `-t`): what `fn.apply(x)`
-    does, without its general loop over inputs."""
+    does, without its general loop over inputs.
+
+    For the built-in ops only, whose `forward` reads nothing of its ctx but `ctx.xp`: it is
+    handed the engine's `MathOnly` ctx, and the node is made once the result is known.
+    """
     kind = x._engine
-    out = kind._blank()
     xd = x.data
     try:
-        raw = fn.forward(out, xd)
+        out = kind._make(fn.forward(kind._math_ctx, xd), fn)
     except (ValueError, TypeError, IndexError) as e:
         raise _op_error(fn, (x,), e) from e
-    kind._fill(out, raw, fn)
-    if x.requires_grad and _state.grad_enabled:
-        out.fn, out.inputs, out.args, out.requires_grad = fn, (x,), (xd,), True
-        if not _state.plain:
-            _record_extras(out)
+    if x.requires_grad:
+        mode = _state.mode
+        if mode:
+            out.fn, out.inputs, out.args, out.requires_grad = fn, (x,), (xd,), True
+            if mode == 2:
+                _record_extras(out)
     return out
 
 
 def op2(fn: Any, a: Any, b: Any) -> Node:
-    """The fast entry of a two-input op (`a * b`, `2.0 - a`): what `fn.apply(a, b)` does."""
+    """The fast entry of a two-input op (`a * b`, `2.0 - a`): what `fn.apply(a, b)` does,
+    for the built-in ops whose `forward` reads only `ctx.xp` (see `op1`)."""
     if isinstance(a, Node):
         kind = a._engine
         ad, pa = a.data, (a if a.requires_grad else None)
@@ -473,16 +503,16 @@ def op2(fn: Any, a: Any, b: Any) -> Node:
         kind = b._engine
         ad, pa = (a if type(a) is float or type(a) is int else kind._constant(a, fn)), None
         bd, pb = b.data, (b if b.requires_grad else None)
-    out = kind._blank()
     try:
-        raw = fn.forward(out, ad, bd)
+        out = kind._make(fn.forward(kind._math_ctx, ad, bd), fn)
     except (ValueError, TypeError, IndexError) as e:
         raise _op_error(fn, (a, b), e) from e
-    kind._fill(out, raw, fn)
-    if (pa is not None or pb is not None) and _state.grad_enabled:
-        out.fn, out.inputs, out.args, out.requires_grad = fn, (pa, pb), (ad, bd), True
-        if not _state.plain:
-            _record_extras(out)
+    if pa is not None or pb is not None:
+        mode = _state.mode
+        if mode:
+            out.fn, out.inputs, out.args, out.requires_grad = fn, (pa, pb), (ad, bd), True
+            if mode == 2:
+                _record_extras(out)
     return out
 
 
@@ -564,21 +594,29 @@ def _reset(root: Node) -> None:
                     stack.append(p)
 
 
-def _grads_of(node: Node, g: Any) -> tuple:
-    """Run the node's rule, ctx = the node itself; one gradient per input, as a tuple."""
-    fn = node.fn
-    try:
-        grads = fn.backward(node, g)
-    except (ValueError, TypeError, IndexError) as e:
-        where = f" (op created at {node.created_at})" if node.created_at else ""
-        raise type(e)(f"{fn.name()}.backward: {e}{where}") from e
+def _rule_error(node: Any, e: Exception) -> Exception:
+    where = f" (op created at {node.created_at})" if node.created_at else ""
+    return type(e)(f"{node.fn.name()}.backward: {e}{where}")
+
+
+def _as_tuple(node: Any, grads: Any) -> tuple:
+    """A rule's result as one gradient per input (a single one may come bare)."""
     n = len(node.inputs)
     if type(grads) is not tuple:
         grads = tuple(grads) if isinstance(grads, list) else (grads,)
     if len(grads) != n:
-        raise RuntimeError(f"{fn.name()}.backward returned {len(grads)} gradient(s) for {n} "
-                           "input(s): return one per input (None for a constant)")
+        raise RuntimeError(f"{node.fn.name()}.backward returned {len(grads)} gradient(s) for "
+                           f"{n} input(s): return one per input (None for a constant)")
     return grads
+
+
+def _grads_of(node: Any, g: Any) -> tuple:
+    """Run the node's rule (ctx: the node, or its GraphView); one gradient per input."""
+    try:
+        grads = node.fn.backward(node, g)
+    except (ValueError, TypeError, IndexError) as e:
+        raise _rule_error(node, e) from e
+    return _as_tuple(node, grads)
 
 
 def run_backward(root: Node, seed: Any) -> None:
@@ -598,16 +636,25 @@ def run_backward(root: Node, seed: Any) -> None:
             node = ready.pop()
             g, node._pending = node._pending, None
             node.grad = g
-            if node._seen is not None:
+            seen = node._seen  # a Tensor op: were its operands changed in place since it ran?
+            if seen is not None and seen != _CLOCK[0]:
                 node._check_versions()
-            grads = (None,) * len(node.inputs) if g is None else _grads_of(node, g)
-            for p, pg in zip(node.inputs, grads):
+            inputs = node.inputs
+            if g is None:
+                grads: Any = (None,) * len(inputs)
+            else:
+                try:
+                    grads = node.fn.backward(node, g)  # the rule: ctx is the node itself
+                except (ValueError, TypeError, IndexError) as e:
+                    raise _rule_error(node, e) from e
+                if type(grads) is not tuple or len(grads) != len(inputs):
+                    grads = _as_tuple(node, grads)
+            for p, pg in zip(inputs, grads):
                 if p is None:
                     continue
                 if pg is not None:
                     gt = p._grad_type  # a float for a Value, an array that fits for a Tensor
-                    if type(pg) is not gt or gt is _ndarray and (
-                            pg.shape != p.shape or pg.dtype != p.dtype):
+                    if type(pg) is not gt or gt is _ndarray and not p._fits(pg):
                         pg = p._fit_grad(pg, node.fn)
                 if p.fn is None:  # a weight: add its piece in now
                     if pg is not None:

@@ -9,6 +9,10 @@ lines serve `Value`, `Tensor`, and second derivatives.  Broadcasting is undone b
 The activation functions follow the book (§1-2, §1-3) and state their derivative at the corners:
 at a kink the derivative is the one of the flat side (0), as PyTorch does; a flat region passes
 0 even for an infinite gradient (a mask, not a multiplication by 0).
+
+The ops the operators call through the fast entries `op1`/`op2` (arithmetic, exp, log, the
+activations, matmul, `.T`, a full `sum()`) keep nothing on ctx in `forward`: their rules need
+only the operands, the result and the keyword arguments.
 """
 
 from __future__ import annotations
@@ -389,8 +393,8 @@ class MatMul(Function):
         xp = ctx.xp
         a_nd, b_nd = np.ndim(_raw(a)), np.ndim(_raw(b))
         if a_nd == 2 and b_nd == 2:  # the usual case: a batch of rows times a weight matrix
-            ga = None if ctx.inputs[0] is None else grad @ xp.swap_last(b)
-            gb = None if ctx.inputs[1] is None else xp.swap_last(a) @ grad
+            ga = None if ctx.inputs[0] is None else grad @ b.T
+            gb = None if ctx.inputs[1] is None else a.T @ grad
             return ga, gb
         # a 1-D left operand is a matrix with one row, a 1-D right one a matrix with one column:
         # lift all three to matrices, use the matrix rule, then drop the added axis again
@@ -480,15 +484,14 @@ class Sum(Function):
 
     @staticmethod
     def forward(ctx: Context, x: np.ndarray, axis: Any = None, keepdims: bool = False) -> Any:
-        axes = _normalise_axis(axis, x.ndim)
-        ctx.in_shape = x.shape
-        ctx.kept = _keepdims_shape(x.shape, axes)
-        return x.sum(axis=axes, keepdims=keepdims)
+        return x.sum(axis=_normalise_axis(axis, x.ndim), keepdims=keepdims)
 
     @staticmethod
     def backward(ctx: Context, grad: Any) -> Any:
         xp = ctx.xp
-        return xp.broadcast_to(xp.reshape(grad, ctx.kept), ctx.in_shape)
+        shape = np.shape(_raw(ctx.args[0]))
+        kept = _keepdims_shape(shape, _normalise_axis(ctx.kwargs.get("axis"), len(shape)))
+        return xp.broadcast_to(xp.reshape(grad, kept), shape)
 
 
 class Max(Function):
@@ -537,12 +540,12 @@ class Transpose(Function):
 
     @staticmethod
     def forward(ctx: Context, x: np.ndarray, axes: Any = None) -> np.ndarray:
-        ctx.inverse = None if axes is None else tuple(np.argsort(axes).tolist())
         return x.transpose(axes)
 
     @staticmethod
     def backward(ctx: Context, grad: Any) -> Any:
-        return ctx.xp.permute(grad, ctx.inverse)
+        axes = ctx.kwargs.get("axes")  # reversing the axes (.T) is its own inverse
+        return ctx.xp.permute(grad, None if axes is None else tuple(np.argsort(axes).tolist()))
 
 
 class Clone(Function):

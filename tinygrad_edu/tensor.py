@@ -22,14 +22,13 @@ from typing import Any, Sequence
 import numpy as np
 
 from . import functions as F
-from .autograd import Function, Node, op1, op2
+from .autograd import MathOnly, _CLOCK, Function, Node, op1, op2
 from .operators import Operators
 from .xp import ArrayMath
 
 _FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
 _ndarray = np.ndarray
 _object_new = object.__new__
-_CLOCK = [0]  # ticks at every in-place change of a Tensor's data (see Tensor.data)
 
 
 def _as_array(data: Any, what: str = "Tensor()") -> np.ndarray:
@@ -106,7 +105,7 @@ class Tensor(Operators, Node):
     cannot be seen.)
     """
 
-    __slots__ = ("_data", "_version", "_seen")
+    __slots__ = ("_data", "_version", "_seen")  # _version is set at the first in-place change
     xp = ArrayMath
     _zero_grad_value = None
     _grad_type = np.ndarray  # see run_backward: the right shape and dtype are used as is
@@ -128,7 +127,6 @@ class Tensor(Operators, Node):
         self.requires_grad = bool(requires_grad)
         self.fn = None
         self._users = 0
-        self._version = 0
         self._seen = _CLOCK[0]
         if label is not None:
             self.label = label
@@ -154,7 +152,7 @@ class Tensor(Operators, Node):
         if seen == _CLOCK[0]:
             return
         for p in (self, *self.inputs):
-            if p is not None and p._version > seen:
+            if p is not None and getattr(p, "_version", 0) > seen:
                 raise RuntimeError(
                     f"{self.fn.name()}: {p._name()} of shape {p.shape} was changed in place "
                     "after the op used it (for example by an optimizer step before "
@@ -169,7 +167,6 @@ class Tensor(Operators, Node):
         t.requires_grad = False
         t.fn = None
         t._users = 0
-        t._version = 0
         t._seen = _CLOCK[0]
         return t
 
@@ -183,6 +180,20 @@ class Tensor(Operators, Node):
             if raw.dtype.kind != "f":
                 raw = _as_array(raw, f"{fn.name()}.forward's result").astype(np.float64)
         out._data = raw
+
+    @staticmethod
+    def _make(raw: Any, fn: Any) -> "Tensor":
+        t = _object_new(Tensor)
+        if type(raw) is not _ndarray or raw.dtype.kind != "f":
+            Tensor._fill(t, raw, fn)
+        else:
+            t._data = raw
+        t.grad = None
+        t.requires_grad = False
+        t.fn = None
+        t._users = 0
+        t._seen = _CLOCK[0]
+        return t
 
     @staticmethod
     def _new(raw: Any) -> "Tensor":
@@ -226,6 +237,14 @@ class Tensor(Operators, Node):
         if g.dtype != data.dtype:
             g = g.astype(data.dtype)
         return g
+
+    def _fits(self, g: np.ndarray) -> bool:
+        """Has the array g this tensor's shape and dtype (dtype by identity first)?"""
+        data = self._data
+        if g.shape != data.shape:
+            return False
+        dt = g.dtype
+        return dt is data.dtype or dt == data.dtype
 
     def _fit_hook_grad(self, g: Any, hook: Any, create_graph: bool) -> Any:
         raw = g.data if isinstance(g, Tensor) else np.asarray(g)
@@ -386,6 +405,8 @@ class Tensor(Operators, Node):
     def sum(self, axis: Any = None, keepdims: Any = None, *, dim: Any = None,
             keepdim: Any = None) -> "Tensor":
         axis, keep = _reduce_args("sum", axis, dim, keepdims, keepdim)
+        if axis is None and not keep:  # the cost: every element summed, the common case
+            return op1(F.Sum, self)
         return F.Sum.apply(self, axis=axis, keepdims=keep)
 
     def mean(self, axis: Any = None, keepdims: Any = None, *, dim: Any = None,
@@ -476,7 +497,7 @@ class Tensor(Operators, Node):
     @property
     def T(self) -> "Tensor":
         """The axes reversed: the matrix transpose of a 2-D tensor."""
-        return F.Transpose.apply(self, axes=None)
+        return op1(F.Transpose, self)
 
     def broadcast_to(self, shape: Sequence[int]) -> "Tensor":
         return F.BroadcastTo.apply(self, shape=tuple(shape))
@@ -506,6 +527,7 @@ class Tensor(Operators, Node):
 
 
 Tensor._engine = Tensor
+Tensor._math_ctx = MathOnly(ArrayMath)
 
 
 class _Size(int):

@@ -19,7 +19,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from . import functions as F
-from .autograd import Node
+from .autograd import MathOnly, Node
 from .operators import Operators
 from .xp import ScalarMath
 
@@ -101,6 +101,17 @@ class Value(Operators, Node):
         out.data = raw
 
     @staticmethod
+    def _make(raw: Any, fn: Any) -> "Value":
+        """A node holding an op's result (what `_blank` then `_fill` do, in one call)."""
+        v = _object_new(Value)
+        v.data = raw if type(raw) is float else _to_float(raw, f"{fn.name()}'s result")
+        v.grad = 0.0
+        v.requires_grad = False
+        v.fn = None
+        v._users = 0
+        return v
+
+    @staticmethod
     def _new(raw: Any) -> "Value":
         v = Value._blank()
         v.data = _to_float(raw)
@@ -180,6 +191,7 @@ class Value(Operators, Node):
 
 
 Value._engine = Value
+Value._math_ctx = MathOnly(ScalarMath)
 
 
 def weighted_input(w: Sequence[Any], x: Sequence[Any], b: Any = 0.0) -> Any:

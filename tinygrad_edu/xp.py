@@ -160,10 +160,10 @@ class ArrayMath:
 
     @staticmethod
     def sigmoid(z: np.ndarray) -> np.ndarray:
-        # the two forms of ScalarMath.sigmoid at once: e = e^-|z| never overflows, and
-        # σ(z) = 1/(1+e) for z >= 0, e/(1+e) below (so σ(-1000) is exactly 0, as for a Value)
-        e = np.exp(-np.abs(z))
-        return np.where(z >= 0, 1.0, e) / (1.0 + e)
+        # e^-z overflows to inf below z ≈ -709, and then 1/(1+inf) is exactly 0, as a Value
+        # gives: the overflow is the right answer, so its warning is silenced
+        with np.errstate(over="ignore"):
+            return 1.0 / (1.0 + np.exp(-z))
 
     @staticmethod
     def step(z: np.ndarray, strict: bool = False) -> np.ndarray:
@@ -216,9 +216,12 @@ class ArrayMath:
     def sum_to(g: Any, shape: tuple[int, ...]) -> np.ndarray:
         """Sum a broadcast gradient back to `shape` (the inverse of numpy broadcasting)."""
         g = np.asarray(g)
-        if g.shape == shape:
+        gshape = g.shape
+        if gshape == shape:
             return g
-        axes, lead = ArrayMath.summed_axes(g.shape, shape)
+        if gshape[1:] == shape:  # a bias added to every row: the usual case
+            return g.sum(axis=0)
+        axes, lead = ArrayMath.summed_axes(gshape, shape)
         if lead < 0:
             return ArrayMath.broadcast_to(g, shape)
         if axes:
