@@ -42,9 +42,7 @@ class Value:
 
     __radd__, __rmul__ = __add__, __mul__
 
-    def __sub__(self, o):
-        if type(o) is Value:
-            return Value(self.data - o.data, (self, o), (1.0, -1.0))
+    def __sub__(self, o):  # a number only: the cost's a - t
         return Value(self.data - o, (self,), (1.0,))
 
     def __pow__(self, n):
