@@ -239,6 +239,14 @@ class Result:
 
 
 @dataclass
+class Started:
+    """When a table's measurement began: the load average then, and the clock."""
+
+    load: list[float] = field(default_factory=load_average)
+    at: float = field(default_factory=time.perf_counter)
+
+
+@dataclass
 class Table:
     """The rows of one measurement, with the machine's load while it was taken."""
 
@@ -250,11 +258,19 @@ class Table:
     load_after: list[float]
     cpus: int = field(default_factory=lambda: os.cpu_count() or 0)
     notes: list[str] = field(default_factory=list)
+    seconds: float = 0.0  # how long the measurement took
+
+    @classmethod
+    def done(cls, started: Started, key: str, title: str, columns: list[str], rows: list[Result],
+             notes: list[str] | None = None) -> "Table":
+        """The table of a measurement that began at `started` and ends now."""
+        return cls(key, title, columns, rows, started.load, load_average(), notes=notes or [],
+                   seconds=time.perf_counter() - started.at)
 
     @property
     def load_line(self) -> str:
         before, after = (", ".join(f"{x:.2f}" for x in load) for load in (self.load_before, self.load_after))
-        return f"load average (1, 5, 15 min) {before} before, {after} after; {self.cpus} CPUs"
+        return f"load average (1, 5, 15 min) {before} before, {after} after; {self.cpus} CPUs; measured in {self.seconds:.0f} s"
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

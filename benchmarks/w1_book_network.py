@@ -28,8 +28,7 @@ import numpy as np
 
 from benchmarks import minimal_engine
 from benchmarks.compat import as_numpy, require
-from benchmarks.harness import (Budget, Result, Table, fmt_ratio, fmt_time, load_average, ratio_column,
-                                row_of, time_steps)
+from benchmarks.harness import Budget, Result, Started, Table, fmt_ratio, fmt_time, ratio_column, row_of, time_steps
 from benchmarks.registry import register
 from benchmarks.runner import run_entries, timed
 
@@ -297,7 +296,7 @@ def check_one_step(stepper: Stepper, problem: BookProblem) -> list[str]:
 
 def run_tensor(budget: Budget) -> Table:
     """The tensor case: every implementation's median step, over numpy's and the floor's."""
-    load = load_average()
+    started = Started()
     problem = book_problem("tensor")
     rows = run_entries("W1", "tensor", "", build=lambda entry: entry.factory(book_problem("tensor")),
                        check=lambda stepper: check_one_step(stepper, problem),
@@ -307,14 +306,13 @@ def run_tensor(budget: Budget) -> Table:
     ours, torch = row_of(rows, TENSOR), row_of(rows, "torch")
     if ours is not None:
         x = ours.figures.get("x numpy", float("inf"))
-        ours.judge(f"<= {TENSOR_LIMIT}x numpy", x <= TENSOR_LIMIT, fmt_ratio(x))
-        ours.judge(f"goal <= {TENSOR_GOAL}x numpy", x <= TENSOR_GOAL, fmt_ratio(x))
+        ours.judge(f"<= {TENSOR_LIMIT}x numpy", x <= TENSOR_LIMIT, f"{x:.3f}x")
+        ours.judge(f"goal <= {TENSOR_GOAL}x numpy", x <= TENSOR_GOAL, f"{x:.3f}x")
         if torch is not None:
             mine, theirs = ours.figures["median_s"], torch.figures["median_s"]
             ours.judge("faster than torch", mine < theirs, f"{fmt_time(mine)} vs {fmt_time(theirs)}")
-    return Table("W1 tensor", "the book's 12-3-2 network, sigmoid, 64 images: one full-batch GD step "
-                 "(median of repeats)", ["median", "mean", "max/med", "peak mem", "x numpy", "x floor"],
-                 rows, load, load_average())
+    return Table.done(started, "W1 tensor", "the book's 12-3-2 network, sigmoid, 64 images: one full-batch GD "
+                      "step (median of repeats)", ["median", "mean", "max/med", "peak mem", "x numpy", "x floor"], rows)
 
 
 def run_scalar(budget: Budget) -> list[Table]:
@@ -323,7 +321,7 @@ def run_scalar(budget: Budget) -> list[Table]:
     problem = book_problem("scalar")
     tables = []
     for collector_on in (False, True):
-        load = load_average()
+        started = Started()
         mode = "on" if collector_on else "off"
 
         def measure(entry: Any, stepper: Stepper, row: Result) -> None:
@@ -345,13 +343,12 @@ def run_scalar(budget: Budget) -> list[Table]:
             speedup = ours.figures["speed-up"]
             if collector_on:
                 ours.judge(f">= {SPEEDUP_GC_ON}x faster than micrograd (mean)", speedup >= SPEEDUP_GC_ON,
-                           f"{speedup:.2f}x")
+                           f"{speedup:.3f}x")
             else:
-                ours.judge("faster than micrograd (mean)", speedup > SPEEDUP_GC_OFF, f"{speedup:.2f}x")
-        tables.append(Table(f"W1 scalar, GC {mode}",
-                            f"12-3-2 ReLU/linear, 64 images, one full-batch GD step, micrograd-style code, "
-                            f"garbage collector {mode.upper()} (mean step)",
-                            ["mean", "median", "max/med", "steps", "micrograd / this", "x floor"],
-                            rows, load, load_average()))
+                ours.judge("faster than micrograd (mean)", speedup > SPEEDUP_GC_OFF, f"{speedup:.3f}x")
+        tables.append(Table.done(started, f"W1 scalar, GC {mode}",
+                                 f"12-3-2 ReLU/linear, 64 images, one full-batch GD step, micrograd-style code, "
+                                 f"garbage collector {mode.upper()} (mean step)",
+                                 ["mean", "median", "max/med", "steps", "micrograd / this", "x floor"], rows))
     return tables
 

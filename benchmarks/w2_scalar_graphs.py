@@ -35,7 +35,7 @@ from typing import Any
 
 from benchmarks import minimal_engine
 from benchmarks.compat import require
-from benchmarks.harness import Budget, Result, Table, fmt_bytes, fmt_ratio, fmt_time, live_graph_cost, load_average, ratio_column, row_of
+from benchmarks.harness import Budget, Result, Started, Table, fmt_bytes, fmt_ratio, fmt_time, live_graph_cost, ratio_column, row_of
 from benchmarks.registry import entries, register
 from benchmarks.runner import failure_row, progress
 
@@ -108,7 +108,7 @@ def micrograd_value() -> type:
 
 
 def run_memory(budget: Budget) -> Table:
-    load = load_average()
+    started = Started()
     rows = []
     for entry in entries("W2", "engine"):
         progress(f"  W2 memory: {entry.impl}")
@@ -130,9 +130,9 @@ def run_memory(budget: Budget) -> Table:
         b, t = ours.figures["bytes_per_node"], ours.figures["tracked_per_node"]
         ours.judge(f"<= {BYTES_LIMIT} B/node", b <= BYTES_LIMIT, fmt_bytes(b))
         ours.judge(f"<= {TRACKED_LIMIT} GC objects/node", t <= TRACKED_LIMIT, f"{t:.2f}")
-    return Table("W2 memory", f"a live graph y ← y + x of {budget.memory_nodes:,} nodes: bytes and GC-tracked "
-                 "objects per node", ["bytes/node", "x micrograd", "x floor", "GC objects/node",
-                                      "after a collection"], rows, load, load_average())
+    return Table.done(started, "W2 memory", f"a live graph y ← y + x of {budget.memory_nodes:,} nodes: bytes and "
+                      "GC-tracked objects per node",
+                      ["bytes/node", "x micrograd", "x floor", "GC objects/node", "after a collection"], rows)
 
 
 # ------------------------------------------------------------ linearity
@@ -171,7 +171,7 @@ def measure_doubling(Value: type, shape: str, n: int, repeats: int) -> dict[str,
 
 
 def run_linear(budget: Budget) -> Table:
-    load = load_average()
+    started = Started()
     engines = []
     for entry in entries("W2", "engine"):
         try:
@@ -198,19 +198,20 @@ def run_linear(budget: Budget) -> Table:
                 row = Result(case, entry.impl, figures=figures)
                 row.cells.update({"build/node": fmt_time(figures["build_per_node"]),
                                   "backward/node": fmt_time(figures["backward_per_node"]),
-                                  "2n/n build": fmt_ratio(figures["build_2n_over_n"]),
-                                  "2n/n backward": fmt_ratio(figures["backward_2n_over_n"]),
+                                  "2n/n build": f"{figures['build_2n_over_n']:.2f}x",
+                                  "2n/n backward": f"{figures['backward_2n_over_n']:.2f}x",
                                   "repeats": str(figures["repeats"])})
                 if entry.impl == VALUE:
                     x = figures["backward_2n_over_n"]
-                    row.judge(f"backward 2n/n <= {LINEAR_LIMIT}x", x <= LINEAR_LIMIT, fmt_ratio(x))
+                    row.judge(f"backward 2n/n <= {LINEAR_LIMIT}x", x <= LINEAR_LIMIT, f"{x:.3f}x")
                 rows.append(row)
     ratio_column(rows, "backward_per_node", FLOOR, "x floor")
     notes = [f"Figures of the fastest repeat; micrograd at n = {MAX_NODES['micrograd']:,} only (its "
              "recursive backward, with the recursion limit raised to fit)."]
-    return Table("W2 linear", "scalar graphs of n and 2n nodes: build and backward per node, time(2n)/time(n)",
-                 ["case", "build/node", "backward/node", "2n/n build", "2n/n backward", "x floor", "repeats"],
-                 rows, load, load_average(), notes=notes)
+    return Table.done(started, "W2 linear", "scalar graphs of n and 2n nodes: build and backward per node, "
+                      "time(2n)/time(n)",
+                      ["case", "build/node", "backward/node", "2n/n build", "2n/n backward", "x floor", "repeats"],
+                      rows, notes)
 
 
 def run(budget: Budget) -> list[Table]:

@@ -23,8 +23,8 @@ from typing import Any, Callable
 import numpy as np
 
 from benchmarks.compat import Unavailable, require
-from benchmarks.harness import (Budget, Result, Table, Timing, fmt_bytes, fmt_ratio, load_average, peak_memory,
-                                ratio_column, time_once, timing_cells)
+from benchmarks.harness import (Budget, Result, Started, Table, Timing, fmt_bytes, fmt_ratio, peak_memory, ratio_column,
+                                time_once, timing_cells)
 from benchmarks.registry import entries, register
 from benchmarks.runner import failure_row, run_entries
 
@@ -206,12 +206,12 @@ def torch_trainer(problem: DigitsProblem) -> Trainer:
 
 
 def run(budget: Budget) -> list[Table]:
-    load = load_average()
+    started = Started()
     try:
         problem = digits_problem()
     except Unavailable as exc:  # no scikit-learn: every row skipped
         rows = [failure_row("", entry.impl, exc) for entry in entries("W3", "mlp")]
-        return [Table("W3", TITLE, COLUMNS, rows, load, load_average())]
+        return [Table.done(started, "W3", TITLE, COLUMNS, rows)]
     epochs = [problem.batches(e) for e in range(EPOCHS)]
     reference = numpy_trainer(problem)
     reference.train_epoch(epochs[0])
@@ -242,7 +242,7 @@ def run(budget: Budget) -> list[Table]:
     for row in rows:
         if row.impl == TENSOR and row.status == "ok":
             x, accuracy = row.figures["x numpy"], row.figures["test_accuracy"]
-            row.judge(f"<= {TARGET}x numpy", x <= TARGET, fmt_ratio(x))
+            row.judge(f"<= {TARGET}x numpy", x <= TARGET, f"{x:.3f}x")
             row.judge(f"test acc >= {ACCURACY_TARGET:.0%}", accuracy >= ACCURACY_TARGET, f"{accuracy:.1%}")
-    return [Table("W3", TITLE, COLUMNS, rows, load, load_average(),
-                  notes=["No floor row: the minimal engine has no ReLU, softmax cross-entropy or Adam."])]
+    return [Table.done(started, "W3", TITLE, COLUMNS, rows,
+                       ["No floor row: the minimal engine has no ReLU, softmax cross-entropy or Adam."])]

@@ -26,7 +26,7 @@ import numpy as np
 
 from benchmarks import minimal_engine
 from benchmarks.compat import as_numpy, require
-from benchmarks.harness import Budget, Result, Table, fmt_ratio, load_average, ratio_column
+from benchmarks.harness import Budget, Result, Started, Table, fmt_ratio, ratio_column
 from benchmarks.registry import register
 from benchmarks.runner import run_entries, timed
 
@@ -150,7 +150,7 @@ def check_against(want: Any) -> Callable[[Callable[[], Any]], list[str]]:
 def run(budget: Budget) -> list[Table]:
     tables = []
     for size in SIZES:
-        load = load_average()
+        started = Started()
         rows: list[Result] = []
         for op in OPS:
             for mode in MODES:
@@ -166,9 +166,9 @@ def run(budget: Budget) -> list[Table]:
             for row in rows:
                 if row.impl == TENSOR and row.status == "ok":
                     x = row.figures["x numpy"]
-                    row.judge(f"<= {LARGE_TARGET}x numpy", x <= LARGE_TARGET, fmt_ratio(x))
+                    row.judge(f"<= {LARGE_TARGET}x numpy", x <= LARGE_TARGET, f"{x:.3f}x")
         columns = ["case", "median", "max/med"] + (["peak mem"] if size == "large" else []) + ["x numpy", "x floor"]
         title = ("single ops on 1000x1000 float64 arrays: throughput" if size == "large"
                  else "single ops on tiny arrays, (3,) and (3,3)@(3,3): the overhead per op")
-        tables.append(Table(f"W4 {size}", title, columns, rows, load, load_average()))
+        tables.append(Table.done(started, f"W4 {size}", title, columns, rows))
     return tables

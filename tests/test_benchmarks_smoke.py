@@ -286,9 +286,9 @@ def test_tables_show_load_verdicts_and_survive_json() -> None:
     ratio_column(rows, "t", "a", "x a")
     assert [r.figures.get("x a") for r in rows] == [1.0, 2.5, None] and rows[1].cells["x a"] == "2.5x"
     rows[1].judge("<= 3x a", rows[1].figures["x a"] <= 3, "2.5x")
-    table = Table("T1", "a test", ["x a"], rows, [0.5, 0.25, 0.125], [1.0, 0.5, 0.25], cpus=2)
+    table = Table("T1", "a test", ["x a"], rows, [0.5, 0.25, 0.125], [1.0, 0.5, 0.25], cpus=2, seconds=3.25)
     text = text_table(table)
-    assert "load average (1, 5, 15 min) 0.50, 0.25, 0.12 before, 1.00, 0.50, 0.25 after; 2 CPUs" in text
+    assert "load average (1, 5, 15 min) 0.50, 0.25, 0.12 before, 1.00, 0.50, 0.25 after; 2 CPUs; measured in 3 s" in text
     assert "<= 3x a: met (2.5x)" in text and "skipped" in text
     assert markdown_table(table).count("\n| ") == len(rows) + 1  # header and one line per row
     assert "| T1, c | b | <= 3x a | 2.5x | met |" in targets_summary([table], markdown=True)
