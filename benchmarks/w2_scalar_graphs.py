@@ -35,7 +35,7 @@ from typing import Any
 
 from benchmarks import minimal_engine
 from benchmarks.compat import require
-from benchmarks.harness import Budget, Result, Started, Table, fmt_bytes, fmt_ratio, fmt_time, live_graph_cost, ratio_column, row_of
+from benchmarks.harness import Budget, Result, Started, Table, fmt_bytes, fmt_time, live_graph_cost, ratio_column, row_of
 from benchmarks.registry import entries, register
 from benchmarks.runner import failure_row, progress
 

@@ -23,7 +23,7 @@ from typing import Any, Callable
 import numpy as np
 
 from benchmarks.compat import Unavailable, require
-from benchmarks.harness import (Budget, Result, Started, Table, Timing, fmt_bytes, fmt_ratio, peak_memory, ratio_column,
+from benchmarks.harness import (Budget, Result, Started, Table, Timing, fmt_bytes, peak_memory, ratio_column,
                                 time_once, timing_cells)
 from benchmarks.registry import entries, register
 from benchmarks.runner import failure_row, run_entries

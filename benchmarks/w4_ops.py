@@ -26,7 +26,7 @@ import numpy as np
 
 from benchmarks import minimal_engine
 from benchmarks.compat import as_numpy, require
-from benchmarks.harness import Budget, Result, Started, Table, fmt_ratio, ratio_column
+from benchmarks.harness import Budget, Result, Started, Table, ratio_column
 from benchmarks.registry import register
 from benchmarks.runner import run_entries, timed
 
