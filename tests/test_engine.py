@@ -153,3 +153,27 @@ def test_second_derivatives_through_create_graph():
     (h,) = tg.grad(g.sum(), [t])
     th = np.tanh(t.data)
     assert np.allclose(h, -2 * th * (1 - th ** 2))
+
+
+def test_backward_order_is_the_order_backward_completes_nodes():
+    from tinygrad_edu import backward_order, topological_order
+
+    a, b = Value(2.0, label="a"), Value(3.0, label="b")
+    c = a * b
+    d = c + a
+    e = d.tanh() * c
+    seen = []
+    for node in (a, b, c, d, e):
+        node.register_hook(lambda g, node=node: seen.append(node))
+    e.backward()
+    hooked = {id(n) for n in (a, b, c, d, e)}
+    order = backward_order(e)
+    assert [n for n in order if id(n) in hooked] == seen  # the same nodes, in the same order
+    assert len(order) == 6  # e = tanh(d)·c, tanh(d), d = c + a, c = a·b, and the leaves b, a
+    forward = topological_order(e)
+    position = {id(n): i for i, n in enumerate(forward)}
+    for n in forward:  # each node after all of its inputs
+        for p in (n.inputs if n.fn is not None else ()):
+            if p is not None:
+                assert position[id(p)] < position[id(n)]
+    assert backward_order(a) == [a]

@@ -5,8 +5,9 @@ Public names only; each lives in a module with one job (see docs/layout.md).
 
 __version__ = "0.1.0"
 
-from .autograd import (AnomalyError, Context, Function, backward, detect_anomaly, enable_grad,
-                       grad, is_grad_enabled, name_scope, no_grad, record_sites, Scope)
+from .autograd import (AnomalyError, Context, Function, Scope, backward, backward_order,
+                       detect_anomaly, enable_grad, grad, is_grad_enabled, name_scope, no_grad,
+                       record_sites, topological_order)
 from .checks import GradcheckError, gradcheck, gradgradcheck
 from .graphcheck import GraphReport, OpCheck, check_graph
 from .tensor import Tensor, concatenate, stack
@@ -16,5 +17,5 @@ __all__ = [
     "__version__", "Value", "Tensor", "weighted_input", "Function", "Context", "backward", "grad", "no_grad",
     "enable_grad", "is_grad_enabled", "name_scope", "Scope", "detect_anomaly", "AnomalyError",
     "gradcheck", "GradcheckError", "concatenate", "stack", "gradgradcheck", "check_graph",
-    "GraphReport", "OpCheck", "record_sites",
+    "GraphReport", "OpCheck", "record_sites", "backward_order", "topological_order",
 ]

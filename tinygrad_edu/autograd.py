@@ -225,7 +225,7 @@ class Node:
     _hooks: list | None = None
     _seen: int | None = None  # Tensor only: the in-place clock when the op ran (see tensor.py)
     xp: Any = None
-    _math_ctx: Any = None  # MathOnly(xp), for op1/op2
+    _math_ctx: Any = None  # MathOnly(xp), for the fast entries op1 and binary
     _engine: Any = None
     _grad_type: Any = None
     _zero_grad_value: Any = None
@@ -321,6 +321,8 @@ class Node:
 
     @staticmethod
     def _make(raw: Any, fn: Any) -> "Node":  # pragma: no cover - abstract
+        """A node holding an op's raw result, its `fn` and `requires_grad` still to be set
+        (the fast entries set them once, recorded or not)."""
         raise NotImplementedError
 
     @staticmethod
@@ -478,42 +480,57 @@ def op1(fn: Any, x: Node) -> Node:
         out = kind._make(fn.forward(kind._math_ctx, xd), fn)
     except (ValueError, TypeError, IndexError) as e:
         raise _op_error(fn, (x,), e) from e
-    if x.requires_grad:
-        mode = _state.mode
-        if mode:
-            out.fn, out.inputs, out.args, out.requires_grad = fn, (x,), (xd,), True
-            if mode == 2:
-                _record_extras(out)
-    return out
-
-
-def op2(fn: Any, a: Any, b: Any) -> Node:
-    """The fast entry of a two-input op (`a * b`, `2.0 - a`): what `fn.apply(a, b)` does,
-    for the built-in ops whose `forward` reads only `ctx.xp` (see `op1`)."""
-    if isinstance(a, Node):
-        kind = a._engine
-        ad, pa = a.data, (a if a.requires_grad else None)
-        if isinstance(b, Node):
-            if b._engine is not kind:
-                raise _mixing_error(fn, kind, b._engine)
-            bd, pb = b.data, (b if b.requires_grad else None)
-        else:
-            bd, pb = (b if type(b) is float or type(b) is int else kind._constant(b, fn)), None
+    if x.requires_grad and _state.mode:
+        out.fn, out.inputs, out.args, out.requires_grad = fn, (x,), (xd,), True
+        if _state.mode == 2:
+            _record_extras(out)
     else:
-        kind = b._engine
-        ad, pa = (a if type(a) is float or type(a) is int else kind._constant(a, fn)), None
-        bd, pb = b.data, (b if b.requires_grad else None)
-    try:
-        out = kind._make(fn.forward(kind._math_ctx, ad, bd), fn)
-    except (ValueError, TypeError, IndexError) as e:
-        raise _op_error(fn, (a, b), e) from e
-    if pa is not None or pb is not None:
-        mode = _state.mode
-        if mode:
-            out.fn, out.inputs, out.args, out.requires_grad = fn, (pa, pb), (ad, bd), True
-            if mode == 2:
-                _record_extras(out)
+        out.fn, out.requires_grad = None, False
     return out
+
+
+def binary(fn: Any) -> Callable[[Any, Any], Node]:
+    """The fast entry of a two-input op, `entry(a, b)`: what `fn.apply(a, b)` does, for the
+    built-in ops whose `forward` reads only `ctx.xp` (see `op1`).  The operators are these
+    entries themselves (`Operators.__mul__ = binary(Mul)`), one call less for every `a * b`."""
+
+    def entry(a: Any, b: Any) -> Node:
+        if isinstance(a, Node):
+            kind = a._engine
+            ad, pa = a.data, (a if a.requires_grad else None)
+            if isinstance(b, Node):
+                if b._engine is not kind:
+                    raise _mixing_error(fn, kind, b._engine)
+                bd, pb = b.data, (b if b.requires_grad else None)
+            else:
+                bd, pb = (b if type(b) is float or type(b) is int else kind._constant(b, fn)), None
+        else:
+            kind = b._engine
+            ad, pa = (a if type(a) is float or type(a) is int else kind._constant(a, fn)), None
+            bd, pb = b.data, (b if b.requires_grad else None)
+        try:
+            out = kind._make(fn.forward(kind._math_ctx, ad, bd), fn)
+        except (ValueError, TypeError, IndexError) as e:
+            raise _op_error(fn, (a, b), e) from e
+        if (pa is not None or pb is not None) and _state.mode:
+            out.fn, out.inputs, out.args, out.requires_grad = fn, (pa, pb), (ad, bd), True
+            if _state.mode == 2:
+                _record_extras(out)
+        else:
+            out.fn, out.requires_grad = None, False
+        return out
+
+    entry.__name__ = entry.__qualname__ = f"binary({fn.__name__})"
+    return entry
+
+
+def reflected(entry: Callable[[Any, Any], Node]) -> Callable[[Any, Any], Node]:
+    """The entry with its operands swapped: `__rsub__(a, 2.0)` computes 2.0 - a."""
+
+    def swapped(a: Any, b: Any) -> Node:
+        return entry(b, a)
+
+    return swapped
 
 
 def _mixing_error(fn: Any, a: type, b: type) -> TypeError:
@@ -578,6 +595,38 @@ def _count_users(root: Node, direct: bool) -> None:
                 if p.fn is not None:
                     stack.append(p)
             p._users = n + 1
+
+
+def backward_order(root: Node) -> list[Node]:
+    """Every node behind `root` (leaves included) in the order backward completes them: `root`
+    first, each node after all of its users.  The same walk as `run_backward`, without the
+    rules, so tools (check_graph, the drawings, the backward player) see the engine's order."""
+    if root.fn is None:
+        return [root]
+    _count_users(root, direct=False)
+    order = []
+    ready = [root]
+    try:
+        while ready:
+            node = ready.pop()
+            order.append(node)
+            if node.fn is None:
+                continue
+            for p in node.inputs:
+                if p is not None:
+                    n = p._users - 1
+                    p._users = n
+                    if n == 0:
+                        ready.append(p)
+    except BaseException:  # pragma: no cover - only an interrupt can land here
+        _reset(root)
+        raise
+    return order
+
+
+def topological_order(root: Node) -> list[Node]:
+    """The nodes behind `root`, each after all of its inputs (the forward order)."""
+    return backward_order(root)[::-1]
 
 
 def _reset(root: Node) -> None:
@@ -647,14 +696,17 @@ def run_backward(root: Node, seed: Any) -> None:
                     grads = node.fn.backward(node, g)  # the rule: ctx is the node itself
                 except (ValueError, TypeError, IndexError) as e:
                     raise _rule_error(node, e) from e
-                if type(grads) is not tuple or len(grads) != len(inputs):
+                if type(grads) is not tuple:  # one input: its gradient may come bare
+                    grads = (grads,) if len(inputs) == 1 else _as_tuple(node, grads)
+                elif len(grads) != len(inputs):
                     grads = _as_tuple(node, grads)
             for p, pg in zip(inputs, grads):
                 if p is None:
                     continue
                 if pg is not None:
                     gt = p._grad_type  # a float for a Value, an array that fits for a Tensor
-                    if type(pg) is not gt or gt is _ndarray and not p._fits(pg):
+                    if type(pg) is not gt or gt is _ndarray and (  # (only a Tensor has _data)
+                            pg.shape != p._data.shape or pg.dtype is not p._data.dtype):
                         pg = p._fit_grad(pg, node.fn)
                 if p.fn is None:  # a weight: add its piece in now
                     if pg is not None:
@@ -754,12 +806,11 @@ def backward(root: Node, grad: Any = None) -> None:
         if root._hooks:
             seed = _run_hooks(root, seed, False)
         root._accumulate(seed, set())
-    else:
-        with _switch("grad_enabled", False):  # rules on raw numbers: nothing to record
-            if _HOOKS[0] or _state.anomaly:
-                run_backward_general(root, seed)
-            else:
-                run_backward(root, seed)
+    elif _HOOKS[0] or _state.anomaly:
+        with _switch("grad_enabled", False):  # what a hook computes is not recorded
+            run_backward_general(root, seed)
+    else:  # the rules run on raw numbers, which record nothing
+        run_backward(root, seed)
 
 
 def grad(output: Node, inputs: Node | Sequence[Node], grad_output: Any = None, *,

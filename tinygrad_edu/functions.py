@@ -10,7 +10,7 @@ The activation functions follow the book (§1-2, §1-3) and state their derivati
 at a kink the derivative is the one of the flat side (0), as PyTorch does; a flat region passes
 0 even for an infinite gradient (a mask, not a multiplication by 0).
 
-The ops the operators call through the fast entries `op1`/`op2` (arithmetic, exp, log, the
+The ops the operators call through the fast entries `op1` and `binary` (arithmetic, exp, log, the
 activations, matmul, `.T`, a full `sum()`) keep nothing on ctx in `forward`: their rules need
 only the operands, the result and the keyword arguments.
 """
@@ -364,6 +364,19 @@ def _shapes(a: Any, b: Any) -> str:
     return f"{tuple(np.shape(a))} and {tuple(np.shape(b))}"
 
 
+def _matmul_mismatch(a: np.ndarray, b: np.ndarray) -> str:
+    if a.ndim == 0 or b.ndim == 0:
+        return (f"matmul: both operands need at least 1 dimension, got shapes {_shapes(a, b)}; "
+                "use * for a scalar")
+    ka = a.shape[-1]
+    kb = b.shape[0] if b.ndim == 1 else b.shape[-2]
+    if ka != kb:
+        return (f"matmul: shapes {_shapes(a, b)} do not fit: the last axis of the left ({ka}) "
+                f"must equal the {'only' if b.ndim == 1 else 'second-to-last'} axis of the right "
+                f"({kb}); transpose one of them (.T) or check the layer sizes")
+    return f"matmul: the batch axes of shapes {_shapes(a, b)} do not broadcast"
+
+
 class MatMul(Function):
     """Z = A @ B (numpy's rules: 2-D, batched, and 1-D vectors);  dA = G Bᵀ, dB = Aᵀ G.
 
@@ -374,24 +387,16 @@ class MatMul(Function):
 
     @staticmethod
     def forward(ctx: Context, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-        a, b = np.asarray(a), np.asarray(b)
-        if a.ndim == 0 or b.ndim == 0:
-            raise ValueError(f"matmul: both operands need at least 1 dimension, got shapes "
-                             f"{_shapes(a, b)}; use * for a scalar")
-        ka = a.shape[-1]
-        kb = b.shape[0] if b.ndim == 1 else b.shape[-2]
-        if ka != kb:
-            raise ValueError(
-                f"matmul: shapes {_shapes(a, b)} do not fit: the last axis of the left ({ka}) "
-                f"must equal the {'only' if b.ndim == 1 else 'second-to-last'} axis of the right "
-                f"({kb}); transpose one of them (.T) or check the layer sizes")
-        return a @ b
+        try:
+            return a @ b
+        except ValueError:  # say what does not fit, and how to fix it
+            raise ValueError(_matmul_mismatch(np.asarray(a), np.asarray(b))) from None
 
     @staticmethod
     def backward(ctx: Context, grad: Any) -> Any:
         a, b = ctx.args
         xp = ctx.xp
-        a_nd, b_nd = np.ndim(_raw(a)), np.ndim(_raw(b))
+        a_nd, b_nd = a.ndim, b.ndim  # arrays, or Tensors under create_graph
         if a_nd == 2 and b_nd == 2:  # the usual case: a batch of rows times a weight matrix
             ga = None if ctx.inputs[0] is None else grad @ b.T
             gb = None if ctx.inputs[1] is None else a.T @ grad
@@ -484,14 +489,19 @@ class Sum(Function):
 
     @staticmethod
     def forward(ctx: Context, x: np.ndarray, axis: Any = None, keepdims: bool = False) -> Any:
+        if axis is None and not keepdims:  # the cost: every element
+            return x.sum()
         return x.sum(axis=_normalise_axis(axis, x.ndim), keepdims=keepdims)
 
     @staticmethod
     def backward(ctx: Context, grad: Any) -> Any:
         xp = ctx.xp
-        shape = np.shape(_raw(ctx.args[0]))
-        kept = _keepdims_shape(shape, _normalise_axis(ctx.kwargs.get("axis"), len(shape)))
-        return xp.broadcast_to(xp.reshape(grad, kept), shape)
+        shape = ctx.args[0].shape
+        kwargs = ctx.kwargs
+        if kwargs:  # summed over some axes: put them back as axes of length 1 first
+            grad = xp.reshape(grad, _keepdims_shape(shape, _normalise_axis(kwargs.get("axis"),
+                                                                           len(shape))))
+        return xp.broadcast_to(grad, shape)
 
 
 class Max(Function):

@@ -25,7 +25,7 @@ from typing import Any, Callable, Iterator
 import numpy as np
 
 from . import functions as F
-from .autograd import Context, Node, no_grad, run_forward
+from .autograd import Context, Node, no_grad, run_forward, topological_order
 
 # ops whose backward is a chosen surrogate, not the derivative: finite differences cannot check
 # them (the unit step's straight-through and sigmoid rules, §1-2)
@@ -132,26 +132,6 @@ class GraphReport:
 _ONE = np.ones(1)
 
 
-def _topological(root: Node) -> list[Node]:
-    """The op-made nodes behind `root`, each after all of its inputs (iterative post-order)."""
-    order: list[Node] = []
-    seen: set[int] = set()
-    stack: list[tuple[Node, bool]] = [(root, False)]
-    while stack:
-        node, done = stack.pop()
-        if done:
-            order.append(node)
-            continue
-        if node._ctx is None or id(node) in seen:
-            continue
-        seen.add(id(node))
-        stack.append((node, True))
-        for p in reversed(node._ctx.inputs):
-            if p is not None and p._ctx is not None and id(p) not in seen:
-                stack.append((p, False))
-    return order
-
-
 def _to64(a: Any) -> Any:
     """A float64 copy of an operand (floats and non-float arrays are kept as they are)."""
     if isinstance(a, np.ndarray):
@@ -206,7 +186,8 @@ def check_graph(root: Node, eps: float = 1e-6, atol: float = 1e-5, rtol: float =
     report = GraphReport(eps=eps, atol=atol, rtol=rtol)
     rng = np.random.default_rng(seed)
     with no_grad():
-        for position, node in enumerate(_topological(root), start=1):
+        for position, node in enumerate([n for n in topological_order(root) if n.fn is not None],
+                                        start=1):
             report.checks.append(_check_op(node, position, eps, atol, rtol, max_elements,
                                            directions, rng))
     return report

@@ -1,7 +1,7 @@
 """The operators and activations `Value` and `Tensor` share, written once (§1-2, §1-3).
 
-Each method is one line: the op's `Function` from functions.py through the fast entry of
-autograd.py for its number of inputs (`op1`, `op2`), or `Function.apply` when it takes options.
+Each operator is the fast entry of its op's `Function` (`binary(F.Mul)`, autograd.py); each
+method is one line: the `Function` through `op1`, or `Function.apply` when it takes options.
 Python numbers are welcome on either side of an operator: `1.0 - a`, `2 * w`, `a ** 2`.
 """
 
@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from . import functions as F
-from .autograd import op1, op2
+from .autograd import binary, op1, reflected
 
 
 class Operators:
@@ -18,36 +18,17 @@ class Operators:
 
     __slots__ = ()
 
-    # -- arithmetic -----------------------------------------------------------------------------
-    def __add__(self, other: Any) -> Any:
-        return op2(F.Add, self, other)
-
-    def __radd__(self, other: Any) -> Any:
-        return op2(F.Add, other, self)
-
-    def __sub__(self, other: Any) -> Any:
-        return op2(F.Sub, self, other)
-
-    def __rsub__(self, other: Any) -> Any:
-        return op2(F.Sub, other, self)
-
-    def __mul__(self, other: Any) -> Any:
-        return op2(F.Mul, self, other)
-
-    def __rmul__(self, other: Any) -> Any:
-        return op2(F.Mul, other, self)
-
-    def __truediv__(self, other: Any) -> Any:
-        return op2(F.Div, self, other)
-
-    def __rtruediv__(self, other: Any) -> Any:
-        return op2(F.Div, other, self)
-
-    def __pow__(self, other: Any) -> Any:
-        return op2(F.Pow, self, other)
-
-    def __rpow__(self, other: Any) -> Any:
-        return op2(F.Pow, other, self)
+    # -- arithmetic: each operator is the fast entry of its op ----------------------------------
+    __add__ = binary(F.Add)
+    __radd__ = reflected(__add__)
+    __sub__ = binary(F.Sub)
+    __rsub__ = reflected(__sub__)
+    __mul__ = binary(F.Mul)
+    __rmul__ = reflected(__mul__)
+    __truediv__ = binary(F.Div)
+    __rtruediv__ = reflected(__truediv__)
+    __pow__ = binary(F.Pow)
+    __rpow__ = reflected(__pow__)
 
     def __neg__(self) -> Any:
         return op1(F.Neg, self)
@@ -66,7 +47,7 @@ class Operators:
 
     def sqrt(self) -> Any:
         """√x = x ** 0.5 (gradient inf at 0, as in PyTorch)."""
-        return op2(F.Pow, self, 0.5)
+        return self ** 0.5
 
     def abs(self) -> Any:
         """|x| = relu(x) + relu(-x): derivative ±1, and 0 at the corner x = 0 (as PyTorch)."""

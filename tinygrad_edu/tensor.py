@@ -22,11 +22,12 @@ from typing import Any, Sequence
 import numpy as np
 
 from . import functions as F
-from .autograd import MathOnly, _CLOCK, Function, Node, op1, op2
+from .autograd import _CLOCK, Function, MathOnly, Node, binary, op1, reflected
 from .operators import Operators
 from .xp import ArrayMath
 
-_FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
+_F32, _F64 = np.dtype(np.float32), np.dtype(np.float64)
+_FLOATS = (_F32, _F64)
 _ndarray = np.ndarray
 _object_new = object.__new__
 
@@ -184,13 +185,12 @@ class Tensor(Operators, Node):
     @staticmethod
     def _make(raw: Any, fn: Any) -> "Tensor":
         t = _object_new(Tensor)
-        if type(raw) is not _ndarray or raw.dtype.kind != "f":
-            Tensor._fill(t, raw, fn)
-        else:
+        dt = raw.dtype if type(raw) is _ndarray else None
+        if dt is _F64 or dt is _F32:
             t._data = raw
+        else:
+            Tensor._fill(t, raw, fn)
         t.grad = None
-        t.requires_grad = False
-        t.fn = None
         t._users = 0
         t._seen = _CLOCK[0]
         return t
@@ -215,36 +215,25 @@ class Tensor(Operators, Node):
         return _as_array(x, fn.name())
 
     def _fit_grad(self, g: Any, fn: Any, create_graph: bool = False) -> Any:
+        """A rule's gradient made to fit this tensor: broadcasting summed back, its dtype."""
         if isinstance(g, Tensor):
-            if not create_graph:
-                g = g.data
-            else:
+            if create_graph:  # keep it a graph value
                 if g.data.shape != self._data.shape:
                     from .graphmath import GraphMath
 
                     g = GraphMath.sum_to(g, self._data.shape)
                 return g
+            g = g.data
         data = self._data
-        if type(g) is _ndarray and g.shape == data.shape and g.dtype == data.dtype:
-            return g
-        shape = data.shape
-        if type(g) is not _ndarray or g.shape != shape:
+        if type(g) is not _ndarray or g.shape != data.shape:
             try:
-                g = ArrayMath.sum_to(g, shape)
+                g = ArrayMath.sum_to(g, data.shape)
             except ValueError:
                 raise ValueError(f"{fn.name()}.backward returned a gradient of shape "
-                                 f"{np.shape(g)} for an input of shape {shape}") from None
+                                 f"{np.shape(g)} for an input of shape {data.shape}") from None
         if g.dtype != data.dtype:
             g = g.astype(data.dtype)
         return g
-
-    def _fits(self, g: np.ndarray) -> bool:
-        """Has the array g this tensor's shape and dtype (dtype by identity first)?"""
-        data = self._data
-        if g.shape != data.shape:
-            return False
-        dt = g.dtype
-        return dt is data.dtype or dt == data.dtype
 
     def _fit_hook_grad(self, g: Any, hook: Any, create_graph: bool) -> Any:
         raw = g.data if isinstance(g, Tensor) else np.asarray(g)
@@ -258,7 +247,7 @@ class Tensor(Operators, Node):
 
     def _accumulate(self, g: np.ndarray, given: set[int]) -> None:
         if self.grad is None:
-            if id(g) in given or g.base is not None or not g.flags.writeable:
+            if g.base is not None or id(g) in given or not g.flags.writeable:
                 g = g.copy()  # never share one array between two leaves, nor keep a view
             given.add(id(g))
             self.grad = g
@@ -385,11 +374,8 @@ class Tensor(Operators, Node):
         return Tensor._boolean(np.argmax(self._data, axis=axis, keepdims=keep))
 
     # -- matrix product, softmax ----------------------------------------------------------------
-    def __matmul__(self, other: Any) -> "Tensor":
-        return op2(F.MatMul, self, other)
-
-    def __rmatmul__(self, other: Any) -> "Tensor":
-        return op2(F.MatMul, other, self)
+    __matmul__ = binary(F.MatMul)
+    __rmatmul__ = reflected(__matmul__)
 
     def softmax(self, axis: int = -1, *, dim: Any = None) -> "Tensor":
         """e^x / Σ e^x along `axis` (or `dim`), stable for any finite input."""

@@ -102,12 +102,11 @@ class Value(Operators, Node):
 
     @staticmethod
     def _make(raw: Any, fn: Any) -> "Value":
-        """A node holding an op's result (what `_blank` then `_fill` do, in one call)."""
+        """A node holding an op's result (what `_blank` then `_fill` do, in one call, but for
+        `fn` and `requires_grad`, which the fast entries set)."""
         v = _object_new(Value)
         v.data = raw if type(raw) is float else _to_float(raw, f"{fn.name()}'s result")
         v.grad = 0.0
-        v.requires_grad = False
-        v.fn = None
         v._users = 0
         return v
 

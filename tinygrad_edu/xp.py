@@ -215,7 +215,8 @@ class ArrayMath:
     @staticmethod
     def sum_to(g: Any, shape: tuple[int, ...]) -> np.ndarray:
         """Sum a broadcast gradient back to `shape` (the inverse of numpy broadcasting)."""
-        g = np.asarray(g)
+        if type(g) is not np.ndarray:  # a numpy scalar (0-d arithmetic gives those)
+            g = np.asarray(g)
         gshape = g.shape
         if gshape == shape:
             return g
