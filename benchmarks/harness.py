@@ -1,24 +1,24 @@
-"""Timing, peak memory, results and tables for the benchmarks (issue 6, "Fast enough to forget").
+"""Timing, memory, rows, tables and verdicts for the benchmarks (issue 10, item 5).
 
-How a figure is taken (`time_calls`):
-- the clock is `time.perf_counter`;
-- the garbage collector stays ENABLED, as a user runs it: its pauses land in whichever repeat
-  triggers them, and that is what the slowest repeat (`max`) shows. `gc.collect()` runs once
-  before a case's warm-up, so one case does not pay for another's garbage. Before the first
-  workload, the suite imports every library and calls `gc.freeze()` (see suite.settle_heap), so
-  a full collection walks the workload's own objects, not torch's 300,000;
-- one call is timed to choose `number`, the calls per repeat, so that a repeat lasts at least
-  `Budget.min_repeat_s` (W1's training steps: `Budget.step_repeat_s`; tiny calls are timed in
-  bulk, like `timeit`); then `Budget.warmup` repeats are run and thrown away, then
-  `Budget.repeats` repeats are kept;
-- the figure is the MEDIAN time per call over the kept repeats; `max/median` is its steadiness,
-  where max is the slowest repeat, or for calls of 1 ms or more the slowest single call (each is
-  then clocked alone too); the mean is kept as well (and shown when it is more than 25% off the
-  median).
+How a figure is taken:
+- `time_calls` (W1 tensor, W3, W4): the clock is `time.perf_counter`; one call is timed to choose
+  `number`, the calls per repeat, so that a repeat lasts at least `Budget.min_repeat_s` (W1's
+  steps: `Budget.step_repeat_s`); `Budget.warmup` repeats are thrown away, `Budget.repeats` kept.
+  The figure is the MEDIAN time per call over the kept repeats, with the mean beside it; max/med
+  is the slowest repeat (for calls of 1 ms or more, the slowest single call) over the median.
+  The garbage collector stays enabled, as a user runs it; `gc.collect()` runs before each case.
+- `time_steps` (W1 scalar): every step clocked alone for `Budget.scalar_step_s` seconds after 3
+  warm-up steps; the figure is the MEAN step, with the garbage collector OFF (disabled while
+  clocking; gc.collect() between chunks of steps, outside the clock, or micrograd's cyclic
+  graphs would pile up) or ON (as a user runs it: its pauses land in the steps that trigger them).
+- `live_graph_cost` (W2 memory): bytes of a live graph per node, by tracemalloc, and objects the
+  garbage collector tracks per node, by gc.get_objects(), right after the build and after a
+  collection (which untracks tuples of plain numbers).
+- `peak_memory`: one extra call under tracemalloc (never while timing): the highest traced
+  allocation above the level before the call. tracemalloc does not see PyTorch's allocator.
 
-Peak memory (`peak_memory`) is taken in a separate call under `tracemalloc` (which slows Python
-down, so never during timing): the highest traced allocation above what was allocated before the
-call. tracemalloc sees Python objects and numpy buffers; it does NOT see PyTorch's allocator.
+Every table records the load average before and after it was measured and the number of CPUs,
+and its rows carry a verdict against each target of the issue.
 """
 
 from __future__ import annotations
@@ -36,23 +36,28 @@ from typing import Any, Callable
 
 @dataclass(frozen=True)
 class Budget:
-    """How long to measure: `--quick` (under a minute in all) or the full run (a few minutes)."""
+    """How long to measure: `--quick` (about a minute in all) or the full run (a few minutes)."""
 
     quick: bool
-    repeats: int  # kept repeats per figure
+    repeats: int  # kept repeats per figure (time_calls)
     warmup: int  # repeats run before, not kept
     min_repeat_s: float  # a repeat runs the call `number` times so it lasts at least this long
-    step_repeat_s: float  # the same for W1's training steps (see time_calls)
-    scalar_ops: int  # W2: size n of the scalar graphs (the 2x check builds 2n as well)
-    scalar_repeats: int  # W2: repeats per graph size
+    step_repeat_s: float  # the same for W1's tensor steps
+    scalar_step_s: float  # W1 scalar: seconds of clocked steps per engine and garbage-collector mode
+    linear_sizes: tuple[int, ...]  # W2: the graph sizes n whose 2n/n ratio is taken
+    linear_repeats: tuple[int, ...]  # W2: repeats at each of those sizes
+    memory_nodes: int = 100_000  # W2: nodes of the graph whose memory is measured
 
 
-QUICK = Budget(quick=True, repeats=5, warmup=1, min_repeat_s=0.002, step_repeat_s=0.1,
-               scalar_ops=10_000, scalar_repeats=3)
-FULL = Budget(quick=False, repeats=15, warmup=2, min_repeat_s=0.010, step_repeat_s=0.25,
-              scalar_ops=100_000, scalar_repeats=5)
+QUICK = Budget(quick=True, repeats=5, warmup=1, min_repeat_s=0.002, step_repeat_s=0.1, scalar_step_s=0.8,
+               linear_sizes=(10_000, 100_000), linear_repeats=(5, 1))
+FULL = Budget(quick=False, repeats=15, warmup=2, min_repeat_s=0.010, step_repeat_s=0.25, scalar_step_s=3.0,
+              linear_sizes=(10_000, 100_000, 1_000_000), linear_repeats=(7, 2, 1))
 
 SLOW_CALL_S = 1e-3  # calls at least this long are also clocked one by one
+WARMUP_STEPS = 3  # time_steps: steps run before the clock starts
+MIN_STEPS = 5  # time_steps: steps clocked at the least
+GC_OFF_CHUNK = 20  # time_steps with the collector off: gc.collect() after this many steps
 
 
 @dataclass
@@ -69,13 +74,13 @@ class Timing:
         return statistics.median(self.per_call)
 
     @property
+    def mean(self) -> float:
+        return statistics.fmean(self.per_call)
+
+    @property
     def max(self) -> float:
         """The slowest single call when calls were clocked one by one, else the slowest repeat."""
         return self.slowest_call if self.slowest_call is not None else max(self.per_call)
-
-    @property
-    def mean(self) -> float:
-        return statistics.fmean(self.per_call)
 
     @property
     def steadiness(self) -> float:
@@ -84,13 +89,8 @@ class Timing:
 
 
 def time_calls(fn: Callable[[], Any], budget: Budget, min_repeat_s: float | None = None) -> Timing:
-    """Time `fn()` as described in the module docstring; returns seconds per call.
-
-    A repeat lasts at least `min_repeat_s` (default `budget.min_repeat_s`). When one call takes
-    SLOW_CALL_S or more, every call is also clocked alone and `max` is the slowest single call:
-    a repeat of several steps averages a garbage collector's pause every other step (the median
-    of repeats stays put), while the slowest step still shows it.
-    """
+    """Time `fn()` as the module docstring says; returns seconds per call. When one call takes
+    SLOW_CALL_S or more, every call is also clocked alone and `max` is the slowest single call."""
     clock = time.perf_counter
     gc.collect()
     start = clock()
@@ -120,6 +120,33 @@ def time_calls(fn: Callable[[], Any], budget: Budget, min_repeat_s: float | None
     return Timing(per_call, number, slowest if one_by_one else None)
 
 
+def time_steps(step: Callable[[], Any], seconds: float, collector_on: bool) -> Timing:
+    """Clock every call of `step()` alone for about `seconds` (at least MIN_STEPS calls) after
+    WARMUP_STEPS calls; the garbage collector ON as a user runs it, or OFF while clocking (a
+    gc.collect() every GC_OFF_CHUNK calls, outside the clock). Each call is one "repeat"."""
+    clock = time.perf_counter
+    gc.collect()
+    for _ in range(WARMUP_STEPS):
+        step()
+    was_enabled = gc.isenabled()
+    per_call: list[float] = []
+    if not collector_on:
+        gc.disable()
+    try:
+        deadline = clock() + seconds
+        while clock() < deadline or len(per_call) < MIN_STEPS:
+            start = clock()
+            step()
+            per_call.append(clock() - start)
+            if not collector_on and len(per_call) % GC_OFF_CHUNK == 0:
+                gc.collect()
+    finally:
+        if was_enabled:
+            gc.enable()
+    gc.collect()
+    return Timing(per_call, 1, max(per_call))
+
+
 def time_once(fn: Callable[[], Any]) -> float:
     """Seconds taken by one call of `fn()`, gc as it is."""
     start = time.perf_counter()
@@ -128,8 +155,7 @@ def time_once(fn: Callable[[], Any]) -> float:
 
 
 def peak_memory(fn: Callable[[], Any]) -> int:
-    """Peak bytes allocated during one call of `fn()`, above what was allocated before it
-    (tracemalloc; PyTorch's own allocator is invisible to it)."""
+    """Peak bytes allocated during one call of `fn()`, above what was allocated before it."""
     gc.collect()
     was_tracing = tracemalloc.is_tracing()
     if not was_tracing:
@@ -145,48 +171,130 @@ def peak_memory(fn: Callable[[], Any]) -> int:
     return max(0, peak - before)
 
 
+def live_graph_cost(build: Callable[[], Any], nodes: int) -> dict[str, float]:
+    """What a graph of `nodes` nodes costs while it is alive: `bytes_per_node` (tracemalloc: every
+    allocation the build left behind) and `tracked_per_node` (objects the garbage collector
+    tracks, counted by gc.get_objects()) right after the build, with the collector off, and
+    `tracked_after_gc` after one gc.collect() (which stops tracking tuples of plain numbers)."""
+    gc.collect()
+    was_enabled = gc.isenabled()
+    gc.disable()
+    tracked_before = len(gc.get_objects())
+    tracemalloc.start()
+    try:
+        before, _ = tracemalloc.get_traced_memory()
+        graph = build()
+        after, _ = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    tracked = len(gc.get_objects()) - tracked_before
+    gc.collect()
+    tracked_after_gc = len(gc.get_objects()) - tracked_before
+    del graph
+    if was_enabled:
+        gc.enable()
+    gc.collect()
+    return {"bytes_per_node": (after - before) / nodes, "tracked_per_node": tracked / nodes,
+            "tracked_after_gc": tracked_after_gc / nodes}
+
+
+def load_average() -> list[float]:
+    """The load average over 1, 5 and 15 minutes (NaN where the system has none)."""
+    try:
+        return [round(x, 2) for x in os.getloadavg()]
+    except (AttributeError, OSError):
+        return [float("nan")] * 3
+
+
+# ---------------------------------------------------------------- rows, verdicts, tables
+
+
+@dataclass
+class Verdict:
+    """One target of the issue, judged on one row: e.g. ("<= 2.2x numpy", "1.93x", True)."""
+
+    target: str
+    measured: str
+    met: bool
+
+    def __str__(self) -> str:
+        return f"{self.target}: {'met' if self.met else 'MISSED'} ({self.measured})"
+
+
 @dataclass
 class Result:
-    """One row of the table: one implementation on one case of a workload."""
+    """One row of a table: one implementation on one case."""
 
-    workload: str  # "W1"
-    case: str  # e.g. "12-3-2 sigmoid, 1 GD step"
-    impl: str  # e.g. "numpy (δ method)"
+    case: str
+    impl: str
     status: str = "ok"  # "ok", "skipped" or "error"
-    median_s: float | None = None  # seconds per call (W2: per op)
-    max_s: float | None = None
-    mean_s: float | None = None
-    repeats: int = 0
-    number: int = 0
-    peak_bytes: int | None = None
-    reference: str | None = None  # the implementation the ratio is taken to
-    ratio: float | None = None  # median / reference median, same run
-    target: str = ""  # the issue's target for this case, as text
-    meets_target: bool | None = None  # for tinygrad_edu rows once they run
+    figures: dict[str, float] = field(default_factory=dict)  # the measured numbers (seconds, bytes, ratios)
+    cells: dict[str, str] = field(default_factory=dict)  # the table's columns, formatted
+    verdicts: list[Verdict] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
-    extra: dict[str, float] = field(default_factory=dict)  # other measured numbers, for --json
+
+    def judge(self, target: str, met: bool, measured: str) -> None:
+        """Add a verdict: whether this row meets `target`, with the figure it was judged on."""
+        self.verdicts.append(Verdict(target, measured, bool(met)))
+
+
+@dataclass
+class Started:
+    """When a table's measurement began: the load average then, and the clock."""
+
+    load: list[float] = field(default_factory=load_average)
+    at: float = field(default_factory=time.perf_counter)
+
+
+@dataclass
+class Table:
+    """The rows of one measurement, with the machine's load while it was taken."""
+
+    key: str  # "W1 tensor"
+    title: str
+    columns: list[str]  # the measured columns, between "implementation" and "verdict"
+    rows: list[Result]
+    load_before: list[float]
+    load_after: list[float]
+    cpus: int = field(default_factory=lambda: os.cpu_count() or 0)
+    notes: list[str] = field(default_factory=list)
+    seconds: float = 0.0  # how long the measurement took
+
+    @classmethod
+    def done(cls, started: Started, key: str, title: str, columns: list[str], rows: list[Result],
+             notes: list[str] | None = None) -> "Table":
+        """The table of a measurement that began at `started` and ends now."""
+        return cls(key, title, columns, rows, started.load, load_average(), notes=notes or [],
+                   seconds=time.perf_counter() - started.at)
 
     @property
-    def steadiness(self) -> float | None:
-        if self.median_s is None or self.max_s is None or self.median_s == 0:
-            return None
-        return self.max_s / self.median_s
+    def load_line(self) -> str:
+        before, after = (", ".join(f"{x:.2f}" for x in load) for load in (self.load_before, self.load_after))
+        return f"load average (1, 5, 15 min) {before} before, {after} after; {self.cpus} CPUs; measured in {self.seconds:.0f} s"
 
     def to_dict(self) -> dict[str, Any]:
-        row = asdict(self)
-        row["steadiness"] = self.steadiness
-        return row
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> "Table":
+        rows = [Result(**{**r, "verdicts": [Verdict(**v) for v in r["verdicts"]]}) for r in d["rows"]]
+        return cls(**{**d, "rows": rows})
 
 
-def fill_ratios(rows: list[Result], references: tuple[str, ...]) -> None:
-    """Set `ratio` on every timed row to its median over the first available reference's."""
-    by_impl = {r.impl: r for r in rows if r.status == "ok" and r.median_s}
-    ref = next((by_impl[name] for name in references if name in by_impl), None)
+def row_of(rows: list[Result], impl: str, case: str | None = None) -> Result | None:
+    """The measured row of `impl` (in `case`, if given), or None if it did not run."""
+    return next((r for r in rows if r.impl == impl and r.status == "ok" and case in (None, r.case)), None)
+
+
+def ratio_column(rows: list[Result], figure: str, reference: str, column: str) -> None:
+    """Fill `column` of every measured row with its `figure` over the reference row's, case by
+    case, and keep the ratio in `figures[column]`."""
     for row in rows:
-        if ref is None or row.median_s is None:
+        ref = row_of(rows, reference, row.case)
+        if row.status != "ok" or ref is None or figure not in row.figures or not ref.figures.get(figure):
             continue
-        row.reference = ref.impl
-        row.ratio = row.median_s / ref.median_s  # type: ignore[operator]
+        row.figures[column] = row.figures[figure] / ref.figures[figure]
+        row.cells[column] = fmt_ratio(row.figures[column])
 
 
 # ---------------------------------------------------------------- formatting
@@ -204,13 +312,13 @@ def fmt_time(seconds: float | None) -> str:
     raise AssertionError("unreachable")
 
 
-def fmt_bytes(n: int | None) -> str:
+def fmt_bytes(n: float | None) -> str:
     if n is None:
         return "-"
     for unit, scale in (("GiB", 2**30), ("MiB", 2**20), ("KiB", 2**10)):
         if n >= scale:
             return f"{n / scale:.1f} {unit}"
-    return f"{n} B"
+    return f"{n:.0f} B"
 
 
 def fmt_ratio(x: float | None) -> str:
@@ -219,54 +327,64 @@ def fmt_ratio(x: float | None) -> str:
     return f"{x:.3g}x" if x < 100 else f"{x:.0f}x"
 
 
-COLUMNS = ("id", "case", "implementation", "median", "max/med", "peak mem", "x ref", "notes")
+def timing_cells(row: Result, timing: Timing) -> None:
+    """The figures and cells every timed row has: median, mean, max/med."""
+    row.figures.update(median_s=timing.median, mean_s=timing.mean, max_s=timing.max, calls=len(timing.per_call) * timing.number)
+    row.cells.update({"median": fmt_time(timing.median), "mean": fmt_time(timing.mean),
+                      "max/med": f"{timing.steadiness:.2f}"})
 
 
-def _cells(r: Result) -> list[str]:
-    return [" ".join(cell.split()) for cell in _raw_cells(r)]  # one line per row
-
-
-def _raw_cells(r: Result) -> list[str]:
+def _cells(table: Table, r: Result) -> list[str]:
+    head = [r.case, r.impl] if "case" in table.columns else [r.impl]
+    measured = [c for c in table.columns if c != "case"]
     if r.status != "ok":
-        return [r.workload, r.case, r.impl, r.status, "", "", "", "; ".join(r.notes)]
-    notes = list(r.notes)
-    if r.mean_s is not None and r.median_s and abs(r.mean_s / r.median_s - 1.0) > 0.25:
-        notes.insert(0, f"mean {fmt_time(r.mean_s)}")  # a lopsided spread, e.g. gc every other step
-    if r.meets_target is not None:
-        notes.insert(0, ("meets" if r.meets_target else "MISSES") + f" target {r.target}")
-    ratio = fmt_ratio(r.ratio)
-    if r.ratio is not None and r.reference and r.reference != r.impl:
-        ratio += f" {r.reference.split(' ')[0]}"
-    return [
-        r.workload,
-        r.case,
-        r.impl,
-        fmt_time(r.median_s),
-        f"{r.steadiness:.2f}" if r.steadiness is not None else "-",
-        fmt_bytes(r.peak_bytes),
-        ratio,
-        "; ".join(notes),
-    ]
+        return head + [r.status] + [""] * (len(measured) - 1) + ["", "; ".join(r.notes)]
+    body = [r.cells.get(c, "-") for c in measured]
+    return [" ".join(c.split()) for c in head + body + ["; ".join(map(str, r.verdicts)), "; ".join(r.notes)]]
 
 
-def text_table(rows: list[Result]) -> str:
-    """A plain table for the terminal."""
-    cells = [list(COLUMNS)] + [_cells(r) for r in rows]
-    widths = [max(len(row[i]) for row in cells) for i in range(len(COLUMNS))]
-    lines = []
+def _header(table: Table) -> list[str]:
+    head = ["case", "implementation"] if "case" in table.columns else ["implementation"]
+    return head + [c for c in table.columns if c != "case"] + ["verdict", "notes"]
+
+
+def text_table(table: Table) -> str:
+    """A plain table for the terminal, under its title and load line."""
+    cells = [_header(table)] + [_cells(table, r) for r in table.rows]
+    widths = [max(len(row[i]) for row in cells) for i in range(len(cells[0]))]
+    lines = [f"{table.key}: {table.title}", table.load_line]
     for k, row in enumerate(cells):
         lines.append("  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip())
         if k == 0:
             lines.append("  ".join("-" * w for w in widths))
+    lines += table.notes
     return "\n".join(lines)
 
 
-def markdown_table(rows: list[Result]) -> str:
+def markdown_table(table: Table) -> str:
     """The same table in Markdown, for benchmarks/README.md."""
-    out = ["| " + " | ".join(COLUMNS) + " |", "|" + "---|" * len(COLUMNS)]
-    for r in rows:
-        out.append("| " + " | ".join(c.replace("|", "\\|") for c in _cells(r)) + " |")
-    return "\n".join(out)
+    header = _header(table)
+    out = [f"#### {table.key}: {table.title}", "", table.load_line, "",
+           "| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    for r in table.rows:
+        out.append("| " + " | ".join(c.replace("|", "\\|") for c in _cells(table, r)) + " |")
+    out += [""] + [f"{note}  " for note in table.notes]
+    return "\n".join(out).rstrip()
+
+
+def targets_summary(tables: list[Table], markdown: bool = False) -> str:
+    """Every verdict of every table in one list: where each target stands."""
+    lines = []
+    for table in tables:
+        for r in table.rows:
+            for v in r.verdicts:
+                where = f"{table.key}, {r.case}" if r.case else table.key
+                mark = "met" if v.met else "MISSED"
+                lines.append(f"| {where} | {r.impl} | {v.target} | {v.measured} | {mark} |" if markdown
+                             else f"{mark:6s}  {where}: {r.impl}: {v.target} ({v.measured})")
+    if markdown:
+        lines = ["| table | implementation | target | measured | verdict |", "|---|---|---|---|---|"] + lines
+    return "\n".join(lines)
 
 
 # ---------------------------------------------------------------- machine
@@ -285,7 +403,7 @@ def cpu_model() -> str:
 
 
 def machine_info() -> dict[str, str]:
-    """What the figures were measured on; printed above every table."""
+    """What the figures were measured on; printed above the tables."""
     from benchmarks.compat import version
 
     import numpy as np
@@ -299,7 +417,7 @@ def machine_info() -> dict[str, str]:
         "micrograd": version("micrograd"),
         "dezero": version("dezero"),
         "scikit-learn": version("scikit-learn"),
-        "gc": "enabled (thresholds %s)" % (gc.get_threshold(),),
+        "gc thresholds": str(gc.get_threshold()),
     }
     try:  # BLAS threads, when threadpoolctl (a scikit-learn dependency) is there
         from threadpoolctl import threadpool_info

@@ -1,10 +1,10 @@
 """The registry of workload implementations: where references and tinygrad_edu plug in.
 
-Each workload module (w1_book_network, w2_scalar_graphs, w3_digits_mlp, w4_ops) declares its
-cases and registers one factory per implementation:
+Each workload module (w1_book_network, w2_scalar_graphs, w3_digits_mlp, w4_ops) registers one
+factory per implementation of each of its cases:
 
-    @register("W1", "sigmoid", "numpy (δ method)")
-    def w1_numpy(problem: BookProblem) -> Stepper: ...
+    @register("W1", "tensor", "numpy (δ method, by hand)")
+    def numpy_stepper(problem: BookProblem) -> Stepper: ...
 
 The factory's argument and return type are fixed per workload (see the workload module's
 docstring and benchmarks/README.md). A factory that needs an optional package calls
@@ -16,19 +16,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any, Callable
-
-
-@dataclass(frozen=True)
-class Case:
-    """A figure to measure: one workload on one size or variant, and whom it is compared to."""
-
-    workload: str  # "W1"
-    key: str  # short key used by register(), e.g. "sigmoid"
-    title: str  # shown in the table, e.g. "12-3-2 sigmoid, 1 GD step"
-    references: tuple[str, ...]  # ratio is to the first of these implementations that ran
-    target: str = ""  # the issue's target, as text: "<= 3x numpy"
-    target_ratio: float | None = None  # tinygrad_edu rows meet the target if ratio <= this
-    target_impl: str = "tinygrad_edu"  # the rows the target is for (a prefix of their name)
 
 
 @dataclass(frozen=True)

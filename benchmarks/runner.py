@@ -1,8 +1,8 @@
-"""Running one case: build each registered implementation, check its result, time it.
+"""Running one case: build each registered implementation, check its result, then measure it.
 
 A factory that raises `compat.Unavailable` gives a "skipped" row with the note; one that raises
 NotImplementedError gives "skipped" with "slot not filled"; any other exception, or a result that
-disagrees with the reference, gives an "error" row. Timing happens only after the check passed.
+disagrees with the reference, gives an "error" row. Measuring happens only after the check passed.
 """
 
 from __future__ import annotations
@@ -12,18 +12,18 @@ import traceback
 from typing import Any, Callable
 
 from benchmarks.compat import Unavailable
-from benchmarks.harness import Budget, Result, fill_ratios, peak_memory, time_calls
-from benchmarks.registry import Case, Entry, entries
+from benchmarks.harness import Budget, Result, fmt_bytes, peak_memory, time_calls, timing_cells
+from benchmarks.registry import Entry, entries
 
 
 def progress(message: str) -> None:
-    """One line on stderr while the run goes (the table goes to stdout)."""
+    """One line on stderr while the run goes (the tables go to stdout)."""
     print(message, file=sys.stderr, flush=True)
 
 
-def failure_row(case: Case, entry: Entry, exc: BaseException) -> Result:
+def failure_row(case: str, impl: str, exc: BaseException) -> Result:
     """The row for an implementation that could not be built or checked."""
-    row = Result(case.workload, case.title, entry.impl, target=case.target)
+    row = Result(case, impl)
     if isinstance(exc, Unavailable):
         row.status, row.notes = "skipped", [str(exc)]
     elif isinstance(exc, NotImplementedError):
@@ -35,47 +35,44 @@ def failure_row(case: Case, entry: Entry, exc: BaseException) -> Result:
     return row
 
 
-def finish_case(case: Case, rows: list[Result]) -> list[Result]:
-    """Ratios to the case's reference, and the target verdict on tinygrad_edu rows."""
-    fill_ratios(rows, case.references)
-    for row in rows:
-        if not row.impl.startswith(case.target_impl):
-            continue
-        row.target = case.target
-        if row.ratio is not None and case.target_ratio:
-            row.meets_target = row.ratio <= case.target_ratio
-    return rows
-
-
-def run_timed_case(
-    case: Case,
-    budget: Budget,
+def run_entries(
+    workload: str,
+    key: str,
+    case: str,
     build: Callable[[Entry], Any],
     check: Callable[[Any], list[str]],
-    call: Callable[[Any], Callable[[], Any]],
-    memory: bool = True,
-    min_repeat_s: float | None = None,
+    measure: Callable[[Entry, Any, Result], None],
 ) -> list[Result]:
-    """For each implementation of `case`: obj = build(entry); notes = check(obj) (raises
-    AssertionError on a wrong result); then time `call(obj)` with `time_calls` and, if `memory`,
-    take its peak memory (not for torch rows, whose allocator tracemalloc cannot see).
-    `min_repeat_s` overrides the budget's shortest repeat (see harness.time_calls)."""
+    """For each implementation registered as (`workload`, `key`): obj = build(entry);
+    notes = check(obj) (raises AssertionError on a wrong result); then measure(entry, obj, row)
+    fills the row of `case`."""
     rows = []
-    for entry in entries(case.workload, case.key):
-        progress(f"  {case.workload} {case.title}: {entry.impl}")
+    for entry in entries(workload, key):
+        progress(f"  {workload} {key}{', ' + case if case else ''}: {entry.impl}")
         try:
             obj = build(entry)
             notes = check(obj)
         except Exception as exc:  # the row says what went wrong; the run goes on
-            rows.append(failure_row(case, entry, exc))
+            rows.append(failure_row(case, entry.impl, exc))
             continue
+        row = Result(case, entry.impl, notes=notes)
+        measure(entry, obj, row)
+        rows.append(row)
+    return rows
+
+
+def timed(budget: Budget, call: Callable[[Any], Callable[[], Any]], memory: bool = True,
+          min_repeat_s: float | None = None) -> Callable[[Entry, Any, Result], None]:
+    """A `measure` for run_entries: time `call(obj)` with time_calls and, if `memory`, take its
+    peak memory (not for torch rows: tracemalloc cannot see PyTorch's allocator)."""
+
+    def measure(entry: Entry, obj: Any, row: Result) -> None:
         fn = call(obj)
-        timing = time_calls(fn, budget, min_repeat_s)
-        row = Result(case.workload, case.title, entry.impl, median_s=timing.median, max_s=timing.max,
-                     mean_s=timing.mean, repeats=len(timing.per_call), number=timing.number, notes=notes)
+        timing_cells(row, time_calls(fn, budget, min_repeat_s))
         if memory and entry.impl.startswith("torch"):
             row.notes.append("torch memory not seen by tracemalloc")
         elif memory:
-            row.peak_bytes = peak_memory(fn)
-        rows.append(row)
-    return finish_case(case, rows)
+            row.figures["peak_bytes"] = peak_memory(fn)
+            row.cells["peak mem"] = fmt_bytes(row.figures["peak_bytes"])
+
+    return measure

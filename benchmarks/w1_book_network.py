@@ -1,18 +1,22 @@
 """W1: one full-batch gradient-descent step of the book's 12-3-2 network (§1-5, §3-5, §4-4).
 
-The 64 images of Appendix A, targets one-hot (t1 = 1 for a "0"), cost
-C_T = Σ_images ½ Σ_k (t_k − a_k)², the §4-4 initial weights, learning rate η = 0.2 (§4-4).
-One step = forward over all 64 images, backward to the 47 parameters, update w ← w − η ∂C_T/∂w.
+The 64 images of Appendix A and the §4-4 initial weights, from `tinygrad_edu.datasets`; targets
+one-hot (t1 = 1 for a "0"), cost C_T = ½ Σ_images Σ_k (t_k − a_k)². One step = forward over all
+64 images, backward to the 47 parameters, update w ← w − η ∂C_T/∂w. Two cases:
 
-Two variants (cases):
-- "sigmoid": the book's network, sigmoid hidden and output units; tensor engines.
-- "relu": ReLU hidden units and linear outputs, because micrograd has no sigmoid; scalar engines
-  (micrograd builds a graph of about 9,000 Value nodes per step) and the numpy δ method.
+- "tensor": the book's network (sigmoid hidden and output units, η = 0.2), written with plain
+  public ops exactly as a reader of the README writes it (`tensor_step`): the same code runs on
+  tinygrad_edu, on the minimal engine and on PyTorch. Against the numpy δ method written by hand.
+  Figure: the median step (harness.time_calls).
+- "scalar": ReLU hidden units and linear outputs (η = 0.01), because that is what micrograd can
+  express, written as micrograd's users write it (`scalar_cost`): z = b, then z = z + w * x for
+  each input (pixels are plain floats), a = z.relu(). Against micrograd. Figure: the MEAN step,
+  with the garbage collector off and on (harness.time_steps), in a process that never imported
+  torch (benchmarks/scalar_process.py), whose objects would make every full collection slower.
 
-Plug-in signature: a factory `(problem: BookProblem) -> Stepper`, registered with
-`@register("W1", "sigmoid" | "relu", name)`. Before timing, the harness runs ONE step and checks
-that `params()` equals the numpy δ method's result (to 1e-9), so a factory must start from
-`problem.init` and use `problem.eta`.
+Plug-in signature, both cases: a factory `(problem: BookProblem) -> Stepper`, registered with
+`@register("W1", "tensor" | "scalar", name)`. Before timing, the harness runs ONE step and checks
+that `params()` equals the numpy δ method's result (to 1e-9).
 """
 
 from __future__ import annotations
@@ -22,21 +26,20 @@ from typing import Any, Callable
 
 import numpy as np
 
-from benchmarks.compat import require
-from benchmarks.data import book_digits_4x3, book_initial_params
-from benchmarks.harness import Budget, Result
-from benchmarks.registry import Case, register
-from benchmarks.runner import run_timed_case
+from benchmarks import minimal_engine
+from benchmarks.compat import as_numpy, require
+from benchmarks.harness import Budget, Result, Started, Table, fmt_ratio, fmt_time, ratio_column, row_of, time_steps
+from benchmarks.registry import register
+from benchmarks.runner import run_entries, timed
 
-NUMPY = "numpy (δ method)"
-CASES = (
-    Case("W1", "sigmoid", "12-3-2 sigmoid, 64 images, 1 GD step", (NUMPY,),
-         target="<= 3x numpy", target_ratio=3.0, target_impl="tinygrad_edu Tensor"),
-    Case("W1", "relu", "12-3-2 ReLU/linear, 64 images, 1 GD step", ("micrograd", NUMPY),
-         target="<= 0.2x micrograd, less peak memory, max/med <= 2", target_ratio=0.2,
-         target_impl="tinygrad_edu Value"),
-)
-ETA = {"sigmoid": 0.2, "relu": 0.01}  # 0.2 is the book's; the linear outputs need a smaller step
+NUMPY = "numpy (δ method, by hand)"
+FLOOR = "minimal engine (floor)"  # benchmarks/minimal_engine.py: a reference, not part of the package
+TENSOR = "tinygrad_edu Tensor"
+VALUE = "tinygrad_edu Value"
+TENSOR_LIMIT, TENSOR_GOAL = 2.2, 2.0  # the tensor step over the numpy δ method's
+SPEEDUP_GC_OFF, SPEEDUP_GC_ON = 1.0, 2.5  # micrograd's mean step over the scalar engine's
+ETA = {"tensor": 0.2, "scalar": 0.01}  # 0.2 is the book's; the linear outputs need a smaller step
+PARAMS = ("W2", "b2", "W3", "b3")
 
 
 @dataclass
@@ -47,7 +50,7 @@ class BookProblem:
     T: np.ndarray  # (64, 2) one-hot targets
     init: dict[str, np.ndarray]  # W2 (3, 12), b2 (3,), W3 (2, 3), b3 (2,): the book's layout
     eta: float
-    activation: str  # "sigmoid" or "relu"
+    activation: str  # "sigmoid" (case "tensor") or "relu" (case "scalar")
 
 
 @dataclass
@@ -60,9 +63,11 @@ class Stepper:
     notes: list[str] = field(default_factory=list)
 
 
-def book_problem(activation: str = "sigmoid") -> BookProblem:
-    X, T = book_digits_4x3()
-    return BookProblem(X, T, book_initial_params(), ETA[activation], activation)
+def book_problem(case: str = "tensor") -> BookProblem:
+    datasets = require("tinygrad_edu.datasets")
+    X, T = datasets.book_digits_4x3(one_hot=True)
+    return BookProblem(X, T, datasets.book_nn_params("4-4-initial"), ETA[case],
+                       "sigmoid" if case == "tensor" else "relu")
 
 
 # ------------------------------------------------------------ the book's δ method in numpy
@@ -122,48 +127,56 @@ def expected_after_one_step(problem: BookProblem) -> dict[str, np.ndarray]:
     return params
 
 
-@register("W1", "sigmoid", NUMPY)
-@register("W1", "relu", NUMPY)
+@register("W1", "tensor", NUMPY)
 def numpy_stepper(problem: BookProblem) -> Stepper:
     """The hand-written reference: the limit for an engine built on numpy."""
     params = {k: v.copy() for k, v in problem.init.items()}
     return Stepper(lambda: numpy_step(params, problem), lambda: {k: v.copy() for k, v in params.items()})
 
 
-# ------------------------------------------------------------ PyTorch (CPU, float64)
+# ------------------------------------------------------------ the tensor step as a user writes it
 
 
-@register("W1", "sigmoid", "torch")
+def tensor_step(X: Any, T: Any, params: list[Any], lr: float, no_grad: Callable[[], Any]) -> None:
+    """One step of the book's network in plain public ops, as the README writes it; the same
+    code for tinygrad_edu, the minimal engine and PyTorch."""
+    W2, b2, W3, b3 = params
+    A2 = (X @ W2.T + b2).sigmoid()
+    A3 = (A2 @ W3.T + b3).sigmoid()
+    C_T = 0.5 * ((T - A3) ** 2).sum()
+    C_T.backward()
+    with no_grad():
+        for p in params:
+            p.data -= lr * p.grad
+            p.grad = None
+
+
+def tensor_stepper(Tensor: Callable[..., Any], no_grad: Callable[[], Any], problem: BookProblem) -> Stepper:
+    """A "tensor" stepper for any engine whose Tensor(array, requires_grad=...) runs `tensor_step`."""
+    X, T = Tensor(problem.X.copy()), Tensor(problem.T.copy())
+    params = [Tensor(problem.init[k].copy(), requires_grad=True) for k in PARAMS]
+    return Stepper(lambda: tensor_step(X, T, params, problem.eta, no_grad),
+                   lambda: {k: as_numpy(p).copy() for k, p in zip(PARAMS, params)})
+
+
+@register("W1", "tensor", FLOOR)
+def floor_tensor_stepper(problem: BookProblem) -> Stepper:
+    return tensor_stepper(minimal_engine.Tensor, minimal_engine.no_grad, problem)
+
+
+@register("W1", "tensor", "torch")
 def torch_stepper(problem: BookProblem) -> Stepper:
-    """PyTorch's autograd with the update written by hand under no_grad, as for every other
-    implementation (torch.optim.SGD would add about as much again on this tiny network)."""
+    """PyTorch's autograd on the CPU in float64, as many threads as `--threads` allows (1 by
+    default), running the very same `tensor_step`."""
     torch = require("torch")
-    F = torch.nn.functional
-    X = torch.from_numpy(problem.X)
-    T = torch.from_numpy(problem.T)
-    p = {k: torch.tensor(v, requires_grad=True) for k, v in problem.init.items()}
-    eta = problem.eta
-
-    def step() -> None:
-        a2 = torch.sigmoid(F.linear(X, p["W2"], p["b2"]))
-        a3 = torch.sigmoid(F.linear(a2, p["W3"], p["b3"]))
-        c_t = 0.5 * ((T - a3) ** 2).sum()
-        for v in p.values():
-            v.grad = None
-        c_t.backward()
-        with torch.no_grad():
-            for v in p.values():
-                v -= eta * v.grad
-
-    return Stepper(step, lambda: {k: v.detach().numpy().copy() for k, v in p.items()})
+    stepper = tensor_stepper(torch.tensor, torch.no_grad, problem)
+    stepper.notes.append(f"{torch.get_num_threads()} thread(s)")
+    return stepper
 
 
-# ------------------------------------------------------------ DeZero 0.0.13
-
-
-@register("W1", "sigmoid", "dezero")
+@register("W1", "tensor", "dezero")
 def dezero_stepper(problem: BookProblem) -> Stepper:
-    """DeZero (Deep Learning from Scratch 3): F.linear takes W as (in, out), so we keep W.T."""
+    """DeZero (Deep Learning from Scratch 3) in its own idiom: F.linear takes W as (in, out)."""
     require("dezero")
     F = require("dezero.functions")
     Variable = require("dezero").Variable
@@ -186,87 +199,84 @@ def dezero_stepper(problem: BookProblem) -> Stepper:
     return Stepper(step, params)
 
 
-# ------------------------------------------------------------ scalar engines (micrograd API)
+# ------------------------------------------------------------ the scalar step as a user writes it
 
 
-def scalar_cost_graph(Value: type, W2: list, b2: list, W3: list, b3: list,
-                      X: list[list[float]], T: list[list[float]]) -> Any:
-    """C_T of the ReLU/linear variant as a graph of scalar Values, written as a user of a
-    micrograd-like engine writes it: z = b + Σ_j w_j x_j unit by unit, image by image.
-    Needs only Value + Value, Value * float, Value - float, Value ** 2, Value.relu()."""
-    c_t = Value(0.0)
+def weighted_input(ws: list[Any], b: Any, xs: list[Any]) -> Any:
+    """z = b + Σ_j w_j x_j, one multiplication and one addition at a time (§1-3)."""
+    z = b
+    for w, x in zip(ws, xs):
+        z = z + w * x
+    return z
+
+
+def scalar_cost(W2: list, b2: list, W3: list, b3: list, X: list[list[float]], T: list[list[float]]) -> Any:
+    """C_T of the ReLU/linear network as a graph of scalar Values, micrograd-style; needs only
+    Value + Value, Value * float, Value - float, Value ** 2, Value.relu() and 0.5 * Value."""
+    errors = []
     for x, t in zip(X, T):
-        a2 = []
-        for w_row, b in zip(W2, b2):
-            z = b
-            for w, x_j in zip(w_row, x):
-                z = z + w * x_j
-            a2.append(z.relu())
-        for w_row, b, t_k in zip(W3, b3, t):
-            z = b
-            for w, a_j in zip(w_row, a2):
-                z = z + w * a_j
-            c_t = c_t + (z - t_k) ** 2 * 0.5
-    return c_t
+        a2 = [weighted_input(ws, b, x).relu() for ws, b in zip(W2, b2)]
+        a3 = [weighted_input(ws, b, a2) for ws, b in zip(W3, b3)]
+        errors += [(a - t_k) ** 2 for a, t_k in zip(a3, t)]
+    return 0.5 * sum(errors)
 
 
 def scalar_stepper(Value: type, problem: BookProblem) -> Stepper:
-    """A W1 "relu" stepper for any engine with micrograd's API: Value(float), .data, .grad
-    (a float that backward() accumulates into and we reset to 0), .backward() on the cost."""
-    if problem.activation != "relu":
-        raise NotImplementedError("the scalar W1 workload is the ReLU/linear variant")
-    init = problem.init
-    W2 = [[Value(float(w)) for w in row] for row in init["W2"]]
-    b2 = [Value(float(b)) for b in init["b2"]]
-    W3 = [[Value(float(w)) for w in row] for row in init["W3"]]
-    b3 = [Value(float(b)) for b in init["b3"]]
+    """A "scalar" stepper for any engine with micrograd's API: Value(float), .data, .grad (a
+    float that backward() accumulates into; the update resets it to 0), .backward()."""
+    W2, b2, W3, b3 = ([[Value(float(w)) for w in row] for row in problem.init[k]] if k.startswith("W")
+                      else [Value(float(b)) for b in problem.init[k]] for k in PARAMS)
     flat = [w for row in W2 for w in row] + b2 + [w for row in W3 for w in row] + b3
     X, T = problem.X.tolist(), problem.T.tolist()
     eta = problem.eta
 
     def step() -> None:
-        c_t = scalar_cost_graph(Value, W2, b2, W3, b3, X, T)
-        for p in flat:
-            p.grad = 0.0
-        c_t.backward()
+        C_T = scalar_cost(W2, b2, W3, b3, X, T)
+        C_T.backward()
         for p in flat:
             p.data -= eta * p.grad
+            p.grad = 0.0
 
     def params() -> dict[str, np.ndarray]:
-        return {
-            "W2": np.array([[w.data for w in row] for row in W2]),
-            "b2": np.array([b.data for b in b2]),
-            "W3": np.array([[w.data for w in row] for row in W3]),
-            "b3": np.array([b.data for b in b3]),
-        }
+        return {"W2": np.array([[w.data for w in row] for row in W2]), "b2": np.array([b.data for b in b2]),
+                "W3": np.array([[w.data for w in row] for row in W3]), "b3": np.array([b.data for b in b3])}
 
     return Stepper(step, params)
 
 
-def count_micrograd_nodes(root: Any) -> int:
-    """Values reachable from `root` through micrograd's `_prev` sets (iteratively)."""
+def count_nodes(root: Any, parents: Callable[[Any], Any]) -> int:
+    """Nodes reachable from `root` through `parents(node)` (iteratively; None entries skipped)."""
     seen = {id(root)}
     stack = [root]
     while stack:
-        for child in stack.pop()._prev:
-            if id(child) not in seen:
-                seen.add(id(child))
-                stack.append(child)
+        for p in parents(stack.pop()):
+            if p is not None and id(p) not in seen:
+                seen.add(id(p))
+                stack.append(p)
     return len(seen)
 
 
-@register("W1", "relu", "micrograd")
+def nodes_per_step(Value: type, problem: BookProblem, parents: Callable[[Any], Any]) -> str:
+    """A note: how many nodes one step's graph holds in this engine."""
+    init = problem.init
+    W2, b2, W3, b3 = ([[Value(float(w)) for w in row] for row in init[k]] if k.startswith("W")
+                      else [Value(float(b)) for b in init[k]] for k in PARAMS)
+    root = scalar_cost(W2, b2, W3, b3, problem.X.tolist(), problem.T.tolist())
+    return f"{count_nodes(root, parents):,} nodes/step"
+
+
+@register("W1", "scalar", FLOOR)
+def floor_scalar_stepper(problem: BookProblem) -> Stepper:
+    stepper = scalar_stepper(minimal_engine.Value, problem)
+    stepper.notes.append(nodes_per_step(minimal_engine.Value, problem, lambda v: v._prev))
+    return stepper
+
+
+@register("W1", "scalar", "micrograd")
 def micrograd_stepper(problem: BookProblem) -> Stepper:
     Value = require("micrograd.engine").Value
     stepper = scalar_stepper(Value, problem)
-    init = problem.init
-    graph = scalar_cost_graph(  # a throw-away graph, only to count its nodes
-        Value,
-        [[Value(float(w)) for w in row] for row in init["W2"]], [Value(float(b)) for b in init["b2"]],
-        [[Value(float(w)) for w in row] for row in init["W3"]], [Value(float(b)) for b in init["b3"]],
-        problem.X.tolist(), problem.T.tolist(),
-    )
-    stepper.notes.append(f"{count_micrograd_nodes(graph):,} nodes/step")
+    stepper.notes.append(nodes_per_step(Value, problem, lambda v: v._prev))
     return stepper
 
 
@@ -284,40 +294,61 @@ def check_one_step(stepper: Stepper, problem: BookProblem) -> list[str]:
     return list(stepper.notes)
 
 
-def run(budget: Budget) -> list[Result]:
-    rows: list[Result] = []
-    for case in CASES:
-        problem = book_problem(case.key)
-        rows += run_timed_case(
-            case,
-            budget,
-            build=lambda entry: entry.factory(book_problem(case.key)),
-            check=lambda stepper: check_one_step(stepper, problem),
-            call=lambda stepper: stepper.step,
-            min_repeat_s=budget.step_repeat_s,
-        )
-    scalar_verdicts(rows)
-    return rows
+def run_tensor(budget: Budget) -> Table:
+    """The tensor case: every implementation's median step, over numpy's and the floor's."""
+    started = Started()
+    problem = book_problem("tensor")
+    rows = run_entries("W1", "tensor", "", build=lambda entry: entry.factory(book_problem("tensor")),
+                       check=lambda stepper: check_one_step(stepper, problem),
+                       measure=timed(budget, lambda stepper: stepper.step, min_repeat_s=budget.step_repeat_s))
+    ratio_column(rows, "median_s", NUMPY, "x numpy")
+    ratio_column(rows, "median_s", FLOOR, "x floor")
+    ours, torch = row_of(rows, TENSOR), row_of(rows, "torch")
+    if ours is not None:
+        x = ours.figures.get("x numpy", float("inf"))
+        ours.judge(f"<= {TENSOR_LIMIT}x numpy", x <= TENSOR_LIMIT, f"{x:.3f}x")
+        ours.judge(f"goal <= {TENSOR_GOAL}x numpy", x <= TENSOR_GOAL, f"{x:.3f}x")
+        if torch is not None:
+            mine, theirs = ours.figures["median_s"], torch.figures["median_s"]
+            ours.judge("faster than torch", mine < theirs, f"{fmt_time(mine)} vs {fmt_time(theirs)}")
+    return Table.done(started, "W1 tensor", "the book's 12-3-2 network, sigmoid, 64 images: one full-batch GD "
+                      "step (median of repeats)", ["median", "mean", "max/med", "peak mem", "x numpy", "x floor"], rows)
 
 
-def scalar_verdicts(rows: list[Result]) -> None:
-    """The scalar target has three parts: 5x faster than micrograd (median ratio, done by the
-    runner, and mean ratio), peak memory below micrograd's, slowest repeat within 2x of median."""
-    micrograd = next((r for r in rows if r.impl == "micrograd" and r.status == "ok"), None)
-    for row in rows:
-        if row.case != CASES[1].title or not row.impl.startswith("tinygrad_edu") or row.meets_target is None:
-            continue
-        steady = row.steadiness is not None and row.steadiness <= 2.0
-        lighter = micrograd is None or (
-            row.peak_bytes is not None and micrograd.peak_bytes is not None and row.peak_bytes < micrograd.peak_bytes
-        )
-        by_mean = micrograd is None or (
-            row.mean_s is not None and micrograd.mean_s is not None and row.mean_s <= 0.2 * micrograd.mean_s
-        )  # micrograd's steps alternate fast/slow with gc: its median alone is a fragile yardstick
-        if not by_mean:
-            row.notes.append("mean not <= 0.2x micrograd's")
-        if not steady:
-            row.notes.append("max/med above 2")
-        if not lighter:
-            row.notes.append("peak memory not below micrograd's")
-        row.meets_target = row.meets_target and by_mean and steady and lighter
+def run_scalar(budget: Budget) -> list[Table]:
+    """The scalar case, collector off and on: every implementation's MEAN step, micrograd's mean
+    over it (the speed-up) and it over the floor's."""
+    problem = book_problem("scalar")
+    tables = []
+    for collector_on in (False, True):
+        started = Started()
+        mode = "on" if collector_on else "off"
+
+        def measure(entry: Any, stepper: Stepper, row: Result) -> None:
+            timing = time_steps(stepper.step, budget.scalar_step_s, collector_on)
+            row.figures.update(mean_s=timing.mean, median_s=timing.median, max_s=timing.max, calls=len(timing.per_call))
+            row.cells.update({"mean": fmt_time(timing.mean), "median": fmt_time(timing.median),
+                              "max/med": f"{timing.steadiness:.2f}", "steps": str(len(timing.per_call))})
+
+        rows = run_entries("W1", "scalar", "", build=lambda entry: entry.factory(book_problem("scalar")),
+                           check=lambda stepper: check_one_step(stepper, problem), measure=measure)
+        micrograd = row_of(rows, "micrograd")
+        for row in rows:
+            if row.status == "ok" and micrograd is not None:
+                row.figures["speed-up"] = micrograd.figures["mean_s"] / row.figures["mean_s"]
+                row.cells["micrograd / this"] = fmt_ratio(row.figures["speed-up"])
+        ratio_column(rows, "mean_s", FLOOR, "x floor")
+        ours = row_of(rows, VALUE)
+        if ours is not None and micrograd is not None:
+            speedup = ours.figures["speed-up"]
+            if collector_on:
+                ours.judge(f">= {SPEEDUP_GC_ON}x faster than micrograd (mean)", speedup >= SPEEDUP_GC_ON,
+                           f"{speedup:.3f}x")
+            else:
+                ours.judge("faster than micrograd (mean)", speedup > SPEEDUP_GC_OFF, f"{speedup:.3f}x")
+        tables.append(Table.done(started, f"W1 scalar, GC {mode}",
+                                 f"12-3-2 ReLU/linear, 64 images, one full-batch GD step, micrograd-style code, "
+                                 f"garbage collector {mode.upper()} (mean step)",
+                                 ["mean", "median", "max/med", "steps", "micrograd / this", "x floor"], rows))
+    return tables
+

@@ -1,174 +1,219 @@
-"""W2: the scalar engine on big graphs: time per op to build and to backpropagate, peak memory,
-and linearity (a graph twice as large must cost at most 2.2x as much to backpropagate; the same
-ratio is reported for building). Judge it on the full run: with --quick's 10,000 ops a graph
-takes tens of milliseconds, and where the garbage collector's passes fall moves the ratio.
+"""W2: the scalar engine on big graphs: what a node costs in memory, and whether backward is linear.
 
-Two graph shapes, n = 100,000 in the full run (10,000 with --quick):
+Runs in the torch-free process of benchmarks/scalar_process.py, as W1's scalar case does.
+
+"memory": the graph y ← y + x, n = 100,000 times (Value + Value: one new node per op, the
+leaf x excluded), kept alive; harness.live_graph_cost gives the bytes per node (tracemalloc) and
+the objects the garbage collector tracks per node, right after the build and after a collection.
+
+"linear": three shapes of n nodes, and the same of 2n; build and backward are each clocked,
+and the figure is time(2n) / time(n) for backward (the target) and for building:
 - "chain": x, then n ops in a row, alternately y ← y · 1.00001 and y ← y + 0.001;
   ∂y/∂x = 1.00001^⌈n/2⌉. Deep: a recursive topological sort needs n frames.
-- "fanout": x feeds n ops t_i = x · c_i (c_i = 1..7 in turn) which are then summed one by one
-  (n − 1 more ops, so 2n − 1 in all); ∂s/∂x = Σ c_i. Wide: one node with n parents.
+- "fan-out": x feeds n/2 products t_i = x · c_i (c_i = 1..7 in turn), summed one by one (n/2 − 1
+  additions): n − 1 nodes; ∂s/∂x = Σ c_i. One node with n/2 users.
+- "tree": the same n/2 products, summed pairwise, level by level: n − 1 nodes, depth log₂ n.
+Each repeat builds a fresh graph and backpropagates once from its root; gc.collect() runs before
+each build, outside the clock, and the collector stays on while clocking, as a user runs it. The
+2n graph is timed right after the n graph in every repeat, so a change in the machine's load
+touches both; the figures are the FASTEST repeat's (7 repeats at n = 10⁴, 2 at 10⁵, 1 at 10⁶ in
+the full run). The first repeat's ∂/∂x is checked against the exact value. micrograd runs at
+n = 10⁴ only (with the recursion limit raised for its recursive topological sort).
 
-Each repeat builds a fresh graph (timed), backpropagates once from the last node (timed), reads
-∂/∂x, and drops the graph; gc stays enabled during both phases, and gc.collect() runs between
-repeats outside the timed regions, so each repeat starts from a clean heap. No warm-up: a graph
-this size is its own warm-up; the first repeat's ∂/∂x is checked against the exact value.
-
-Peak memory (build + backward, tracemalloc) is taken on a graph of at most 10,000 ops and quoted
-per op: tracemalloc counts the whole Python stack at every allocation, so under a recursive
-backward like micrograd's its cost grows with depth x allocations (minutes at 100,000).
-
-Plug-in signature: a factory `(shape: str, n: int) -> ScalarGraph`, registered with
-`@register("W2", "graphs", name)`; `shape` is "chain" or "fanout". The gradient that
-`backward` returns is checked against the exact value (a wrong one makes an "error" row).
+Plug-in signature: a factory `() -> type`, registered with `@register("W2", "engine", name)`,
+returning a `Value` class with micrograd's API: Value(float), Value * float, Value + float,
+Value + Value, root.backward(), x.grad (a float). `MAX_NODES` caps an engine's graphs.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import gc
 import math
-import statistics
 import sys
 import time
-from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
+from benchmarks import minimal_engine
 from benchmarks.compat import require
-from benchmarks.harness import Budget, Result, fmt_bytes, peak_memory
-from benchmarks.registry import Case, register, entries
-from benchmarks.runner import failure_row, finish_case, progress
+from benchmarks.harness import Budget, Result, Started, Table, fmt_bytes, fmt_time, live_graph_cost, ratio_column, row_of
+from benchmarks.registry import entries, register
+from benchmarks.runner import failure_row, progress
 
-SHAPES = ("chain", "fanout")
-PHASES = ("build", "backward")
-LINEAR_LIMIT = 2.2  # the issue's bound on time(2n) / time(n)
-MEMORY_OPS = 10_000  # peak memory is taken on a graph this size (see the module docstring)
-CHAIN_FACTOR = 1.00001
-CHAIN_SHIFT = 0.001
-
-CASE = Case("W2", "graphs", "scalar graphs", ("micrograd",), target=f"backward of 2n <= {LINEAR_LIMIT}x n")
-
-
-@dataclass
-class ScalarGraph:
-    """What a W2 factory returns.
-
-    build() builds the whole graph and returns a handle (anything: the root, or (root, x));
-    backward(handle) backpropagates from the root once and returns ∂root/∂x as a float.
-    """
-
-    build: Callable[[], Any]
-    backward: Callable[[Any], float]
-    notes: list[str] = dataclasses.field(default_factory=list)
+FLOOR = "minimal engine (floor)"
+VALUE = "tinygrad_edu Value"
+SHAPES = ("chain", "fan-out", "tree")
+BYTES_LIMIT, TRACKED_LIMIT = 340, 4  # per node of the live graph
+LINEAR_LIMIT = 2.2  # backward time(2n) / time(n)
+CHAIN_FACTOR, CHAIN_SHIFT = 1.00001, 0.001
+MAX_NODES = {"micrograd": 10_000}  # slow to build (7 objects per node, recursive backward): 10⁴ only
 
 
-def op_count(shape: str, n: int) -> int:
-    """Ops in the graph: n for the chain, n products plus n − 1 sums for the fan-out."""
-    return n if shape == "chain" else 2 * n - 1
+def weight(i: int) -> float:
+    return float(i % 7 + 1)
 
 
 def expected_grad(shape: str, n: int) -> float:
     if shape == "chain":
         return CHAIN_FACTOR ** ((n + 1) // 2)
-    return float(sum(i % 7 + 1 for i in range(n)))
+    return sum(weight(i) for i in range(n // 2))
 
 
-def value_graph(Value: type, shape: str, n: int) -> ScalarGraph:
-    """W2 for any engine with micrograd's API: Value(float), Value * float, Value + float,
-    Value + Value, root.backward(), x.grad (a float)."""
+def node_count(shape: str, n: int) -> int:
+    """Op nodes in the graph of size n: n for the chain, n/2 products and n/2 − 1 sums otherwise."""
+    return n if shape == "chain" else 2 * (n // 2) - 1
 
-    def build_chain() -> tuple[Any, Any]:
-        x = Value(1.0)
+
+def build_graph(Value: type, shape: str, n: int) -> tuple[Any, Any]:
+    """The graph of `shape` with size n, built with micrograd's API; returns (root, x)."""
+    x = Value(1.0)
+    if shape == "chain":
         y = x
         for i in range(n):
             y = y * CHAIN_FACTOR if i % 2 == 0 else y + CHAIN_SHIFT
         return y, x
-
-    def build_fanout() -> tuple[Any, Any]:
-        x = Value(1.0)
-        terms = [x * float(i % 7 + 1) for i in range(n)]
-        s = terms[0]
-        for t in terms[1:]:
+    level = [x * weight(i) for i in range(n // 2)]
+    if shape == "fan-out":
+        s = level[0]
+        for t in level[1:]:
             s = s + t
         return s, x
-
-    def backward(handle: tuple[Any, Any]) -> float:
-        root, x = handle
-        root.backward()
-        return float(x.grad)
-
-    return ScalarGraph(build_chain if shape == "chain" else build_fanout, backward)
+    while len(level) > 1:
+        pairs = [level[i] + level[i + 1] for i in range(0, len(level) - 1, 2)]
+        level = pairs + level[len(pairs) * 2:]
+    return level[0], x
 
 
-@register("W2", "graphs", "micrograd")
-def micrograd_graph(shape: str, n: int) -> ScalarGraph:
-    """micrograd's backward sorts the graph recursively: one Python frame per level, so the
-    recursion limit is raised to fit the chain (Python 3.11 keeps those frames off the C stack)."""
-    Value = require("micrograd.engine").Value
-    graph = value_graph(Value, shape, n)
-    needed = 2 * n + 1000
-    if sys.getrecursionlimit() < needed:
-        sys.setrecursionlimit(needed)
-        graph.notes.append(f"recursion limit raised to {needed:,}")
-    return graph
+def sum_chain(Value: type, n: int) -> tuple[Any, Any]:
+    """The memory graph: y ← y + x, n times."""
+    x = Value(1.0)
+    y = x
+    for _ in range(n):
+        y = y + x
+    return y, x
 
 
-# ------------------------------------------------------------ running
+@register("W2", "engine", FLOOR)
+def floor_value() -> type:
+    return minimal_engine.Value
 
 
-def _time_phases(graph: ScalarGraph, repeats: int, want: float) -> tuple[list[float], list[float]]:
-    """Build and backpropagate `repeats` times; the first ∂/∂x is checked against `want`."""
-    builds, backs = [], []
-    for r in range(repeats):
-        gc.collect()
-        start = time.perf_counter()
-        handle = graph.build()
-        mid = time.perf_counter()
-        got = graph.backward(handle)
-        end = time.perf_counter()
-        del handle
-        if r == 0:
-            assert math.isclose(got, want, rel_tol=1e-9), f"∂/∂x is {got!r}, expected {want!r}"
-        builds.append(mid - start)
-        backs.append(end - mid)
+@register("W2", "engine", "micrograd")
+def micrograd_value() -> type:
+    """micrograd sorts the graph recursively (one Python frame per level): run() raises the
+    recursion limit to fit its chain."""
+    return require("micrograd.engine").Value
+
+
+# ------------------------------------------------------------ memory
+
+
+def run_memory(budget: Budget) -> Table:
+    started = Started()
+    rows = []
+    for entry in entries("W2", "engine"):
+        progress(f"  W2 memory: {entry.impl}")
+        try:
+            Value = entry.factory()
+            cost = live_graph_cost(lambda: sum_chain(Value, budget.memory_nodes), budget.memory_nodes)
+        except Exception as exc:
+            rows.append(failure_row("", entry.impl, exc))
+            continue
+        row = Result("", entry.impl, figures=cost)
+        row.cells.update({"bytes/node": fmt_bytes(cost["bytes_per_node"]),
+                          "GC objects/node": f"{cost['tracked_per_node']:.2f}",
+                          "after a collection": f"{cost['tracked_after_gc']:.2f}"})
+        rows.append(row)
+    ratio_column(rows, "bytes_per_node", "micrograd", "x micrograd")
+    ratio_column(rows, "bytes_per_node", FLOOR, "x floor")
+    ours = row_of(rows, VALUE)
+    if ours is not None:
+        b, t = ours.figures["bytes_per_node"], ours.figures["tracked_per_node"]
+        ours.judge(f"<= {BYTES_LIMIT} B/node", b <= BYTES_LIMIT, fmt_bytes(b))
+        ours.judge(f"<= {TRACKED_LIMIT} GC objects/node", t <= TRACKED_LIMIT, f"{t:.2f}")
+    return Table.done(started, "W2 memory", f"a live graph y ← y + x of {budget.memory_nodes:,} nodes: bytes and "
+                      "GC-tracked objects per node",
+                      ["bytes/node", "x micrograd", "x floor", "GC objects/node", "after a collection"], rows)
+
+
+# ------------------------------------------------------------ linearity
+
+
+def clock_build_backward(Value: type, shape: str, n: int) -> tuple[float, float, float]:
+    """Build the graph (clocked), backpropagate once (clocked); returns the two times and ∂/∂x."""
     gc.collect()
-    return builds, backs
+    start = time.perf_counter()
+    root, x = build_graph(Value, shape, n)
+    mid = time.perf_counter()
+    root.backward()
+    end = time.perf_counter()
+    return mid - start, end - mid, float(x.grad)
 
 
-def run(budget: Budget) -> list[Result]:
-    n = budget.scalar_ops
+def measure_doubling(Value: type, shape: str, n: int, repeats: int) -> dict[str, float]:
+    """The fastest build and backward per node at n, and time(2n) / time(n) for each. The
+    fastest repeat, not the median: on a shared machine a graph of 10⁴ nodes takes a few
+    milliseconds, and one time slice lent to another process doubles it."""
+    times: dict[int, list[tuple[float, float]]] = {n: [], 2 * n: []}
+    for r in range(repeats):
+        for size in (n, 2 * n):
+            build, back, got = clock_build_backward(Value, shape, size)
+            if r == 0:
+                want = expected_grad(shape, size)
+                assert math.isclose(got, want, rel_tol=1e-9), f"{shape} {size:,}: ∂/∂x is {got!r}, expected {want!r}"
+            times[size].append((build, back))
+    gc.collect()
+    best = {size: [min(t[k] for t in ts) for k in (0, 1)] for size, ts in times.items()}
+    nodes, nodes2 = node_count(shape, n), node_count(shape, 2 * n)
+    per_node = [m / nodes for m in best[n]]
+    doubling = [(m2 / nodes2) / (m / nodes) * 2 for m, m2 in zip(best[n], best[2 * n])]  # per-node corrected
+    return {"build_per_node": per_node[0], "backward_per_node": per_node[1],
+            "build_2n_over_n": doubling[0], "backward_2n_over_n": doubling[1], "repeats": repeats}
+
+
+def run_linear(budget: Budget) -> Table:
+    started = Started()
+    engines = []
+    for entry in entries("W2", "engine"):
+        try:
+            engines.append((entry, entry.factory(), None))
+        except Exception as exc:
+            engines.append((entry, None, exc))
+    sys.setrecursionlimit(max(sys.getrecursionlimit(), 4 * MAX_NODES["micrograd"] + 1000))
     rows: list[Result] = []
     for shape in SHAPES:
-        ops, ops2 = op_count(shape, n), op_count(shape, 2 * n)
-        case_rows: dict[str, list[Result]] = {phase: [] for phase in PHASES}
-        cases = {
-            phase: dataclasses.replace(CASE, key=f"{shape}-{phase}", title=f"{shape}, {ops:,} ops: {phase}, per op")
-            for phase in PHASES
-        }
-        for entry in entries("W2", "graphs"):
-            progress(f"  W2 {shape} n={n:,}: {entry.impl}")
-            try:
-                graph, graph2 = entry.factory(shape, n), entry.factory(shape, 2 * n)
-                timings = _time_phases(graph, budget.scalar_repeats, expected_grad(shape, n))
-                timings2 = _time_phases(graph2, budget.scalar_repeats, expected_grad(shape, 2 * n))
-            except Exception as exc:
-                for phase in PHASES:
-                    case_rows[phase].append(failure_row(cases[phase], entry, exc))
-                continue
-            m = min(n, MEMORY_OPS)
-            small = entry.factory(shape, m)
-            per_op = peak_memory(lambda: small.backward(small.build())) / op_count(shape, m)
-            for phase, times, times2 in zip(PHASES, timings, timings2):
-                med, med2 = statistics.median(times), statistics.median(times2)
-                doubling = (med2 / ops2) / (med / ops) * 2  # time(2n) / time(n), per-op corrected
-                row = Result("W2", cases[phase].title, entry.impl, median_s=med / ops, max_s=max(times) / ops,
-                             mean_s=sum(times) / len(times) / ops,
-                             repeats=len(times), number=1,
-                             notes=[f"2n/n = {doubling:.2f}x", f"peak {fmt_bytes(round(per_op))}/op at {m:,}"]
-                             + graph.notes, extra={"doubling": doubling, "peak_bytes_per_op": per_op})
-                if entry.impl.startswith("tinygrad_edu") and phase == "backward":
-                    row.meets_target = doubling <= LINEAR_LIMIT  # the issue's target is on backward
-                case_rows[phase].append(row)
-        for phase in PHASES:
-            rows += finish_case(dataclasses.replace(cases[phase], target_ratio=None), case_rows[phase])
-    return rows
+        for n, repeats in zip(budget.linear_sizes, budget.linear_repeats):
+            case = f"{shape}, n = {n:,}"
+            for entry, Value, exc in engines:
+                if n > MAX_NODES.get(entry.impl, n):
+                    continue
+                if Value is None:
+                    rows.append(failure_row(case, entry.impl, exc))
+                    continue
+                progress(f"  W2 linear {case}: {entry.impl}")
+                try:
+                    figures = measure_doubling(Value, shape, n, repeats)
+                except Exception as exc:
+                    rows.append(failure_row(case, entry.impl, exc))
+                    continue
+                row = Result(case, entry.impl, figures=figures)
+                row.cells.update({"build/node": fmt_time(figures["build_per_node"]),
+                                  "backward/node": fmt_time(figures["backward_per_node"]),
+                                  "2n/n build": f"{figures['build_2n_over_n']:.2f}x",
+                                  "2n/n backward": f"{figures['backward_2n_over_n']:.2f}x",
+                                  "repeats": str(figures["repeats"])})
+                if entry.impl == VALUE:
+                    x = figures["backward_2n_over_n"]
+                    row.judge(f"backward 2n/n <= {LINEAR_LIMIT}x", x <= LINEAR_LIMIT, f"{x:.3f}x")
+                rows.append(row)
+    ratio_column(rows, "backward_per_node", FLOOR, "x floor")
+    notes = [f"Figures of the fastest repeat; micrograd at n = {MAX_NODES['micrograd']:,} only (its "
+             "recursive backward, with the recursion limit raised to fit)."]
+    return Table.done(started, "W2 linear", "scalar graphs of n and 2n nodes: build and backward per node, "
+                      "time(2n)/time(n)",
+                      ["case", "build/node", "backward/node", "2n/n build", "2n/n backward", "x floor", "repeats"],
+                      rows, notes)
+
+
+def run(budget: Budget) -> list[Table]:
+    return [run_memory(budget), run_linear(budget)]
+

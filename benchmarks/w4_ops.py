@@ -7,6 +7,9 @@ standard normal (seed 0). Sizes: "tiny" is shape (3,), except matmul, which take
 - "fwd+bwd": L = op(inputs).sum(), then ∂L/∂(each input). The numpy reference writes that
   backward by hand (add: ones; mul: b and a; exp: e^a; sum: ones; matmul: 1 b^T and a^T 1).
 
+tinygrad_edu, the minimal engine and PyTorch run the same code (`engine_op`); the figure is the
+median (harness.time_calls). Target: within 1.2x of numpy on the large arrays.
+
 Plug-in signature: a factory `(op: str, inputs: tuple[np.ndarray, ...], backward: bool) ->
 Callable[[], Any]`, registered with `@register("W4", "ops", name)`. The callable runs the op once
 (plus the backward if `backward`) and returns the forward result, or with `backward` the tuple of
@@ -21,12 +24,15 @@ from typing import Any, Callable
 
 import numpy as np
 
+from benchmarks import minimal_engine
 from benchmarks.compat import as_numpy, require
-from benchmarks.harness import Budget, Result
-from benchmarks.registry import Case, register
-from benchmarks.runner import run_timed_case
+from benchmarks.harness import Budget, Result, Started, Table, ratio_column
+from benchmarks.registry import register
+from benchmarks.runner import run_entries, timed
 
 NUMPY = "numpy"
+FLOOR = "minimal engine (floor)"
+TENSOR = "tinygrad_edu Tensor"
 OPS = ("add", "mul", "exp", "sum", "matmul")
 ARITY = {"add": 2, "mul": 2, "exp": 1, "sum": 1, "matmul": 2}
 SIZES = ("tiny", "large")
@@ -43,11 +49,9 @@ def inputs_for(op: str, size: str) -> tuple[np.ndarray, ...]:
     return tuple(rng.standard_normal(shape) for _ in range(ARITY[op]))
 
 
-def case_for(op: str, size: str, mode: str) -> Case:
+def case_title(op: str, size: str, mode: str) -> str:
     shape = "1000x1000" if size == "large" else ("(3,3)@(3,3)" if op == "matmul" else "(3,)")
-    return Case("W4", "ops", f"{op} {shape}: {mode}", (NUMPY,),
-                target=f"<= {LARGE_TARGET}x numpy" if size == "large" else "",
-                target_ratio=LARGE_TARGET if size == "large" else None)
+    return f"{op} {shape}: {mode}"
 
 
 def numpy_forward(op: str, inputs: tuple[np.ndarray, ...]) -> Any:
@@ -91,12 +95,18 @@ def numpy_op(op: str, inputs: tuple[np.ndarray, ...], backward: bool) -> Callabl
     return lambda: numpy_forward(op, inputs)
 
 
-@register("W4", "ops", "torch")
-def torch_op(op: str, inputs: tuple[np.ndarray, ...], backward: bool) -> Callable[[], Any]:
-    """PyTorch CPU tensors (float64); backward through autograd from .sum()."""
-    torch = require("torch")
-    fn = {"add": torch.add, "mul": torch.mul, "exp": torch.exp, "sum": torch.sum, "matmul": torch.matmul}[op]
-    ts = [torch.tensor(x, requires_grad=backward) for x in inputs]
+def engine_op(Tensor: Callable[..., Any], op: str, inputs: tuple[np.ndarray, ...], backward: bool) -> Callable[[], Any]:
+    """One op on an engine's tensors, written as its users write it: a + b, a * b, a.exp(),
+    a.sum(), a @ b; with `backward`, op(...).sum().backward() and the inputs' .grad. The same
+    code for tinygrad_edu, the minimal engine and PyTorch."""
+    fn: Callable[..., Any] = {
+        "add": lambda a, b: a + b,
+        "mul": lambda a, b: a * b,
+        "exp": lambda a: a.exp(),
+        "sum": lambda a: a.sum(),
+        "matmul": lambda a, b: a @ b,
+    }[op]
+    ts = [Tensor(x, requires_grad=backward) for x in inputs]
     if not backward:
         return lambda: fn(*ts)
 
@@ -109,32 +119,56 @@ def torch_op(op: str, inputs: tuple[np.ndarray, ...], backward: bool) -> Callabl
     return forward_backward
 
 
-def run(budget: Budget) -> list[Result]:
-    rows: list[Result] = []
+@register("W4", "ops", FLOOR)
+def floor_op(op: str, inputs: tuple[np.ndarray, ...], backward: bool) -> Callable[[], Any]:
+    return engine_op(minimal_engine.Tensor, op, inputs, backward)
+
+
+@register("W4", "ops", "torch")
+def torch_op(op: str, inputs: tuple[np.ndarray, ...], backward: bool) -> Callable[[], Any]:
+    """PyTorch CPU tensors (float64); backward through autograd from .sum()."""
+    return engine_op(require("torch").tensor, op, inputs, backward)
+
+
+def check_against(want: Any) -> Callable[[Callable[[], Any]], list[str]]:
+    """A check for run_entries: the callable's result equals numpy's `want` (1e-9)."""
+
+    def check(fn: Callable[[], Any]) -> list[str]:
+        got = fn()
+        got_t = got if isinstance(got, tuple) else (got,)
+        want_t = want if isinstance(want, tuple) else (want,)
+        assert len(got_t) == len(want_t), f"{len(got_t)} results, expected {len(want_t)}"
+        for g, w in zip(got_t, want_t):
+            g = as_numpy(g)
+            assert g.shape == np.shape(w), f"shape {g.shape}, expected {np.shape(w)}"
+            assert np.allclose(g, w, rtol=1e-9, atol=1e-9), "result differs from numpy's"
+        return []
+
+    return check
+
+
+def run(budget: Budget) -> list[Table]:
+    tables = []
     for size in SIZES:
+        started = Started()
+        rows: list[Result] = []
         for op in OPS:
             for mode in MODES:
                 inputs = inputs_for(op, size)
                 backward = mode == "fwd+bwd"
                 want = numpy_forward_backward(op, inputs) if backward else numpy_forward(op, inputs)
-                case = case_for(op, size, mode)
-
-                def check(fn: Callable[[], Any], want: Any = want) -> list[str]:
-                    got = fn()
-                    got_t = got if isinstance(got, tuple) else (got,)
-                    want_t = want if isinstance(want, tuple) else (want,)
-                    assert len(got_t) == len(want_t), f"{len(got_t)} results, expected {len(want_t)}"
-                    for g, w in zip(got_t, want_t):
-                        g = as_numpy(g)
-                        assert g.shape == np.shape(w), f"shape {g.shape}, expected {np.shape(w)}"
-                        assert np.allclose(g, w, rtol=1e-9, atol=1e-9), "result differs from numpy's"
-                    return []
-
-                rows += run_timed_case(
-                    case, budget,
-                    build=lambda entry: entry.factory(op, inputs, backward),
-                    check=check,
-                    call=lambda fn: fn,
-                    memory=size == "large",
-                )
-    return rows
+                rows += run_entries("W4", "ops", case_title(op, size, mode),
+                                    build=lambda entry: entry.factory(op, inputs, backward),
+                                    check=check_against(want), measure=timed(budget, lambda fn: fn, memory=size == "large"))
+        ratio_column(rows, "median_s", NUMPY, "x numpy")
+        ratio_column(rows, "median_s", FLOOR, "x floor")
+        if size == "large":
+            for row in rows:
+                if row.impl == TENSOR and row.status == "ok":
+                    x = row.figures["x numpy"]
+                    row.judge(f"<= {LARGE_TARGET}x numpy", x <= LARGE_TARGET, f"{x:.3f}x")
+        columns = ["case", "median", "max/med"] + (["peak mem"] if size == "large" else []) + ["x numpy", "x floor"]
+        title = ("single ops on 1000x1000 float64 arrays: throughput" if size == "large"
+                 else "single ops on tiny arrays, (3,) and (3,3)@(3,3): the overhead per op")
+        tables.append(Table.done(started, f"W4 {size}", title, columns, rows))
+    return tables
