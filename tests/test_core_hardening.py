@@ -321,3 +321,13 @@ def test_enable_grad_inside_no_grad():
         with enable_grad():
             assert (Value(1.0) * 2).requires_grad
         assert not (Value(1.0) * 2).requires_grad
+
+
+def test_flatten_of_0d_and_draw_graph_of_a_number_say_what_to_do():
+    from tinygrad_edu import nn
+    from tinygrad_edu.viz import draw_graph
+
+    with pytest.raises(ValueError, match="Flatten: a 0-d input has no batch axis"):
+        nn.Flatten()(Tensor(1.0))
+    with pytest.raises(TypeError, match="draw_graph needs a Value or a Tensor .* got float"):
+        draw_graph(3.0)

@@ -89,6 +89,9 @@ class Flatten(Module):
     """(N, C, H, W) -> (N, C·H·W): the pooled maps side by side, for a fully connected layer."""
 
     def forward(self, x: Tensor) -> Tensor:
+        if x.ndim == 0:
+            raise ValueError("Flatten: a 0-d input has no batch axis; Flatten keeps axis 0 (the "
+                             "images) and joins the rest, so give it shape (N, ...)")
         return x.reshape(x.shape[0], -1)
 
     def __repr__(self) -> str:

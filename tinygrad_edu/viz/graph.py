@@ -387,10 +387,11 @@ def draw_graph(root: Node | Sequence[Node], rankdir: str = "LR",
     nodes without a gradient.  Returns a `graphviz.Digraph`: ``.source`` is the DOT text; in
     Jupyter it displays itself; `tinygrad_edu.viz.render(g, "graph.svg")` writes SVG, PNG or PDF.
     """
-    roots = [root] if isinstance(root, Node) else list(root)
+    roots = list(root) if isinstance(root, (list, tuple)) else [root]
     if not roots or not all(isinstance(r, Node) for r in roots):
         raise TypeError("draw_graph needs a Value or a Tensor (or a list of them), got "
-                        f"{type(root).__name__}")
+                        f"{type(root).__name__}; draw the result of a computation, e.g. "
+                        "draw_graph(C_T)")
     if rankdir not in _RANKDIRS:
         raise ValueError(f"draw_graph: rankdir must be one of {_RANKDIRS}, got {rankdir!r}")
     if level not in LEVELS:
