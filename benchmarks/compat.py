@@ -44,7 +44,7 @@ def _import_dezero() -> types.ModuleType:
                 sys.modules[name] = types.ModuleType(name)
                 stubs.append(name)
     if lent_int:
-        np.int = int  # type: ignore[attr-defined]
+        np.int = int  # type: ignore[attr-defined]  # noqa: NPY001 - lent on purpose
     try:
         import dezero  # noqa: F401
         import dezero.functions  # noqa: F401
@@ -52,7 +52,7 @@ def _import_dezero() -> types.ModuleType:
         raise Unavailable(f"dezero does not import: {type(exc).__name__}: {exc}") from exc
     finally:
         if lent_int:
-            del np.int  # type: ignore[attr-defined]
+            del np.int  # type: ignore[attr-defined]  # noqa: NPY001
         for name in stubs:
             sys.modules.pop(name, None)
     shims = []

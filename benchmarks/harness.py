@@ -31,7 +31,8 @@ import statistics
 import time
 import tracemalloc
 from dataclasses import asdict, dataclass, field
-from typing import Any, Callable
+from typing import Any
+from collections.abc import Callable
 
 
 @dataclass(frozen=True)
@@ -262,7 +263,7 @@ class Table:
 
     @classmethod
     def done(cls, started: Started, key: str, title: str, columns: list[str], rows: list[Result],
-             notes: list[str] | None = None) -> "Table":
+             notes: list[str] | None = None) -> Table:
         """The table of a measurement that began at `started` and ends now."""
         return cls(key, title, columns, rows, started.load, load_average(), notes=notes or [],
                    seconds=time.perf_counter() - started.at)
@@ -276,7 +277,7 @@ class Table:
         return asdict(self)
 
     @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> "Table":
+    def from_dict(cls, d: dict[str, Any]) -> Table:
         rows = [Result(**{**r, "verdicts": [Verdict(**v) for v in r["verdicts"]]}) for r in d["rows"]]
         return cls(**{**d, "rows": rows})
 

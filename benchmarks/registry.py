@@ -15,7 +15,8 @@ the note. Any other exception makes an "error" row: the run goes on.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
+from collections.abc import Callable
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import sys
 import traceback
-from typing import Any, Callable
+from typing import Any
+from collections.abc import Callable
 
 from benchmarks.compat import Unavailable
 from benchmarks.harness import Budget, Result, fmt_bytes, peak_memory, time_calls, timing_cells

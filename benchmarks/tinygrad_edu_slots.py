@@ -12,7 +12,8 @@ The rows "tinygrad_edu nn.MLP" show what the `nn` path costs beside the plain op
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import Any
+from collections.abc import Callable
 
 import numpy as np
 

@@ -22,7 +22,8 @@ that `params()` equals the numpy δ method's result (to 1e-9).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
+from collections.abc import Callable
 
 import numpy as np
 

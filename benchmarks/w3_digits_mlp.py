@@ -18,7 +18,8 @@ Plug-in signature: a factory `(problem: DigitsProblem) -> Trainer`, registered w
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
+from collections.abc import Callable
 
 import numpy as np
 

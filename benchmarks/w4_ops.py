@@ -20,7 +20,8 @@ NotImplementedError for an op it does not have.
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import Any
+from collections.abc import Callable
 
 import numpy as np
 

@@ -19,7 +19,7 @@ import argparse
 import sys
 from pathlib import Path
 import math
-from typing import Callable
+from collections.abc import Callable
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout, uninstalled
 

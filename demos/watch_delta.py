@@ -21,7 +21,7 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 
@@ -86,7 +86,7 @@ def main(argv: list[str] | None = None) -> list[tuple[str, float]]:
 
     # the book's formulas, in numpy, for comparison (§4-3)
     fwd = nn_forward(params, np.array([x]))
-    z2, a2, z3, a3 = fwd.z2[0], fwd.a2[0], fwd.z3[0], fwd.a3[0]
+    a2, a3 = fwd.a2[0], fwd.a3[0]
     d3 = (a3 - np.array(t)) * a3 * (1 - a3)
     d2 = (params["W3"].T @ d3) * a2 * (1 - a2)
     print("the book's δ by hand: output", np.round(d3, 10).tolist(), "hidden",

@@ -301,7 +301,7 @@ def test_scalar_process_imports_no_torch() -> None:
     """What the scalar process imports drags no heavy library in (its figures depend on it)."""
     code = ("import sys; import benchmarks.scalar_process, benchmarks.w1_book_network, benchmarks.w2_scalar_graphs, "
             "benchmarks.tinygrad_edu_slots, tinygrad_edu, micrograd.engine\n"
-            "print([m for m in sys.modules if m.split('.')[0] in %r])" % (scalar_process.HEAVY,))
+            f"print([m for m in sys.modules if m.split('.')[0] in {scalar_process.HEAVY!r}])")
     pytest.importorskip("micrograd")
     out = subprocess.run([sys.executable, "-c", code], cwd=scalar_process.REPO, capture_output=True, text=True,
                          check=True)

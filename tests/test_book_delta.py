@@ -1,6 +1,6 @@
 """The book's δ method by hand (§4-3, §5-5) against finite differences, plain loops and torch."""
 
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 import pytest
@@ -34,7 +34,7 @@ def finite_differences(cost: Callable[[Params], float], params: Params, h: float
         g = np.zeros_like(value)
         for index in np.ndindex(value.shape):
 
-            def shifted(step: float) -> float:
+            def shifted(step: float, key: str = key, index: tuple = index) -> float:
                 moved = {k: v.copy() for k, v in params.items()}
                 moved[key][index] += step
                 return cost(moved)

@@ -22,7 +22,8 @@ seconds; the run marked slow draws fresh programs, many more.  Skipped without t
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
+from collections.abc import Callable
 
 import numpy as np
 import pytest
@@ -391,7 +392,7 @@ class Builder:
         size = self.draw(st.integers(1, 3), "picks")
         return (picks(shape[0], size), picks(shape[1], size))
 
-    def build(self) -> "Builder":
+    def build(self) -> Builder:
         self.new_leaf(self.choice(SHAPES, "first shape"))
         wanted = self.draw(st.integers(2, 6), "steps")
         for _ in range(4 * wanted):  # a step refused (a domain, a kink, a tie) is drawn again

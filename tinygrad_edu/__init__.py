@@ -14,7 +14,8 @@ from .tensor import Tensor, concatenate, stack
 from .value import Value, weighted_input
 
 __all__ = [
-    "__version__", "Value", "Tensor", "weighted_input", "Function", "Context", "backward", "grad", "no_grad",
+    "__version__", "Value", "Tensor", "weighted_input", "Function", "Context", "backward", "grad",
+    "no_grad",
     "enable_grad", "is_grad_enabled", "name_scope", "Scope", "detect_anomaly", "AnomalyError",
     "gradcheck", "GradcheckError", "concatenate", "stack", "gradgradcheck", "check_graph",
     "GraphReport", "OpCheck", "record_sites", "backward_order", "topological_order",

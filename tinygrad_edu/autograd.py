@@ -31,7 +31,8 @@ import contextlib
 import os
 import sys
 import threading
-from typing import Any, Callable, Iterator, NamedTuple, Sequence
+from typing import Any, NamedTuple
+from collections.abc import Callable, Iterator, Sequence
 
 import numpy as np
 
@@ -116,7 +117,7 @@ class name_scope:  # noqa: N801 - used like a function: `with name_scope("layers
 
     __slots__ = ("scope", "previous")
 
-    def __init__(self, name: "str | Scope", kind: str = "block") -> None:
+    def __init__(self, name: str | Scope, kind: str = "block") -> None:
         self.scope = name if type(name) is Scope else Scope(name, kind)
 
     def __enter__(self) -> None:
@@ -179,7 +180,7 @@ def _user_frame() -> str:
     return "<unknown>"
 
 
-def _record_extras(out: "Node") -> None:
+def _record_extras(out: Node) -> None:
     """What tools want of a recorded op, kept only while they ask for it: the module path (for
     drawings) and, under `record_sites()`/`detect_anomaly()`, the user's file and line."""
     if _state.scope:
@@ -238,7 +239,7 @@ class Node:
         return self.fn is None
 
     @property
-    def _ctx(self) -> "Node | None":
+    def _ctx(self) -> Node | None:
         """The record of the op that made this node: the node itself (None for a leaf)."""
         return None if self.fn is None else self
 
@@ -270,7 +271,7 @@ class Node:
         """Backpropagate from this node: d(self)/d(leaf) is added into every leaf's `.grad`."""
         backward(self, grad)
 
-    def detach(self) -> "Node":
+    def detach(self) -> Node:
         """The same data as a new leaf with no history and `requires_grad=False`."""
         out = self._new(self.data)
         if self.label is not None:
@@ -281,7 +282,7 @@ class Node:
         """Forget the accumulated gradient (0.0 for a `Value`, None for a `Tensor`)."""
         self.grad = self._zero_grad_value
 
-    def register_hook(self, fn: Callable[[Any], Any]) -> "HookHandle":
+    def register_hook(self, fn: Callable[[Any], Any]) -> HookHandle:
         """Call `fn(grad)` when this node's gradient is complete; a non-None return replaces it
         (it must have the node's shape).
 
@@ -302,7 +303,7 @@ class Node:
 
     # subclass interface ---------------------------------------------------------------------
     @classmethod
-    def _new(cls, raw: Any) -> "Node":  # pragma: no cover - abstract
+    def _new(cls, raw: Any) -> Node:  # pragma: no cover - abstract
         raise NotImplementedError
 
     @classmethod
@@ -316,17 +317,17 @@ class Node:
         raise NotImplementedError
 
     @classmethod
-    def _blank(cls) -> "Node":  # pragma: no cover - abstract
+    def _blank(cls) -> Node:  # pragma: no cover - abstract
         raise NotImplementedError
 
     @staticmethod
-    def _make(raw: Any, fn: Any) -> "Node":  # pragma: no cover - abstract
+    def _make(raw: Any, fn: Any) -> Node:  # pragma: no cover - abstract
         """A node holding an op's raw result, its `fn` and `requires_grad` still to be set
         (the fast entries set them once, recorded or not)."""
         raise NotImplementedError
 
     @staticmethod
-    def _fill(out: "Node", raw: Any, fn: Any) -> None:  # pragma: no cover - abstract
+    def _fill(out: Node, raw: Any, fn: Any) -> None:  # pragma: no cover - abstract
         raise NotImplementedError
 
     def _accumulate(self, g: Any, given: set[int]) -> None:  # pragma: no cover - abstract
@@ -388,7 +389,8 @@ class Function:
 
     `backward` reads the operands as `ctx.args` and the result as `ctx.out`, or what forward kept
     with `ctx.save_for_backward(...)` as `ctx.saved_values`, or any attribute forward set on ctx
-    (the ctx is the result node itself, so its own names such as `shape` are taken).  It may return None for an input
+    (the ctx is the result node itself, so its own names such as `shape` are taken).
+    It may return None for an input
     that needs no gradient (`ctx.needs_input_grad`), and a gradient of a broadcast shape (the
     engine sums it back).  Written with arithmetic operators and `ctx.xp` functions only, it is
     differentiable again: under `grad(..., create_graph=True)` the same lines run on graph values.

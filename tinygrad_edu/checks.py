@@ -8,7 +8,8 @@ The derivative of f at x along one coordinate is approximated by
 from __future__ import annotations
 
 import warnings
-from typing import Any, Callable, Sequence
+from typing import Any
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
@@ -86,7 +87,8 @@ def _zero(nodes: Sequence[Node]) -> None:
         x.zero_grad()
 
 
-def _perturbed(f: Callable, leaves: list[Any], x: Node, flat_index: int, delta: float) -> np.ndarray:
+def _perturbed(f: Callable, leaves: list[Any], x: Node, flat_index: int,
+               delta: float) -> np.ndarray:
     """f's output with one element of input x moved by delta (restored afterwards)."""
     with no_grad():
         if isinstance(x, Value):

@@ -3,7 +3,7 @@
 Layout is PyTorch's NCHW: x has shape (N, C, H, W) = (images, channels, rows, columns).
 Each op is a pair of plain functions on arrays:
 
-    y, cache = conv2d_forward(x, w, b)        grad_x, grad_w, grad_b = conv2d_backward(grad_y, cache)
+    y, cache = conv2d_forward(x, w, b)     grad_x, grad_w, grad_b = conv2d_backward(grad_y, cache)
     y, cache = max_pool2d_forward(x, 2)       grad_x = max_pool2d_backward(grad_y, cache)
 
 so that an autograd ``Function`` can call ``*_forward`` in its forward, keep ``cache`` on its ctx
@@ -71,7 +71,8 @@ def _check_4d(a: np.ndarray, name: str, op: str, layout: str) -> None:
 
 
 def _output_size(
-    op: str, in_hw: tuple[int, int], kernel: tuple[int, int], stride: tuple[int, int], padding: tuple[int, int]
+    op: str, in_hw: tuple[int, int], kernel: tuple[int, int], stride: tuple[int, int],
+    padding: tuple[int, int],
 ) -> tuple[int, int]:
     """OH = (H + 2*pad - KH) // stride + 1, and the same for the columns (trailing rows that do
     not fill a whole window are dropped, as in PyTorch)."""
@@ -117,7 +118,9 @@ def _col2im(cols: np.ndarray, padded_hw: tuple[int, int], stride: tuple[int, int
     grad_xp = np.zeros((n, c) + padded_hw, dtype=cols.dtype)
     for i in range(kh):
         for j in range(kw):
-            grad_xp[:, :, i : i + sh * (oh - 1) + 1 : sh, j : j + sw * (ow - 1) + 1 : sw] += cols[:, :, i, j]
+            rows = slice(i, i + sh * (oh - 1) + 1, sh)
+            columns = slice(j, j + sw * (ow - 1) + 1, sw)
+            grad_xp[:, :, rows, columns] += cols[:, :, i, j]
     return grad_xp
 
 
@@ -130,7 +133,8 @@ def _unpad(grad_xp: np.ndarray, padding: tuple[int, int]) -> np.ndarray:
 def _check_grad_y(grad_y: np.ndarray, expected: tuple[int, ...], op: str) -> np.ndarray:
     grad_y = np.asarray(grad_y)
     if grad_y.shape != expected:
-        raise ValueError(f"{op}: grad_y has shape {grad_y.shape}, but the forward output had shape {expected}")
+        raise ValueError(f"{op}: grad_y has shape {grad_y.shape}, but the forward output had "
+                         f"shape {expected}")
     return grad_y
 
 
@@ -191,7 +195,8 @@ def conv2d_forward(
         b = np.asarray(b)
         if b.shape != (w.shape[0],):
             raise ValueError(
-                f"{op}: b must have shape ({w.shape[0]},), one per filter of w {w.shape}, got {b.shape}"
+                f"{op}: b must have shape ({w.shape[0]},), one per filter of w {w.shape}, "
+                f"got {b.shape}"
             )
     stride_hw = _pair(stride, "stride", op, minimum=1)
     padding_hw = _pair(padding, "padding", op, minimum=0)
@@ -312,10 +317,12 @@ def max_pool2d_backward(grad_y: np.ndarray, cache: MaxPool2dCache) -> np.ndarray
     """
     n, c = cache.x_shape[:2]
     oh, ow = cache.argmax.shape[2:]
-    grad_y = _check_grad_y(grad_y, (n, c, oh, ow), "max_pool2d_backward").astype(cache.dtype, copy=False)
+    grad_y = _check_grad_y(grad_y, (n, c, oh, ow), "max_pool2d_backward")
+    grad_y = grad_y.astype(cache.dtype, copy=False)
     kh, kw = cache.kernel
     # grad_cols[:, :, k] = grad_y where offset k = i*KW + j is the window's winner, else 0.
-    is_winner = cache.argmax[:, :, None] == np.arange(kh * kw)[:, None, None]  # (N, C, KH*KW, OH, OW)
+    # (N, C, KH*KW, OH, OW): True at the window element that won
+    is_winner = cache.argmax[:, :, None] == np.arange(kh * kw)[:, None, None]
     grad_cols = np.where(is_winner, grad_y[:, :, None], cache.dtype.type(0))
     grad_cols = grad_cols.reshape(n, c, kh, kw, oh, ow)
     ph, pw = cache.padding

@@ -41,8 +41,9 @@ def load_digits(test_size: float = 0.25, random_state: int = 0) -> DigitsData:
         from sklearn.datasets import load_digits as _sk_load_digits
         from sklearn.model_selection import train_test_split
     except ImportError:
-        raise ImportError("the handwritten digits come with scikit-learn, which is not installed: "
-                          "pip install tinygrad_edu[digits] (or pip install scikit-learn)") from None
+        raise ImportError("the handwritten digits come with scikit-learn, which is not "
+                          "installed: pip install tinygrad_edu[digits] (or pip install "
+                          "scikit-learn)") from None
     bunch = _sk_load_digits()
     X = (bunch.images / 16.0).astype(np.float64)[:, None]  # (1797, 1, 8, 8)
     y = bunch.target.astype(np.int64)

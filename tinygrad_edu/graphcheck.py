@@ -20,7 +20,8 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterator
+from typing import Any
+from collections.abc import Callable, Iterator
 
 import numpy as np
 
@@ -59,7 +60,8 @@ class OpCheck:
                 "or detect_anomaly() to record each op's file and line)")
 
     def describe(self) -> str:
-        """Several lines: the op, its inputs, its module path, where it was created, what's wrong."""
+        """Several lines: the op, its inputs, its module path, where it was created, what's
+        wrong."""
         lines = [f"op {self.position} '{self.name}' ({self.status})",
                  f"  inputs: {', '.join(self.input_shapes) or 'none'}"]
         if self.scope:
@@ -109,8 +111,8 @@ class GraphReport:
             corners = sum(c.corners for c in self.checks)
             extra = ""
             if corners:
-                extra += f"; {corners} element(s) sat at a corner (backward between the one-sided " \
-                         "differences)"
+                extra += (f"; {corners} element(s) sat at a corner (backward between the "
+                          "one-sided differences)")
             if skipped:
                 extra += f"; {len(skipped)} op(s) skipped (" + ", ".join(
                     sorted({f"{c.name}: {c.detail}" for c in skipped})) + ")"

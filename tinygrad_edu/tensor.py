@@ -17,7 +17,8 @@ from __future__ import annotations
 
 import math
 import numbers
-from typing import Any, Sequence
+from typing import Any
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -41,7 +42,8 @@ def _as_array(data: Any, what: str = "Tensor()") -> np.ndarray:
     try:
         arr = np.asarray(data)
     except ValueError as e:  # ragged nested lists
-        raise ValueError(f"{what}: the nested lists do not form a rectangular array ({e})") from None
+        raise ValueError(f"{what}: the nested lists do not form a rectangular array "
+                         f"({e})") from None
     kind = arr.dtype.kind
     if kind == "f":
         return arr if arr.dtype in _FLOATS else arr.astype(np.float64)
@@ -162,7 +164,7 @@ class Tensor(Operators, Node):
 
     # -- engine interface (see autograd.Node) -------------------------------------------------
     @staticmethod
-    def _blank() -> "Tensor":
+    def _blank() -> Tensor:
         t = _object_new(Tensor)
         t.grad = None
         t.requires_grad = False
@@ -172,7 +174,7 @@ class Tensor(Operators, Node):
         return t
 
     @staticmethod
-    def _fill(out: "Tensor", raw: Any, fn: Any) -> None:
+    def _fill(out: Tensor, raw: Any, fn: Any) -> None:
         if type(raw) is not _ndarray or raw.dtype.kind != "f":
             if raw is None or isinstance(raw, (str, bytes, Node)):
                 raise TypeError(f"{fn.name()}.forward returned {type(raw).__name__} for a "
@@ -183,7 +185,7 @@ class Tensor(Operators, Node):
         out._data = raw
 
     @staticmethod
-    def _make(raw: Any, fn: Any) -> "Tensor":
+    def _make(raw: Any, fn: Any) -> Tensor:
         t = _object_new(Tensor)
         dt = raw.dtype if type(raw) is _ndarray else None
         if dt is _F64 or dt is _F32:
@@ -196,13 +198,13 @@ class Tensor(Operators, Node):
         return t
 
     @staticmethod
-    def _new(raw: Any) -> "Tensor":
+    def _new(raw: Any) -> Tensor:
         t = Tensor._blank()
         Tensor._fill(t, raw, Function)
         return t
 
     @staticmethod
-    def _boolean(raw: np.ndarray) -> "Tensor":
+    def _boolean(raw: np.ndarray) -> Tensor:
         """A Tensor of booleans or integers (a comparison, an argmax), outside the graph."""
         t = Tensor._blank()
         t._data = np.asarray(raw)
@@ -342,33 +344,33 @@ class Tensor(Operators, Node):
         return f"Tensor({body}{extra})"
 
     # -- comparisons: boolean tensors, outside the graph (PyTorch's meaning) --------------------
-    def _compare(self, other: Any, op: Any) -> "Tensor":
+    def _compare(self, other: Any, op: Any) -> Tensor:
         raw = other.data if isinstance(other, Node) else other
         with np.errstate(invalid="ignore"):
             return Tensor._boolean(op(self._data, raw))
 
-    def __lt__(self, other: Any) -> "Tensor":
+    def __lt__(self, other: Any) -> Tensor:
         return self._compare(other, np.less)
 
-    def __le__(self, other: Any) -> "Tensor":
+    def __le__(self, other: Any) -> Tensor:
         return self._compare(other, np.less_equal)
 
-    def __gt__(self, other: Any) -> "Tensor":
+    def __gt__(self, other: Any) -> Tensor:
         return self._compare(other, np.greater)
 
-    def __ge__(self, other: Any) -> "Tensor":
+    def __ge__(self, other: Any) -> Tensor:
         return self._compare(other, np.greater_equal)
 
-    def __eq__(self, other: Any) -> "Tensor":  # type: ignore[override]
+    def __eq__(self, other: Any) -> Tensor:  # type: ignore[override]
         return self._compare(other, np.equal)
 
-    def __ne__(self, other: Any) -> "Tensor":  # type: ignore[override]
+    def __ne__(self, other: Any) -> Tensor:  # type: ignore[override]
         return self._compare(other, np.not_equal)
 
     __hash__ = Node.__hash__  # by identity, so tensors can still be dict keys and set members
 
     def argmax(self, axis: Any = None, keepdims: Any = None, *, dim: Any = None,
-               keepdim: Any = None) -> "Tensor":
+               keepdim: Any = None) -> Tensor:
         """The index of the largest element along `axis` (an integer Tensor, outside the graph)."""
         axis, keep = _reduce_args("argmax", axis, dim, keepdims, keepdim)
         return Tensor._boolean(np.argmax(self._data, axis=axis, keepdims=keep))
@@ -377,26 +379,26 @@ class Tensor(Operators, Node):
     __matmul__ = binary(F.MatMul)
     __rmatmul__ = reflected(__matmul__)
 
-    def softmax(self, axis: int = -1, *, dim: Any = None) -> "Tensor":
+    def softmax(self, axis: int = -1, *, dim: Any = None) -> Tensor:
         """e^x / Σ e^x along `axis` (or `dim`), stable for any finite input."""
         return F.Softmax.apply(self, axis=_reduce_args("softmax", axis if dim is None else None,
                                                        dim, None, None)[0])
 
-    def log_softmax(self, axis: int = -1, *, dim: Any = None) -> "Tensor":
+    def log_softmax(self, axis: int = -1, *, dim: Any = None) -> Tensor:
         """x - log Σ e^x along `axis` (or `dim`), stable for any finite input."""
         return F.LogSoftmax.apply(self, axis=_reduce_args(
             "log_softmax", axis if dim is None else None, dim, None, None)[0])
 
     # -- reductions (numpy's axis/keepdims or PyTorch's dim/keepdim) ----------------------------
     def sum(self, axis: Any = None, keepdims: Any = None, *, dim: Any = None,
-            keepdim: Any = None) -> "Tensor":
+            keepdim: Any = None) -> Tensor:
         axis, keep = _reduce_args("sum", axis, dim, keepdims, keepdim)
         if axis is None and not keep:  # the cost: every element summed, the common case
             return op1(F.Sum, self)
         return F.Sum.apply(self, axis=axis, keepdims=keep)
 
     def mean(self, axis: Any = None, keepdims: Any = None, *, dim: Any = None,
-             keepdim: Any = None) -> "Tensor":
+             keepdim: Any = None) -> Tensor:
         """The sum divided by the number of summed elements (NaN for none, as numpy)."""
         axis, keep = _reduce_args("mean", axis, dim, keepdims, keepdim)
         axes = F._normalise_axis(axis, self.ndim)
@@ -404,18 +406,18 @@ class Tensor(Operators, Node):
         return self.sum(axis=axis, keepdims=keep) * (1.0 / count if count else math.nan)
 
     def max(self, axis: Any = None, keepdims: Any = None, *, dim: Any = None,
-            keepdim: Any = None) -> "Tensor":
+            keepdim: Any = None) -> Tensor:
         """The largest element along `axis`; tied maxima share the gradient equally."""
         axis, keep = _reduce_args("max", axis, dim, keepdims, keepdim)
         return F.Max.apply(self, axis=axis, keepdims=keep)
 
     def min(self, axis: Any = None, keepdims: Any = None, *, dim: Any = None,
-            keepdim: Any = None) -> "Tensor":
+            keepdim: Any = None) -> Tensor:
         axis, keep = _reduce_args("min", axis, dim, keepdims, keepdim)
         return -F.Max.apply(-self, axis=axis, keepdims=keep)
 
     # -- shapes ---------------------------------------------------------------------------------
-    def reshape(self, *shape: Any) -> "Tensor":
+    def reshape(self, *shape: Any) -> Tensor:
         """The same numbers in a new shape (one -1 is inferred); `view` is the same."""
         if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
             shape = tuple(shape[0])
@@ -431,19 +433,19 @@ class Tensor(Operators, Node):
 
     view = reshape
 
-    def flatten(self, start_dim: int = 0, end_dim: int = -1) -> "Tensor":
+    def flatten(self, start_dim: int = 0, end_dim: int = -1) -> Tensor:
         """Join axes start_dim..end_dim into one (all of them by default)."""
         if self.ndim == 0:
             return self.reshape(1)
         s, e = start_dim % self.ndim, end_dim % self.ndim
         return self.reshape(self.shape[:s] + (-1,) + self.shape[e + 1:])
 
-    def unsqueeze(self, dim: int) -> "Tensor":
+    def unsqueeze(self, dim: int) -> Tensor:
         """A new axis of length 1 at `dim`."""
         d = dim % (self.ndim + 1)
         return self.reshape(self.shape[:d] + (1,) + self.shape[d:])
 
-    def squeeze(self, dim: Any = None) -> "Tensor":
+    def squeeze(self, dim: Any = None) -> Tensor:
         """Drop axes of length 1 (all of them, or only `dim` when it has length 1)."""
         if dim is None:
             return self.reshape(tuple(n for n in self.shape if n != 1))
@@ -452,7 +454,7 @@ class Tensor(Operators, Node):
             return self
         return self.reshape(self.shape[:d] + self.shape[d + 1:])
 
-    def transpose(self, *dims: Any) -> "Tensor":
+    def transpose(self, *dims: Any) -> Tensor:
         """`transpose()` reverses the axes (as `.T`); `transpose(d0, d1)` swaps two axes, as in
         PyTorch (so a 2-D `transpose(0, 1)` is the matrix transpose).  For any other
         permutation use `permute(*dims)`."""
@@ -470,7 +472,7 @@ class Tensor(Operators, Node):
         axes[i], axes[j] = axes[j], axes[i]
         return F.Transpose.apply(self, axes=tuple(axes))
 
-    def permute(self, *dims: Any) -> "Tensor":
+    def permute(self, *dims: Any) -> Tensor:
         """Reorder the axes: axis i of the result is axis dims[i] of this tensor."""
         if len(dims) == 1 and isinstance(dims[0], (tuple, list)):
             dims = tuple(dims[0])
@@ -481,31 +483,32 @@ class Tensor(Operators, Node):
         return F.Transpose.apply(self, axes=tuple(int(d) % max(nd, 1) for d in dims))
 
     @property
-    def T(self) -> "Tensor":
+    def T(self) -> Tensor:
         """The axes reversed: the matrix transpose of a 2-D tensor."""
         return op1(F.Transpose, self)
 
-    def broadcast_to(self, shape: Sequence[int]) -> "Tensor":
+    def broadcast_to(self, shape: Sequence[int]) -> Tensor:
         return F.BroadcastTo.apply(self, shape=tuple(shape))
 
-    def clone(self) -> "Tensor":
+    def clone(self) -> Tensor:
         """A copy of the data that stays in the graph (the gradient passes through)."""
         return op1(F.Clone, self)
 
-    def __getitem__(self, index: Any) -> "Tensor":
+    def __getitem__(self, index: Any) -> Tensor:
         """numpy's indexing: slices, integers, integer arrays and boolean masks."""
         return F.GetItem.apply(self, index=_raw_index(index))
 
     # -- chapter 5: convolution and pooling layers (NCHW; see functions_conv.py) ---------------
-    def conv2d(self, weight: Any, bias: Any = None, stride: Any = 1, padding: Any = 0) -> "Tensor":
+    def conv2d(self, weight: Any, bias: Any = None, stride: Any = 1, padding: Any = 0) -> Tensor:
         """The convolution layer's weighted input (§5-4): x (N, C, H, W), weight (F, C, KH, KW),
-        bias (F,) or None -> (N, F, OH, OW). Sum of kernel x patch: cross-correlation, as PyTorch."""
+        bias (F,) or None -> (N, F, OH, OW). Sum of kernel x patch: cross-correlation, as
+        PyTorch."""
         from .functions_conv import Conv2d
 
         inputs = (self, weight) if bias is None else (self, weight, bias)
         return Conv2d.apply(*inputs, stride=stride, padding=padding)
 
-    def max_pool2d(self, kernel_size: Any, stride: Any = None, padding: Any = 0) -> "Tensor":
+    def max_pool2d(self, kernel_size: Any, stride: Any = None, padding: Any = 0) -> Tensor:
         """Max pooling (§5-4): the largest value of each window; stride defaults to kernel_size."""
         from .functions_conv import MaxPool2d
 
@@ -521,7 +524,7 @@ class _Size(int):
 
     _shape: tuple
 
-    def __new__(cls, n: int, shape: tuple) -> "_Size":
+    def __new__(cls, n: int, shape: tuple) -> _Size:
         obj = super().__new__(cls, n)
         obj._shape = shape
         return obj

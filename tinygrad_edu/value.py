@@ -14,7 +14,8 @@ time, so every weight, weighted input z and activation a is a node you can print
 from __future__ import annotations
 
 import numbers
-from typing import Any, Sequence
+from typing import Any
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -81,7 +82,7 @@ class Value(Operators, Node):
 
     # -- engine interface (see autograd.Node) -------------------------------------------------
     @staticmethod
-    def _blank() -> "Value":
+    def _blank() -> Value:
         v = _object_new(Value)
         v.grad = 0.0
         v.requires_grad = False
@@ -90,7 +91,7 @@ class Value(Operators, Node):
         return v
 
     @staticmethod
-    def _fill(out: "Value", raw: Any, fn: Any) -> None:
+    def _fill(out: Value, raw: Any, fn: Any) -> None:
         if type(raw) is not float:
             if isinstance(raw, (str, bytes)) or raw is None or isinstance(raw, np.ndarray) and (
                     raw.size != 1):
@@ -101,7 +102,7 @@ class Value(Operators, Node):
         out.data = raw
 
     @staticmethod
-    def _make(raw: Any, fn: Any) -> "Value":
+    def _make(raw: Any, fn: Any) -> Value:
         """A node holding an op's result (what `_blank` then `_fill` do, in one call, but for
         `fn` and `requires_grad`, which the fast entries set)."""
         v = _object_new(Value)
@@ -111,7 +112,7 @@ class Value(Operators, Node):
         return v
 
     @staticmethod
-    def _new(raw: Any) -> "Value":
+    def _new(raw: Any) -> Value:
         v = Value._blank()
         v.data = _to_float(raw)
         return v

@@ -18,7 +18,8 @@ calm with none, and a faint grey on its pixels (noise up to 0.3) leaves it calm.
 
 from __future__ import annotations
 
-from typing import NamedTuple, Sequence
+from typing import NamedTuple
+from collections.abc import Sequence
 
 import numpy as np
 

@@ -23,7 +23,8 @@ the tests check that both agree.
 
 from __future__ import annotations
 
-from typing import Callable, NamedTuple
+from typing import NamedTuple
+from collections.abc import Callable
 
 import numpy as np
 
@@ -34,7 +35,8 @@ from ..tensor import Tensor
 
 __all__ = ["PARAM_SHAPES", "INITS", "CNNLayers", "BookCNN", "gradient_descent"]
 
-PARAM_SHAPES: dict[str, tuple[int, ...]] = {"F": (3, 3, 3), "bF": (3,), "Wo": (3, 3, 2, 2), "bo": (3,)}
+PARAM_SHAPES: dict[str, tuple[int, ...]] = {
+    "F": (3, 3, 3), "bF": (3,), "Wo": (3, 3, 2, 2), "bo": (3,)}
 
 #: The command line's ``--init`` choices and the book's parameter sets they load.
 INITS: dict[str, str | None] = {
@@ -62,7 +64,8 @@ class BookCNN:
         missing = set(PARAM_SHAPES) - set(params)
         extra = set(params) - set(PARAM_SHAPES)
         if missing or extra:
-            raise ValueError(f"BookCNN: missing parameters {sorted(missing)}, unknown {sorted(extra)}")
+            raise ValueError(f"BookCNN: missing parameters {sorted(missing)}, "
+                             f"unknown {sorted(extra)}")
         self.params: dict[str, Tensor] = {}
         for name, shape in PARAM_SHAPES.items():
             value = np.array(params[name], dtype=np.float64)
@@ -71,7 +74,7 @@ class BookCNN:
             self.params[name] = Tensor(value, requires_grad=True, label=name)
 
     @classmethod
-    def from_init(cls, init: str = "book-5-6", seed: int = 0) -> "BookCNN":
+    def from_init(cls, init: str = "book-5-6", seed: int = 0) -> BookCNN:
         """Start values by name (see ``INITS``); ``"random"`` draws N(0, 1) with ``seed``."""
         if init not in INITS:
             raise ValueError(f"unknown init {init!r}; valid: {', '.join(INITS)}")

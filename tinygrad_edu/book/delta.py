@@ -17,7 +17,8 @@ weights ``Wo`` (3, 3, 2, 2) and biases ``bo`` (3,) (``zO``, ``aO``).
 
 from __future__ import annotations
 
-from typing import Callable, NamedTuple
+from typing import NamedTuple
+from collections.abc import Callable
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view

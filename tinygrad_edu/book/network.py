@@ -8,7 +8,8 @@ The book's parameter names (`W2` (3, 12), `b2`, `W3` (2, 3), `b3`, as
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import Any
+from collections.abc import Callable
 
 import numpy as np
 

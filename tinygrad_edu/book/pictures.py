@@ -21,7 +21,8 @@ Agg canvas directly, so no pyplot window or global backend is touched.
 from __future__ import annotations
 
 import os
-from typing import Any, Sequence
+from typing import Any
+from collections.abc import Sequence
 
 import numpy as np
 

@@ -6,7 +6,7 @@ unit's picture shows which pixels it likes (+) and which it dislikes (-), as the
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 

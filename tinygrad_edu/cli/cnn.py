@@ -26,7 +26,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="start values: the book's §5-4 Solver start, its optimum, the §5-6 "
                              "start (3 decimals), or seeded N(0, 1) (default: book-5-6)")
     parser.add_argument("--seed", type=count, default=0, help="seed for --init random (default 0)")
-    parser.add_argument("--lr", type=positive_float, default=0.2, help="learning rate η (default 0.2, §5-6)")
+    parser.add_argument("--lr", type=positive_float, default=0.2,
+                        help="learning rate η (default 0.2, §5-6)")
     parser.add_argument("--steps", type=count, default=50,
                         help="gradient-descent steps (default 50; 0 evaluates only)")
     parser.add_argument("--image", type=int, default=41,

@@ -18,10 +18,11 @@ HELP = "train a small CNN on scikit-learn's 1,797 real 8x8 handwritten digits"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--epochs", type=positive_count, default=15, help="passes over the training set "
-                                                               "(default 15)")
+    parser.add_argument("--epochs", type=positive_count, default=15,
+                        help="passes over the training set (default 15)")
     parser.add_argument("--seed", type=count, default=0, help="seed of the weights and batches")
-    parser.add_argument("--json", metavar="FILE", help='write {"test_accuracy": ..., "seconds": ...}')
+    parser.add_argument("--json", metavar="FILE",
+                        help='write {"test_accuracy": ..., "seconds": ...}')
     parser.add_argument("--out", metavar="DIR", help="write misclassified.png into DIR")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
 

@@ -7,7 +7,8 @@ import argparse
 import json
 import math
 import os
-from typing import Any, Callable, TypeVar
+from typing import Any, TypeVar
+from collections.abc import Callable
 
 from ..atomic import write_atomic
 from . import CommandLineError

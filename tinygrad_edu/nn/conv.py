@@ -74,7 +74,8 @@ class Conv2d(Module):
 class MaxPool2d(Module):
     """Max pooling (§5-4): the largest value of each window; `stride` defaults to the kernel."""
 
-    def __init__(self, kernel_size: int | tuple[int, int], stride: int | tuple[int, int] | None = None,
+    def __init__(self, kernel_size: int | tuple[int, int],
+                 stride: int | tuple[int, int] | None = None,
                  padding: int | tuple[int, int] = 0) -> None:
         self.kernel_size, self.stride, self.padding = kernel_size, stride, padding
 
@@ -121,4 +122,5 @@ class Sequential(Module):
         return self.layers[i]
 
     def __repr__(self) -> str:
-        return "Sequential(\n" + "".join(f"  ({k}) {m!r}\n" for k, m in enumerate(self.layers)) + ")"
+        rows = "".join(f"  ({k}) {m!r}\n" for k, m in enumerate(self.layers))
+        return "Sequential(\n" + rows + ")"

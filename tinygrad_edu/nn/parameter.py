@@ -1,4 +1,5 @@
-"""`Parameter`: a weight or a bias that training changes (§1-7: the quantities C_T is minimised over)."""
+"""`Parameter`: a weight or a bias that training changes (§1-7: the quantities C_T is minimised
+over)."""
 
 from __future__ import annotations
 

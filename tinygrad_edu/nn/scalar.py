@@ -6,7 +6,8 @@ book draws a network: unit by unit.
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from typing import Any
+from collections.abc import Sequence
 
 import numpy as np
 

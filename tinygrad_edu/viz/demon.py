@@ -21,7 +21,8 @@ The models follow the nn contract; they are not changed: the graphs are built on
 from __future__ import annotations
 
 import os
-from typing import Any, Sequence
+from typing import Any
+from collections.abc import Sequence
 
 import numpy as np
 

@@ -21,7 +21,7 @@ import html
 import os
 import shutil
 import subprocess
-from typing import Iterable
+from collections.abc import Iterable
 
 import graphviz
 

@@ -35,7 +35,8 @@ from __future__ import annotations
 
 import math
 import re
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any
+from collections.abc import Iterable, Mapping, Sequence
 
 import graphviz
 import numpy as np
@@ -158,7 +159,7 @@ def _operands(nodes: Sequence[Node], data_names: dict[str, np.ndarray]
             c_text = _num(float(c))
             titles[i] = f"{c_text} {symbol}" if pos == 0 else f"{symbol} {c_text}"
             consts = []
-        for pos, c in consts:
+        for _pos, c in consts:
             array = isinstance(c, np.ndarray) and c.ndim > 0
             add(("array", id(c)) if array else None, _data_name(c, data_names), c, i)
         if ctx.fn is WeightedInput:

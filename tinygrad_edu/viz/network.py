@@ -19,7 +19,8 @@ draws the 12 inputs as the image, pixel 1 at the top left, numbered row by row.
 from __future__ import annotations
 
 import math
-from typing import Any, Sequence
+from typing import Any
+from collections.abc import Sequence
 
 import graphviz
 import numpy as np

@@ -28,7 +28,8 @@ import html
 import json
 import re
 from dataclasses import dataclass
-from typing import Any, Callable, Sequence
+from typing import Any
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
@@ -66,7 +67,7 @@ class Step:
 
 
 def play_backward(root: Node, level: str = "op", *, rankdir: str = "LR",
-                  max_nodes: int | None = DEFAULT_MAX_NODES) -> "BackwardPlayer":
+                  max_nodes: int | None = DEFAULT_MAX_NODES) -> BackwardPlayer:
     """A step-by-step player of backpropagation through the graph behind `root` (a cost: a
     `Value` or a one-element `Tensor`), at `level` "op", "neuron" or "layer" of `draw_graph`.
 
