@@ -177,7 +177,8 @@ def test_w2_tables_judge_memory_and_linearity(frozen_heap) -> None:
     assert [v.target for v in ours.verdicts] == ["<= 340 B/node", "<= 4 GC objects/node"]
     assert {r.case for r in linear.rows} == {f"{s}, n = 200" for s in w2.SHAPES}
     assert all(len(r.verdicts) == (r.impl == w2.VALUE) for r in linear.rows)
-    assert all(r.figures["backward_2n_over_n"] > 0 for r in linear.rows)
+    measured = [r for r in linear.rows if r.status == "ok"]  # micrograd may be missing
+    assert measured and all(r.figures["backward_2n_over_n"] > 0 for r in measured)
 
 
 # ------------------------------------------------------------ W3

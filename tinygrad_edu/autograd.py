@@ -31,7 +31,7 @@ import contextlib
 import os
 import sys
 import threading
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 from collections.abc import Callable, Iterator, Sequence
 
 import numpy as np
@@ -118,7 +118,7 @@ class name_scope:  # noqa: N801 - used like a function: `with name_scope("layers
     __slots__ = ("scope", "previous")
 
     def __init__(self, name: str | Scope, kind: str = "block") -> None:
-        self.scope = name if type(name) is Scope else Scope(name, kind)
+        self.scope = name if isinstance(name, Scope) else Scope(name, kind)
 
     def __enter__(self) -> None:
         self.previous = enter_scope(self.scope)
@@ -171,7 +171,7 @@ _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
 
 def _user_frame() -> str:
     """'file:line in function' of the innermost caller outside this package."""
-    frame = sys._getframe(1)
+    frame: Any = sys._getframe(1)
     while frame is not None:
         code = frame.f_code
         if not os.path.abspath(code.co_filename).startswith(_PACKAGE_DIR + os.sep):
@@ -231,6 +231,31 @@ class Node:
     _grad_type: Any = None
     _zero_grad_value: Any = None
     data: Any
+    # the slots, as a type checker sees them
+    grad: Any
+    requires_grad: bool
+    fn: Any  # the Function class of an op's result, None for a leaf
+    inputs: Any  # a tuple, one entry per operand: the input node, or None
+    args: Any  # a tuple of the raw operands
+    _users: int
+    _pending: Any
+
+    if TYPE_CHECKING:  # what a rule keeps on its ctx (an axis, a cache) lives in __dict__
+        def __getattr__(self, name: str) -> Any: ...
+
+        def __setattr__(self, name: str, value: Any) -> None: ...
+
+        # the operators (operators.Operators), as every node has them
+        def __add__(self, other: Any) -> Any: ...
+        def __radd__(self, other: Any) -> Any: ...
+        def __sub__(self, other: Any) -> Any: ...
+        def __rsub__(self, other: Any) -> Any: ...
+        def __mul__(self, other: Any) -> Any: ...
+        def __rmul__(self, other: Any) -> Any: ...
+        def __truediv__(self, other: Any) -> Any: ...
+        def __rtruediv__(self, other: Any) -> Any: ...
+        def __pow__(self, other: Any) -> Any: ...
+        def __rpow__(self, other: Any) -> Any: ...
 
     # -- the graph --------------------------------------------------------------------------
     @property
@@ -239,7 +264,7 @@ class Node:
         return self.fn is None
 
     @property
-    def _ctx(self) -> Node | None:
+    def _ctx(self) -> Any:
         """The record of the op that made this node: the node itself (None for a leaf)."""
         return None if self.fn is None else self
 
@@ -327,7 +352,7 @@ class Node:
         raise NotImplementedError
 
     @staticmethod
-    def _fill(out: Node, raw: Any, fn: Any) -> None:  # pragma: no cover - abstract
+    def _fill(out: Any, raw: Any, fn: Any) -> None:  # pragma: no cover - abstract
         raise NotImplementedError
 
     def _accumulate(self, g: Any, given: set[int]) -> None:  # pragma: no cover - abstract
@@ -469,7 +494,7 @@ def run_forward(fn: Any, kind: Any, raws: tuple, kwargs: dict, inputs: Sequence[
     return out, raw
 
 
-def op1(fn: Any, x: Node) -> Node:
+def op1(fn: Any, x: Any) -> Any:
     """The fast entry of a one-input op without options (`v.exp()`, `-t`): what `fn.apply(x)`
     does, without its general loop over inputs.
 
@@ -492,12 +517,12 @@ def op1(fn: Any, x: Node) -> Node:
     return out
 
 
-def binary(fn: Any) -> Callable[[Any, Any], Node]:
+def binary(fn: Any) -> Callable[[Any, Any], Any]:
     """The fast entry of a two-input op, `entry(a, b)`: what `fn.apply(a, b)` does, for the
     built-in ops whose `forward` reads only `ctx.xp` (see `op1`).  The operators are these
     entries themselves (`Operators.__mul__ = binary(Mul)`), one call less for every `a * b`."""
 
-    def entry(a: Any, b: Any) -> Node:
+    def entry(a: Any, b: Any) -> Any:
         if isinstance(a, Node):
             kind = a._engine
             ad, pa = a.data, (a if a.requires_grad else None)
@@ -528,10 +553,10 @@ def binary(fn: Any) -> Callable[[Any, Any], Node]:
     return entry
 
 
-def reflected(entry: Callable[[Any, Any], Node]) -> Callable[[Any, Any], Node]:
+def reflected(entry: Callable[[Any, Any], Any]) -> Callable[[Any, Any], Any]:
     """The entry with its operands swapped: `__rsub__(a, 2.0)` computes 2.0 - a."""
 
-    def swapped(a: Any, b: Any) -> Node:
+    def swapped(a: Any, b: Any) -> Any:
         return entry(b, a)
 
     return swapped
@@ -762,7 +787,7 @@ def run_backward_general(root: Node, seed: Any, *, create_graph: bool = False,
                 grads: Any = (None,) * len(node.inputs)
             else:
                 ctx = GraphView(node) if create_graph else node
-                grads = _grads_of(ctx, g)  # type: ignore[arg-type]
+                grads = _grads_of(ctx, g)
             for p, pg in zip(node.inputs, grads):
                 if p is None:
                     continue
@@ -828,7 +853,7 @@ def grad(output: Node, inputs: Node | Sequence[Node], grad_output: Any = None, *
     with `allow_unused=True`, gets None.
     """
     single = isinstance(inputs, Node)
-    targets = [inputs] if single else list(inputs)
+    targets: list[Node] = [inputs] if isinstance(inputs, Node) else list(inputs)
     for t in targets:
         if not isinstance(t, Node):
             raise TypeError(f"grad: inputs must be Values or Tensors, got {type(t).__name__}")
@@ -850,7 +875,7 @@ def grad(output: Node, inputs: Node | Sequence[Node], grad_output: Any = None, *
             wanted[id(output)] = seed
         else:
             run_backward_general(output, seed, create_graph=create_graph, wanted=wanted)
-    result = []
+    result: list[Any] = []
     for t in targets:
         g = wanted[id(t)]
         if g is None and not allow_unused:

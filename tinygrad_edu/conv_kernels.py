@@ -23,6 +23,7 @@ follow numpy's promotion (float32 x with float64 w gives float64); integer input
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
@@ -50,7 +51,7 @@ def _is_int(v: object) -> bool:
 
 def _pair(value: IntOrPair, name: str, op: str, minimum: int) -> tuple[int, int]:
     """Turn ``3`` or ``(3, 2)`` into ``(3, 3)`` / ``(3, 2)``, checking each entry is >= minimum."""
-    pair = (value, value) if _is_int(value) else value
+    pair: Any = (value, value) if _is_int(value) else value
     if not isinstance(pair, (tuple, list)) or len(pair) != 2 or not all(_is_int(v) for v in pair):
         raise ValueError(f"{op}: {name} must be an int or a pair of ints, got {value!r}")
     if min(pair) < minimum:

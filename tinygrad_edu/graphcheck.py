@@ -197,7 +197,7 @@ def check_graph(root: Node, eps: float = 1e-6, atol: float = 1e-5, rtol: float =
 
 def _check_op(node: Node, position: int, eps: float, atol: float, rtol: float,
               max_elements: int, directions: int, rng: np.random.Generator) -> OpCheck:
-    ctx: Context = node._ctx
+    ctx: Any = node._ctx
     fn = ctx.fn
     args = getattr(ctx, "args", None)
     kwargs = getattr(ctx, "kwargs", None) or {}

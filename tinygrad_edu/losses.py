@@ -168,6 +168,7 @@ def _value_cost(z: list, index: int | None, p: np.ndarray | None) -> Any:
     log_sum = (sum_exp.log() if isinstance(sum_exp, Value) else math.log(sum_exp)) + m
     if index is not None:
         return log_sum - z[index]
+    assert p is not None  # either a class index or probability rows
     return log_sum - sum(p_k * z_k for p_k, z_k in zip(p.tolist(), z) if p_k)  # Σ p_k = 1
 
 
@@ -197,6 +198,7 @@ def _cross_entropy(z: Any, t: Any, reduction: str) -> Any:
         if idx is not None:
             mean = F.SoftmaxCrossEntropy.apply(zz, labels=idx)  # one node for the whole cost
         else:
+            assert p is not None  # either class indices or probability rows
             mean = -(zz.log_softmax(axis=1) * p.astype(z.dtype)).sum() * (1.0 / n)
         return mean if reduction == "mean" else mean * float(n)
     z = list(z)

@@ -37,7 +37,7 @@ def _parameter_list(params: Iterable[Node] | Node, who: str) -> list[Node]:
                         "parameter groups are not supported")
     unique: list[Node] = []
     seen: set[int] = set()
-    for p in params:
+    for p in params:  # type: ignore[union-attr]  # a single Node became a list above
         if isinstance(p, dict):
             raise TypeError(f"{who}: parameter groups (dicts) are not supported; give one list "
                             "of parameters and set the options once")

@@ -152,7 +152,7 @@ class Tensor(Operators, Node):
     def _check_versions(self) -> None:
         """Refuse to backpropagate through an op whose operands changed in place since it ran."""
         seen = self._seen
-        if seen == _CLOCK[0]:
+        if seen is None or seen == _CLOCK[0]:
             return
         for p in (self, *self.inputs):
             if p is not None and getattr(p, "_version", 0) > seen:
@@ -291,7 +291,7 @@ class Tensor(Operators, Node):
         return self._data.dtype
 
     @property
-    def size(self) -> Any:  # type: ignore[override]
+    def size(self) -> Any:
         """The number of elements, as numpy's `.size`; `size()` and `size(dim)` as in PyTorch
         work too (the number is callable)."""
         return _Size(self._data.size, self._data.shape)

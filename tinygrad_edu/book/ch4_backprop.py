@@ -11,6 +11,8 @@ central finite differences.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from ..datasets import book_digits_4x3, book_nn_params
@@ -36,6 +38,7 @@ def autograd_gradients(params: Params, engine: str) -> tuple[float, Params]:
     C_T = cost(model, X, T)
     C_T.backward()
     grads = {}
+    layer: Any
     for k, layer in enumerate(model.layers):
         if engine == "tensor":
             w, b = layer.weight.grad, layer.bias.grad

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from typing import Any
+
 import numpy as np
 
 from ..autograd import no_grad
@@ -23,7 +25,7 @@ from .pictures import _figure, save_figure  # Figures: the user's backend is unt
 __all__ = ["draw_filters", "draw_feature_maps", "draw_test_image", "save_pictures"]
 
 
-def _show(ax, values: np.ndarray, title: str, cmap: str, vmin: float, vmax: float,
+def _show(ax: Any, values: np.ndarray, title: str, cmap: str, vmin: float, vmax: float,
           fmt: str | None = "{:.2f}") -> None:
     ax.imshow(values, cmap=cmap, vmin=vmin, vmax=vmax)
     ax.set_title(title, fontsize=9)
@@ -95,7 +97,7 @@ def draw_test_image(net: BookCNN, image: np.ndarray, path: str | Path,
     return _save(fig, path)
 
 
-def _save(fig, path: str | Path) -> Path:
+def _save(fig: Any, path: str | Path) -> Path:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     save_figure(fig, path, dpi=110)

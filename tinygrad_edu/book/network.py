@@ -54,10 +54,12 @@ def demon_network(engine: str = "scalar", init: str | dict[str, np.ndarray] = "r
     """
     model = MLP(DEMON_SIZES, activation="sigmoid", output_activation="sigmoid", engine=engine,
                 seed=seed, unit_names=DEMON_UNITS)
+    params: Any
     if isinstance(init, dict):
         params = init
     elif init in INITS:
-        params = None if INITS[init] is None else book_nn_params(INITS[init])
+        start = INITS[init]
+        params = None if start is None else book_nn_params(start)
     else:
         params = book_nn_params(init)
     if params is not None:

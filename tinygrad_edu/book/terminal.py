@@ -32,17 +32,17 @@ def unit_picture(w: Sequence[float], b: float | None = None, title: str = "",
                  scale: float | None = None, shape: tuple[int, int] = (4, 3)) -> list[str]:
     """Lines drawing one unit's weights as an image of `shape` (rows, columns), framed, with
     the numbers beside it."""
-    w = np.asarray(w, dtype=np.float64)
+    weights = np.asarray(w, dtype=np.float64)
     rows, cols = shape
-    if w.size != rows * cols:
-        raise ValueError(f"{w.size} weights do not make a {rows}x{cols} picture")
-    scale = float(np.abs(w).max()) if scale is None else scale
-    cells = weight_cells(w.tolist(), scale)
+    if weights.size != rows * cols:
+        raise ValueError(f"{weights.size} weights do not make a {rows}x{cols} picture")
+    scale = float(np.abs(weights).max()) if scale is None else scale
+    cells = weight_cells(weights.tolist(), scale)
     head = title + ("" if b is None else f"  b = {b:+.3g}")
     lines = [head, "+" + "-" * (3 * cols) + "+"]
     for r in range(rows):
         pic = "".join(cells[r * cols:(r + 1) * cols])
-        nums = " ".join(f"{x:+7.2f}" for x in w[r * cols:(r + 1) * cols])
+        nums = " ".join(f"{x:+7.2f}" for x in weights[r * cols:(r + 1) * cols])
         lines.append(f"|{pic}|  {nums}")
     lines.append("+" + "-" * (3 * cols) + "+")
     return lines

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import Any
 from pathlib import Path
 
 import numpy as np
@@ -92,10 +93,10 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _render(net: BookCNN, X: np.ndarray, T: np.ndarray, out: Path, say) -> None:
+def _render(net: BookCNN, X: np.ndarray, T: np.ndarray, out: Path, say: Any) -> None:
     """Draw the graph of C_T with tinygrad_edu.viz when it is there."""
     try:
-        from .. import viz  # type: ignore[attr-defined]
+        from .. import viz
     except ImportError:
         print("cnn: drawing is unavailable (tinygrad_edu.viz is not installed)", file=sys.stderr)
         return
@@ -108,10 +109,10 @@ def _render(net: BookCNN, X: np.ndarray, T: np.ndarray, out: Path, say) -> None:
     def draw() -> Path:
         out.mkdir(parents=True, exist_ok=True)
         try:
-            return viz.render(graph, out / "cnn_cost.svg")
+            return Path(viz.render(graph, out / "cnn_cost.svg"))
         except viz.GraphvizNotFound as e:  # keep the DOT text, say how to get the picture
             rendered = viz.render(graph, out / "cnn_cost.gv")
             print(f"cnn: wrote {rendered} only: {e}", file=sys.stderr)
-            return rendered
+            return Path(rendered)
 
     say(f"wrote {writing('--render', out, draw)}")

@@ -26,7 +26,7 @@ def add_play_arguments(p: argparse.ArgumentParser, level: str) -> None:
                         "(default: %(default)s)")
 
 
-def _save(root, level: str, folder: str, title: str) -> str:
+def _save(root: Any, level: str, folder: str, title: str) -> str:
     from ..viz import play_backward
 
     try:

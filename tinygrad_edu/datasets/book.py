@@ -9,6 +9,7 @@ Row n of an image array is image No. n+1 of the book.
 from __future__ import annotations
 
 import csv
+import io
 from importlib import resources
 
 import numpy as np
@@ -37,9 +38,8 @@ _CNN_SHAPES = {"F": (3, 3, 3), "bF": (3,), "Wo": (3, 3, 2, 2), "bo": (3,)}
 
 def _rows(filename: str) -> list[dict[str, str]]:
     """Read one CSV file of the package's ``data/`` folder (works from an installed wheel)."""
-    path = resources.files("tinygrad_edu.datasets").joinpath("data", filename)
-    with path.open("r", encoding="utf-8", newline="") as f:
-        return list(csv.DictReader(f))
+    path = resources.files("tinygrad_edu.datasets").joinpath("data").joinpath(filename)
+    return list(csv.DictReader(io.StringIO(path.read_text(encoding="utf-8"), newline="")))
 
 
 def _images(filename: str, n_pixels: int) -> tuple[np.ndarray, np.ndarray]:

@@ -87,7 +87,7 @@ class MLP(Module):
         if self.engine == "scalar":
             if _is_batch(x):
                 return [self.forward(image) for image in x]
-            a = list(x)
+            a: Any = list(x)
         else:
             a = x if isinstance(x, Tensor) else Tensor(x)
         for layer in self.layers:
@@ -103,15 +103,15 @@ class MLP(Module):
         outputs = [x]
         with no_grad():
             if self.engine == "tensor":
-                a = Tensor(x)
+                t = Tensor(x)
                 for layer in self.layers:
-                    a = layer(a)
-                    outputs.append(a.data.copy())
+                    t = layer(t)
+                    outputs.append(t.data.copy())
                 return outputs
             images = x if x.ndim == 2 else x[None, :]
             per_layer: list[list[list[float]]] = [[] for _ in self.layers]
             for image in images:
-                a: Any = image.tolist()
+                a = image.tolist()
                 for k, layer in enumerate(self.layers):
                     a = layer(a)
                     per_layer[k].append([v.data for v in a])

@@ -54,7 +54,9 @@ def save(module: HasState, path: str | os.PathLike[str]) -> None:
             raise TypeError(f"save: state_dict entry {name!r} is not numeric (dtype {arr.dtype})")
         arrays[name] = arr.astype(np.float64)
     with atomic_target(path) as tmp, open(tmp, "wb") as f:
-        np.savez(f, **arrays)  # a file object: np.savez adds no ".npz" to the name
+        # a file object: np.savez adds no ".npz" to the name (numpy's stub types **kwds as
+        # allow_pickle, hence the ignore)
+        np.savez(f, **arrays)  # type: ignore[arg-type]
 
 
 class _Refused(ValueError):

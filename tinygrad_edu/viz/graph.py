@@ -103,7 +103,8 @@ class _Data:
     __slots__ = ("title", "value", "users")
 
     def __init__(self, title: str | None, value: Any) -> None:
-        self.title, self.value, self.users = title, value, []
+        self.title, self.value = title, value
+        self.users: list[Any] = []
 
 
 def _is_number(c: Any) -> bool:
@@ -388,7 +389,7 @@ def draw_graph(root: Node | Sequence[Node], rankdir: str = "LR",
     nodes without a gradient.  Returns a `graphviz.Digraph`: ``.source`` is the DOT text; in
     Jupyter it displays itself; `tinygrad_edu.viz.render(g, "graph.svg")` writes SVG, PNG or PDF.
     """
-    roots = list(root) if isinstance(root, (list, tuple)) else [root]
+    roots: list[Any] = list(root) if isinstance(root, (list, tuple)) else [root]
     if not roots or not all(isinstance(r, Node) for r in roots):
         raise TypeError("draw_graph needs a Value or a Tensor (or a list of them), got "
                         f"{type(root).__name__}; draw the result of a computation, e.g. "
@@ -566,10 +567,10 @@ def _draw_ops(canvas: _Canvas, paint: _Painter, inputs: Sequence[list[int]],
             j = inputs[i][k]
             k += 1
             eattrs: dict[str, str] = {}
-            d = locals_[pos] if locals_ else None
-            if d is not None:
-                eattrs["label"] = html_label([_num(d)])
-                if not math.isfinite(d):
+            local = locals_[pos] if locals_ else None
+            if local is not None:
+                eattrs["label"] = html_label([_num(local)])
+                if not math.isfinite(local):
                     eattrs.update(color=_BAD_LINE, fontcolor=_BAD_LINE, penwidth="2")
             canvas.edge(f"v{j}", f"op{i}", **eattrs)
 
@@ -617,7 +618,7 @@ def _grouping(nodes: Sequence[Node], users: Sequence[list[int]], level: str
     leaf_groups: dict[tuple, list[int]] = {}
     for i, v in enumerate(nodes):
         if v._ctx is None:
-            f = tuple(sorted({key[u] for u in users[i]}, key=order.__getitem__))
+            f = tuple(sorted({key[u] for u in users[i]}, key=lambda g: order[g]))  # type: ignore[index]  # a user always has a group
             k = ("leaves", f) if f else ("leaf", i)
             key[i] = k
             leaf_groups.setdefault(k, []).append(i)

@@ -65,11 +65,11 @@ def _unit_names(model: Any, sizes: Sequence[int],
     if names is None:
         return [[f"x{i + 1}" for i in range(sizes[0])]] + [
             [str(i + 1) for i in range(n)] for n in sizes[1:]]
-    names = [[str(s) for s in layer] for layer in names]
-    if [len(layer) for layer in names] != list(sizes):
-        raise ValueError(f"draw_network: unit_names has {[len(n) for n in names]} names per "
+    checked = [[str(s) for s in layer] for layer in names]
+    if [len(layer) for layer in checked] != list(sizes):
+        raise ValueError(f"draw_network: unit_names has {[len(n) for n in checked]} names per "
                          f"layer, the network has sizes {list(sizes)}")
-    return names
+    return checked
 
 
 def _as_vector(a: Any) -> np.ndarray:
@@ -87,7 +87,7 @@ def _as_vector(a: Any) -> np.ndarray:
 
 
 def _activations(model: Any, x: Any, sizes: Sequence[int]) -> list[np.ndarray]:
-    shape = np.shape(x.data if isinstance(x, Node) else x) if not isinstance(x, list) else ()
+    shape: tuple = np.shape(x.data if isinstance(x, Node) else x) if not isinstance(x, list) else ()
     if len(shape) >= 2 and shape[0] != 1:
         raise ValueError(f"draw_network: x must be one input (a vector), got an array of shape "
                          f"{shape}; pass one image, e.g. X[0]")

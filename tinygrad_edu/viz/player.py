@@ -122,7 +122,7 @@ class BackwardPlayer:
     # -- the page ---------------------------------------------------------------------------
     def html(self) -> str:
         """The player as one self-contained HTML page (inline SVG, CSS and JavaScript)."""
-        done = {}
+        done: dict[Any, Any] = {}
         for k, step in enumerate(self.steps):
             if step.node is not None:
                 done.setdefault(step.node, k)
@@ -247,7 +247,7 @@ def _node_names(nodes: Sequence[Node], inputs: Sequence[list[int]], root: int) -
             elif name == "pow" and len(ops) == 2:
                 text = f"{ops[0]}^{ops[1]}"
             else:
-                text = f"{_OP_SYMBOLS.get(name, name)}({', '.join(ops)})"
+                text = f"{_OP_SYMBOLS.get(name, name)}({', '.join(map(str, ops))})"
             names[i] = text if len(text) <= _MAX_NAME else f"v{i}"
     return [n or f"v{i}" for i, n in enumerate(names)]
 
@@ -355,7 +355,7 @@ class _Captions:
     def terms(self, i: int) -> list[tuple[int, int]]:
         """(user, operand position) for every place node i is used."""
         v = self.nodes[i]
-        out = []
+        out: list[Any] = []
         for u in dict.fromkeys(self.users[i]):
             out.extend((u, pos) for pos, p in enumerate(self.nodes[u]._ctx.inputs) if p is v)
         return out
@@ -379,7 +379,7 @@ class _Captions:
         gs = _scalar(g)
         if gs is not None and np.size(self.nodes[i].data) == 1:
             if all(n is not None for n in numbers) and [u for u, _ in terms] != [self.root]:
-                text += " = " + " + ".join(numbers[:_MAX_TERMS]) + more
+                text += " = " + " + ".join(map(str, numbers[:_MAX_TERMS])) + more
             return text if rhs == _num(gs) else f"{text} = {_num(gs)}"
         if g is None:
             return f"{text} (no gradient reaches it)"
