@@ -1,6 +1,6 @@
 """tinygrad_edu: the mathematics of deep learning (Wakui & Wakui), made to run on numpy.
 
-Public names only; each lives in a module with one job (see docs/layout.md).
+Public names only; each lives in a module with one job (the README's Layout section maps them).
 """
 
 __version__ = "0.1.0"

@@ -123,7 +123,7 @@ def _start(args: argparse.Namespace) -> tuple[Any, str]:
 
 def _render(before: Any, after: Any, X: Any, T: Any, args: argparse.Namespace,
             captions: tuple[str, str]) -> None:
-    """Write the drawings of the network (issue: seeing the graph) into `folder`."""
+    """Write the drawings of the network (its graphs and the network diagram) into `folder`."""
     from ..viz import GraphvizNotFound
     from ..viz.demon import render_demon
 

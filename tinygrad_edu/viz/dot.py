@@ -159,11 +159,6 @@ def _layout_program(graph: graphviz.Digraph) -> str:
     return graph.engine or "dot"
 
 
-def have_graphviz(program: str = "dot") -> bool:
-    """True when the Graphviz layout program is on the PATH."""
-    return shutil.which(program) is not None
-
-
 def layout(graph: graphviz.Digraph, fmt: str = "svg", *, timeout: float | None = 120.0) -> bytes:
     """`graph` laid out by Graphviz (``dot``, or the graph's engine) as `fmt` bytes.
 
