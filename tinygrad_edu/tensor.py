@@ -361,6 +361,7 @@ class Tensor(Operators, Node):
     def __ge__(self, other: Any) -> Tensor:
         return self._compare(other, np.greater_equal)
 
+    # == and != compare elementwise as in numpy and PyTorch: a Tensor, not object's bool
     def __eq__(self, other: Any) -> Tensor:  # type: ignore[override]
         return self._compare(other, np.equal)
 

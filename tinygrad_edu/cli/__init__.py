@@ -10,6 +10,7 @@ import argparse
 import importlib
 import sys
 from collections.abc import Sequence
+from typing import NoReturn
 
 __all__ = ["COMMANDS", "CommandLineError", "main", "build_parser"]
 
@@ -28,7 +29,7 @@ class CommandLineError(Exception):
 class _Parser(argparse.ArgumentParser):
     """argparse that reports a bad option in one line (no usage dump, no traceback)."""
 
-    def error(self, message: str) -> None:  # type: ignore[override]
+    def error(self, message: str) -> NoReturn:
         self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
 
 

@@ -618,7 +618,9 @@ def _grouping(nodes: Sequence[Node], users: Sequence[list[int]], level: str
     leaf_groups: dict[tuple, list[int]] = {}
     for i, v in enumerate(nodes):
         if v._ctx is None:
-            f = tuple(sorted({key[u] for u in users[i]}, key=lambda g: order[g]))  # type: ignore[index]  # a user always has a group
+            # a user is an op result, so key[u] is a group, never None (mypy cannot see it)
+            groups = {key[u] for u in users[i]}
+            f = tuple(sorted(groups, key=lambda g: order[g]))  # type: ignore[index]
             k = ("leaves", f) if f else ("leaf", i)
             key[i] = k
             leaf_groups.setdefault(k, []).append(i)
