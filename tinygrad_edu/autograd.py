@@ -85,13 +85,15 @@ class _switch:  # noqa: N801 - used like a function: `with _switch("grad_enabled
         self.name, self.value = name, value
 
     def __enter__(self) -> None:
-        self.previous = getattr(_state, self.name)
-        setattr(_state, self.name, self.value)
-        _state.refresh()
+        state = _state
+        self.previous = getattr(state, self.name), state.mode
+        setattr(state, self.name, self.value)
+        state.refresh()
 
     def __exit__(self, *exc: Any) -> None:
-        setattr(_state, self.name, self.previous)
-        _state.refresh()
+        state = _state  # blocks nest, so the mode on the way in is the mode on the way out
+        value, state.mode = self.previous
+        setattr(state, self.name, value)
 
 
 def no_grad() -> _switch:
@@ -522,6 +524,8 @@ def binary(fn: Any) -> Callable[[Any, Any], Any]:
     built-in ops whose `forward` reads only `ctx.xp` (see `op1`).  The operators are these
     entries themselves (`Operators.__mul__ = binary(Mul)`), one call less for every `a * b`."""
 
+    forward = fn.forward  # looked up once, not at every call
+
     def entry(a: Any, b: Any) -> Any:
         if isinstance(a, Node):
             kind = a._engine
@@ -537,7 +541,7 @@ def binary(fn: Any) -> Callable[[Any, Any], Any]:
             ad, pa = (a if type(a) is float or type(a) is int else kind._constant(a, fn)), None
             bd, pb = b.data, (b if b.requires_grad else None)
         try:
-            out = kind._make(fn.forward(kind._math_ctx, ad, bd), fn)
+            out = kind._make(forward(kind._math_ctx, ad, bd), fn)
         except (ValueError, TypeError, IndexError) as e:
             raise _op_error(fn, (a, b), e) from e
         mode = _state.mode if pa is not None or pb is not None else 0
@@ -709,13 +713,14 @@ def run_backward(root: Node, seed: Any) -> None:
     root._pending = seed
     ready = [root]
     given: set[int] = set()  # arrays handed to a leaf: never hand the same one to two
+    clock = _CLOCK[0]  # the rules change no data: read the in-place clock once
     try:
         while ready:
             node = ready.pop()
             g, node._pending = node._pending, None
             node.grad = g
             seen = node._seen  # a Tensor op: were its operands changed in place since it ran?
-            if seen is not None and seen != _CLOCK[0]:
+            if seen is not None and seen != clock:
                 node._check_versions()
             inputs = node.inputs
             if g is None:
@@ -739,7 +744,11 @@ def run_backward(root: Node, seed: Any) -> None:
                         pg = p._fit_grad(pg, node.fn)
                 if p.fn is None:  # a weight: add its piece in now
                     if pg is not None:
-                        p._accumulate(pg, given)
+                        held = p.grad
+                        if held is None:  # a Tensor's first piece: an array of its own
+                            p._accumulate(pg, given)
+                        else:
+                            p.grad = held + pg
                     continue
                 if pg is not None:
                     prev = p._pending

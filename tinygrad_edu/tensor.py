@@ -30,6 +30,7 @@ from .xp import ArrayMath
 _F32, _F64 = np.dtype(np.float32), np.dtype(np.float64)
 _FLOATS = (_F32, _F64)
 _ndarray = np.ndarray
+_SCALARS = (np.float64, np.float32)  # what arithmetic on 0-d arrays returns
 _object_new = object.__new__
 
 
@@ -187,9 +188,11 @@ class Tensor(Operators, Node):
     @staticmethod
     def _make(raw: Any, fn: Any) -> Tensor:
         t = _object_new(Tensor)
-        dt = raw.dtype if type(raw) is _ndarray else None
-        if dt is _F64 or dt is _F32:
+        kind = type(raw)
+        if kind is _ndarray and (raw.dtype is _F64 or raw.dtype is _F32):
             t._data = raw
+        elif kind in _SCALARS:  # a 0-d result (the cost C_T) comes back as a numpy scalar
+            t._data = np.asarray(raw)
         else:
             Tensor._fill(t, raw, fn)
         t.grad = None
@@ -227,6 +230,8 @@ class Tensor(Operators, Node):
                 return g
             g = g.data
         data = self._data
+        if type(g) in _SCALARS and data.shape == ():  # 0-d arithmetic gives numpy scalars
+            return np.asarray(g, data.dtype)
         if type(g) is not _ndarray or g.shape != data.shape:
             try:
                 g = ArrayMath.sum_to(g, data.shape)

@@ -221,7 +221,7 @@ class ArrayMath:
         if gshape == shape:
             return g
         if gshape[1:] == shape:  # a bias added to every row: the usual case
-            return g.sum(axis=0)
+            return np.add.reduce(g, 0)  # g.sum(axis=0) without its Python wrapper
         axes, lead = ArrayMath.summed_axes(gshape, shape)
         if lead < 0:
             return ArrayMath.broadcast_to(g, shape)
@@ -245,7 +245,11 @@ class ArrayMath:
 
     expand_dims = staticmethod(np.expand_dims)
     reshape = staticmethod(np.reshape)
-    permute = staticmethod(np.transpose)
+
+    @staticmethod
+    def permute(x: np.ndarray, axes: Any) -> np.ndarray:
+        return x.transpose(axes)  # the method: np.transpose(x, axes) adds two Python calls
+
     sum = staticmethod(np.sum)
 
     @staticmethod
