@@ -251,3 +251,59 @@ def test_watch_delta_demo_runs(capsys):
     expected = {"layers.1/0": d3[0], "layers.1/1": d3[1], "layers.0/A": d2[0],
                 "layers.0/B": d2[1], "layers.0/C": d2[2]}
     assert got == pytest.approx(expected, rel=1e-12)
+
+
+# -- the tools' hook point: recorders -------------------------------------------------------------
+
+def test_a_recorder_sees_every_op_recorded_in_its_block_and_nothing_else():
+    from tinygrad_edu import recording
+
+    seen = []
+    x = Tensor([1.0, 2.0], requires_grad=True)
+    before = x * 2.0
+    with recording(seen.append):
+        y = (x * 3.0).exp()
+        with name_scope("layer"):
+            z = y.sum()
+        from tinygrad_edu import no_grad
+        with no_grad():
+            x * 5.0  # nothing is recorded, so no recorder runs
+    after = x * 4.0
+    assert [n.fn.name() for n in seen] == ["mul", "exp", "sum"]
+    assert seen[1] is y and seen[2] is z
+    assert z.scope == (name_scope("layer").scope,) and y.scope == () == after.scope
+    assert all(n is not before and n is not after for n in seen)
+
+
+def test_tools_data_lives_only_on_the_nodes_a_recorder_tagged():
+    x = Tensor([1.0, 2.0], requires_grad=True)
+    plain = x * 2.0
+    with record_sites():
+        tagged = x * 2.0
+    assert "__dict__" not in dir(plain) or not vars(plain)  # nothing allocated for tools
+    assert vars(tagged) == {"created_at": tagged.created_at}
+    assert tagged.created_at.startswith(__file__) and plain.created_at is None
+
+
+def test_recorders_belong_to_one_thread():
+    import threading
+
+    from tinygrad_edu import recording
+
+    seen, other = [], []
+    x = Tensor([1.0], requires_grad=True)
+    started, done = threading.Event(), threading.Event()
+
+    def worker():
+        started.wait()
+        other.append(x * 2.0)
+        done.set()
+
+    t = threading.Thread(target=worker)
+    t.start()
+    with recording(seen.append):
+        started.set()
+        done.wait()
+        mine = x * 3.0
+    t.join()
+    assert seen == [mine]

@@ -7,7 +7,7 @@ __version__ = "0.1.0"
 
 from .autograd import (AnomalyError, Context, Function, Scope, backward, backward_order,
                        detect_anomaly, enable_grad, grad, is_grad_enabled, name_scope, no_grad,
-                       record_sites, topological_order)
+                       record_sites, recording, topological_order)
 from .checks import GradcheckError, gradcheck, gradgradcheck
 from .graphcheck import GraphReport, OpCheck, check_graph
 from .tensor import Tensor, concatenate, stack
@@ -18,5 +18,6 @@ __all__ = [
     "no_grad",
     "enable_grad", "is_grad_enabled", "name_scope", "Scope", "detect_anomaly", "AnomalyError",
     "gradcheck", "GradcheckError", "concatenate", "stack", "gradgradcheck", "check_graph",
-    "GraphReport", "OpCheck", "record_sites", "backward_order", "topological_order",
+    "GraphReport", "OpCheck", "record_sites", "recording", "backward_order",
+    "topological_order",
 ]

@@ -39,7 +39,7 @@ import numpy as np
 _ndarray = np.ndarray
 
 # ----------------------------------------------------------------------------------------------
-# switches, one set per thread (as in PyTorch): grad mode, anomaly mode, sites, the name scope
+# switches, one set per thread (as in PyTorch): grad mode, anomaly mode, the tools' recorders
 # ----------------------------------------------------------------------------------------------
 
 
@@ -57,14 +57,14 @@ class _State(threading.local):
 
     grad_enabled = True
     anomaly = False
-    sites = False  # record node.created_at (detect_anomaly() or record_sites())
-    scope: tuple = ()
+    scope: tuple = ()  # the module path of name_scope blocks
+    recorders: tuple = ()  # the tools' hook point: see `recording`
     # what an op does, in one read (a thread-local read costs more than a plain one):
-    # 0 record nothing (no_grad), 1 record fn, inputs and args, 2 also the extras (scope, sites)
+    # 0 record nothing (no_grad), 1 record fn, inputs and args, 2 also run the recorders
     mode = 1
 
     def refresh(self) -> None:
-        self.mode = 0 if not self.grad_enabled else 2 if (self.scope or self.sites) else 1
+        self.mode = 0 if not self.grad_enabled else 2 if self.recorders else 1
 
 
 _state = _State()
@@ -129,18 +129,29 @@ class name_scope:  # noqa: N801 - used like a function: `with name_scope("layers
         exit_scope(self.previous)
 
 
-def enter_scope(scope: Scope) -> tuple[Scope, ...]:
+def enter_scope(scope: Scope) -> tuple:
     """Open `scope` (what `name_scope` does, as two calls for a module's call); returns what
-    `exit_scope` needs to close it."""
-    previous = _state.scope
-    _state.scope = previous + (scope,)
-    _state.refresh()
+    `exit_scope` needs to close it.  The outermost scope switches on the recorder `_tag_scope`."""
+    state = _state
+    previous = state.scope, state.recorders
+    state.scope = previous[0] + (scope,)
+    if not previous[0]:
+        state.recorders = previous[1] + (_tag_scope,)
+        state.refresh()
     return previous
 
 
-def exit_scope(previous: tuple[Scope, ...]) -> None:
-    _state.scope = previous
-    _state.refresh()
+def exit_scope(previous: tuple) -> None:
+    state = _state
+    state.scope, recorders = previous
+    if recorders is not state.recorders:
+        state.recorders = recorders
+        state.refresh()
+
+
+def _tag_scope(node: Node) -> None:
+    """The recorder of `name_scope`: the module path, for drawings that box a layer's ops."""
+    node.scope = _state.scope
 
 
 class AnomalyError(FloatingPointError):
@@ -155,17 +166,17 @@ def detect_anomaly() -> Iterator[None]:
     the first op whose forward result or backward gradient holds a NaN or an inf raises
     `AnomalyError` naming the op and that file and line.  It slows every op: use it to hunt a bug.
     """
-    with _switch("anomaly", True), _switch("sites", True):
+    with _switch("anomaly", True), recording(_tag_site), recording(_check_forward):
         yield
 
 
-def record_sites() -> _switch:
+def record_sites() -> recording:
     """Record where each node is created (`node.created_at`), without the NaN checks.
 
     Lighter than `detect_anomaly()`: `check_graph` can then name the file and line of the op
     that disagrees.  Each op looks up its caller's frame, so use it while hunting a bug.
     """
-    return _switch("sites", True)
+    return recording(_tag_site)
 
 
 _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
@@ -182,15 +193,51 @@ def _user_frame() -> str:
     return "<unknown>"
 
 
+def _tag_site(node: Node) -> None:
+    """The recorder of `record_sites()` and `detect_anomaly()`: the user's file and line."""
+    node.created_at = _user_frame()
+
+
+def _check_forward(node: Node) -> None:
+    """The recorder of `detect_anomaly()`: stop at the first forward result with NaN or inf."""
+    _check_finite(node.data, node, "forward result")
+
+
+# ----------------------------------------------------------------------------------------------
+# the tools' hook point: what only a tool wants of an op is kept by a recorder, not by the core
+# ----------------------------------------------------------------------------------------------
+
+
+class recording:  # noqa: N801 - used like a function: `with recording(tag):`
+    """Run `recorder(node)` on every op recorded in this thread inside the block.
+
+    The one place where tools attach what the engine itself never needs: `name_scope` tags each
+    op with its module path (`node.scope`, for the drawings), `record_sites()` and
+    `detect_anomaly()` with the user's file and line (`node.created_at`).  A recorder writes into
+    the node's `__dict__`; every other node answers with the class defaults of `Node`
+    (`scope = ()`, `created_at = None`).  While no recorder is on, an op runs none of this.
+    """
+
+    __slots__ = ("recorder", "previous")
+
+    def __init__(self, recorder: Callable[[Node], None]) -> None:
+        self.recorder = recorder
+
+    def __enter__(self) -> None:
+        state = _state
+        self.previous = state.recorders
+        state.recorders = self.previous + (self.recorder,)
+        state.refresh()
+
+    def __exit__(self, *exc: Any) -> None:
+        _state.recorders = self.previous
+        _state.refresh()
+
+
 def _record_extras(out: Node) -> None:
-    """What tools want of a recorded op, kept only while they ask for it: the module path (for
-    drawings) and, under `record_sites()`/`detect_anomaly()`, the user's file and line."""
-    if _state.scope:
-        out.scope = _state.scope
-    if _state.sites:
-        out.created_at = _user_frame()
-        if _state.anomaly:
-            _check_finite(out.data, out, "forward result")
+    """Run the recorders switched on in this thread (mode 2 only)."""
+    for recorder in _state.recorders:
+        recorder(out)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -221,8 +268,8 @@ class Node:
     __slots__ = ("grad", "requires_grad", "fn", "inputs", "args", "_users", "_pending",
                  "__dict__", "__weakref__")
     label: str | None = None
-    scope: tuple = ()
-    created_at: str | None = None
+    scope: tuple = ()  # set by name_scope's recorder (see `recording`), for the drawings
+    created_at: str | None = None  # set by record_sites()'s recorder, for anomaly mode
     kwargs: dict = {}  # never written through: an op's keyword arguments replace it whole
     saved_values: tuple = ()
     _hooks: list | None = None
