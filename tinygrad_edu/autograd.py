@@ -766,9 +766,8 @@ def run_backward(root: Node, seed: Any) -> None:
             node = ready.pop()
             g, node._pending = node._pending, None
             node.grad = g
-            seen = node._seen  # a Tensor op: were its operands changed in place since it ran?
-            if seen is not None and seen != clock:
-                node._check_versions()
+            if node._seen != clock and node._seen is not None:  # a Tensor op whose operands
+                node._check_versions()  # may have changed in place since it ran
             inputs = node.inputs
             if g is None:
                 grads: Any = (None,) * len(inputs)

@@ -436,10 +436,11 @@ class SoftmaxCrossEntropy(Function):
 
     @staticmethod
     def forward(ctx: Context, z: np.ndarray, labels: Any = None) -> np.ndarray:
-        shifted = z - z.max(axis=1, keepdims=True)
+        shifted = z - np.maximum.reduce(z, axis=1, keepdims=True)  # z.max(axis=1, keepdims=True)
         e = np.exp(shifted)
-        total = e.sum(axis=1, keepdims=True)
-        ctx.p = e / total  # the softmax, kept for backward (a constant at second order)
+        total = np.add.reduce(e, axis=1, keepdims=True)
+        e /= total
+        ctx.p = e  # the softmax, kept for backward (a constant at second order)
         if labels.ndim == 2:  # probability rows
             ctx.target = labels
             log_p = shifted - np.log(total)
@@ -447,7 +448,7 @@ class SoftmaxCrossEntropy(Function):
         rows = np.arange(len(z))
         ctx.target = (rows, labels)
         # -log p[label] = log Σ e - shifted[label]: one log per image, not per class
-        return (np.log(total).sum() - shifted[rows, labels].sum()) / len(z)
+        return (np.add.reduce(np.log(total), None) - np.add.reduce(shifted[rows, labels])) / len(z)
 
     @staticmethod
     def backward(ctx: Context, grad: Any) -> Any:

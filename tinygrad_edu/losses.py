@@ -146,6 +146,12 @@ def _class_targets(t: Any, shape: tuple[int, ...]) -> tuple[np.ndarray | None, n
             f"{n} class indices (shape ({n},)) or probability rows of shape {shape}"
         raise ValueError(f"{_WHO}: targets of shape {targets.shape} do not fit logits of shape "
                          f"{shape}; give {want}")
+    if targets.dtype.kind in "iu":  # whole numbers already: only the range is checked
+        flat_int = targets.reshape(-1)
+        if flat_int.size and (int(flat_int.min()) < 0 or int(flat_int.max()) >= k):
+            outside = (flat_int < 0) | (flat_int >= k)
+            raise ValueError(_out_of_range(int(flat_int[np.argmax(outside)]), targets, shape))
+        return flat_int.astype(np.intp, copy=False), None
     flat = targets.reshape(-1).astype(np.float64)
     fractional = flat != np.floor(flat)
     if fractional.any():
@@ -153,10 +159,13 @@ def _class_targets(t: Any, shape: tuple[int, ...]) -> tuple[np.ndarray | None, n
                          "index; give indices 0..K-1, or probability rows of the logits' shape")
     outside = (flat < 0) | (flat >= k)
     if outside.any():
-        raise ValueError(f"{_WHO}: class {int(flat[np.argmax(outside)])} is out of range, "
-                         f"targets {targets.tolist()} do not fit logits of shape {shape}; give "
-                         f"class indices 0..{k - 1}")
+        raise ValueError(_out_of_range(int(flat[np.argmax(outside)]), targets, shape))
     return flat.astype(np.intp), None
+
+
+def _out_of_range(label: int, targets: np.ndarray, shape: tuple[int, ...]) -> str:
+    return (f"{_WHO}: class {label} is out of range, targets {targets.tolist()} do not fit "
+            f"logits of shape {shape}; give class indices 0..{shape[-1] - 1}")
 
 
 def _value_cost(z: list, index: int | None, p: np.ndarray | None) -> Any:

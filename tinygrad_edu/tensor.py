@@ -189,7 +189,7 @@ class Tensor(Operators, Node):
     def _make(raw: Any, fn: Any) -> Tensor:
         t = _object_new(Tensor)
         kind = type(raw)
-        if kind is _ndarray and (raw.dtype is _F64 or raw.dtype is _F32):
+        if kind is _ndarray and ((dt := raw.dtype) is _F64 or dt is _F32):
             t._data = raw
         elif kind in _SCALARS:  # a 0-d result (the cost C_T) comes back as a numpy scalar
             t._data = np.asarray(raw)
@@ -267,7 +267,8 @@ class Tensor(Operators, Node):
                 f"backward: this Tensor has shape {self.shape}; backward() without a "
                 "gradient needs a one-element result (a cost). Reduce it first (.sum(), "
                 f".mean()) or pass the gradient: .backward(np.ones({self.shape}))")
-        seed = np.ones(self._data.shape, self._data.dtype)
+        seed = np.empty(self._data.shape, self._data.dtype)
+        seed.fill(1.0)  # np.ones, without its Python wrapper: backward() is called every step
         return Tensor._new(seed) if create_graph else seed
 
     def _check_grad_arg(self, grad: Any) -> Any:

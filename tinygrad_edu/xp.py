@@ -192,7 +192,7 @@ class ArrayMath:
     @staticmethod
     def mask(g: np.ndarray, keep: Any) -> np.ndarray:
         """g where `keep`, else 0 (an infinite g in a flat region gives 0, not NaN)."""
-        return np.where(keep, g, np.zeros((), dtype=np.result_type(g)))
+        return np.where(keep, g, 0.0)  # a Python 0.0 keeps g's dtype (float32 stays float32)
 
     @staticmethod
     def broadcast_to(g: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from .. import functions as F
 from ..autograd import Node
+from ..operators import Operators
 from ..tensor import Tensor
 from .module import Module
 
@@ -39,16 +39,15 @@ def check_activation(name: str) -> str:
     return name
 
 
-#: name -> the op that computes it (the same ops as the methods `z.sigmoid()`, `z.relu()`, ...)
-_OPS = {"sigmoid": F.Sigmoid, "tanh": F.Tanh, "relu": F.ReLU, "leaky_relu": F.LeakyReLU,
-        "step": F.Step, "hard_sigmoid": F.HardSigmoid, "hard_tanh": F.HardTanh}
+#: name -> the method that computes it: a layer builds exactly the graph `z.sigmoid()` does
+_METHODS = {name: getattr(Operators, name) for name in ACTIVATIONS if name != "identity"}
 
 
 def activate(z: Any, name: str) -> Any:
     """a = a(z) for a `Value` or a `Tensor` z."""
     if name == "identity":
         return z
-    return _OPS[name].apply(z)
+    return _METHODS[name](z)
 
 
 def fire(z: Any, name: str, labels: tuple[str, str]) -> Any:
