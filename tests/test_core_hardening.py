@@ -331,3 +331,17 @@ def test_flatten_of_0d_and_draw_graph_of_a_number_say_what_to_do():
         nn.Flatten()(Tensor(1.0))
     with pytest.raises(TypeError, match="draw_graph needs a Value or a Tensor .* got float"):
         draw_graph(3.0)
+
+
+def test_a_weights_gradient_is_a_plain_array_whichever_way_it_is_multiplied():
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((5, 4))
+    g = rng.standard_normal((5, 3))
+    for how in ("x @ W.T", "x @ W"):
+        W = Tensor(rng.standard_normal((3, 4)) if how == "x @ W.T" else rng.standard_normal((4, 3)),
+                   requires_grad=True)
+        z = Tensor(x) @ (W.T if how == "x @ W.T" else W)
+        z.backward(g)
+        want = g.T @ x if how == "x @ W.T" else x.T @ g
+        np.testing.assert_allclose(W.grad, want, rtol=1e-13, atol=1e-13)
+        assert W.grad.flags.c_contiguous and W.grad.flags.owndata, how

@@ -364,6 +364,11 @@ def _shapes(a: Any, b: Any) -> str:
     return f"{tuple(np.shape(a))} and {tuple(np.shape(b))}"
 
 
+def _row_major(x: Any) -> bool:
+    """False for an array laid out column by column, as the transpose `W.T` of a weight is."""
+    return not isinstance(x, np.ndarray) or x.flags.c_contiguous or not x.flags.f_contiguous
+
+
 def _matmul_mismatch(a: np.ndarray, b: np.ndarray) -> str:
     if a.ndim == 0 or b.ndim == 0:
         return (f"matmul: both operands need at least 1 dimension, got shapes {_shapes(a, b)}; "
@@ -398,8 +403,12 @@ class MatMul(Function):
         xp = ctx.xp
         a_nd, b_nd = a.ndim, b.ndim  # arrays, or Tensors under create_graph
         if a_nd == 2 and b_nd == 2:  # the usual case: a batch of rows times a weight matrix
-            ga = None if ctx.inputs[0] is None else grad @ b.T
-            gb = None if ctx.inputs[1] is None else a.T @ grad
+            # each gradient in its operand's memory order: for `x @ W.T` the gradient of W.T
+            # comes out as a transposed array, so W's own gradient is a plain one (no copy)
+            ga = None if ctx.inputs[0] is None else (
+                grad @ b.T if _row_major(a) else (b @ grad.T).T)
+            gb = None if ctx.inputs[1] is None else (
+                a.T @ grad if _row_major(b) else (grad.T @ a).T)
             return ga, gb
         # a 1-D left operand is a matrix with one row, a 1-D right one a matrix with one column:
         # lift all three to matrices, use the matrix rule, then drop the added axis again
