@@ -48,10 +48,12 @@ class Budget:
     linear_sizes: tuple[int, ...]  # W2: the graph sizes n whose 2n/n ratio is taken
     linear_repeats: tuple[int, ...]  # W2: repeats at each of those sizes
     memory_nodes: int = 100_000  # W2: nodes of the graph whose memory is measured
+    paired_rounds: int = 21  # judged ratios: rounds of paired_ratio
+    paired_block_s: float = 0.05  # judged ratios: seconds per block of paired_ratio
 
 
 QUICK = Budget(quick=True, repeats=5, warmup=1, min_repeat_s=0.002, step_repeat_s=0.1, scalar_step_s=0.8,
-               linear_sizes=(10_000, 100_000), linear_repeats=(5, 1))
+               linear_sizes=(10_000, 100_000), linear_repeats=(5, 1), paired_rounds=9, paired_block_s=0.02)
 FULL = Budget(quick=False, repeats=15, warmup=2, min_repeat_s=0.010, step_repeat_s=0.25, scalar_step_s=3.0,
               linear_sizes=(10_000, 100_000, 1_000_000), linear_repeats=(7, 2, 1))
 
@@ -146,6 +148,50 @@ def time_steps(step: Callable[[], Any], seconds: float, collector_on: bool) -> T
             gc.enable()
     gc.collect()
     return Timing(per_call, 1, max(per_call))
+
+
+@dataclass
+class Paired:
+    """Our time over the reference's, clocked in alternating blocks (see `paired_ratio`)."""
+
+    ratios: list[float]
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.ratios)
+
+    @property
+    def spread(self) -> str:
+        """The middle half of the per-round ratios, as "1.41-1.52x"."""
+        q = statistics.quantiles(self.ratios, n=4) if len(self.ratios) > 1 else self.ratios * 3
+        return f"{q[0]:.2f}-{q[-1]:.2f}x"
+
+
+def paired_ratio(ours: Callable[[], Any], reference: Callable[[], Any], rounds: int,
+                 block_s: float) -> Paired:
+    """Clock `ours` and `reference` in alternating blocks of about `block_s` seconds each, the
+    order swapped every round, and keep one ratio (ours over reference) per round.
+
+    On a shared machine the load changes from second to second; a ratio of two figures taken
+    minutes apart takes that change for a difference between the engines, while both halves of
+    one round see the same load. The median over rounds is the judged figure."""
+    clock = time.perf_counter
+
+    def per_call(fn: Callable[[], Any], number: int) -> float:
+        start = clock()
+        for _ in range(number):
+            fn()
+        return (clock() - start) / number
+
+    numbers = [max(1, math.ceil(block_s / max(per_call(fn, 1), 1e-9))) for fn in (ours, reference)]
+    ratios = []
+    for r in range(rounds):
+        if r % 2:
+            ref_t, our_t = per_call(reference, numbers[1]), per_call(ours, numbers[0])
+        else:
+            our_t, ref_t = per_call(ours, numbers[0]), per_call(reference, numbers[1])
+        ratios.append(our_t / ref_t)
+    return Paired(ratios)
 
 
 def time_once(fn: Callable[[], Any]) -> float:
