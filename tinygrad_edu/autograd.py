@@ -133,18 +133,21 @@ def enter_scope(scope: Scope) -> tuple:
     """Open `scope` (what `name_scope` does, as two calls for a module's call); returns what
     `exit_scope` needs to close it.  The outermost scope switches on the recorder `_tag_scope`."""
     state = _state
-    previous = state.scope, state.recorders
-    state.scope = previous[0] + (scope,)
-    if not previous[0]:
-        state.recorders = previous[1] + (_tag_scope,)
-        state.refresh()
-    return previous
+    outer = state.scope
+    state.scope = outer + (scope,)
+    if outer:  # inside another scope: its recorder is on already
+        return outer, None
+    recorders = state.recorders
+    state.recorders = recorders + (_tag_scope,)
+    if state.grad_enabled:
+        state.mode = 2
+    return outer, recorders
 
 
 def exit_scope(previous: tuple) -> None:
     state = _state
     state.scope, recorders = previous
-    if recorders is not state.recorders:
+    if recorders is not None:  # the outermost scope: its recorder goes
         state.recorders = recorders
         state.refresh()
 
