@@ -127,32 +127,41 @@ def _class_targets(t: Any, shape: tuple[int, ...]) -> tuple[np.ndarray | None, n
         raise ValueError(f"{_WHO}: targets must be class indices or probability rows, got "
                          f"{targets.dtype} values")
     if targets.shape == tuple(shape):
-        rows = targets.astype(np.float64).reshape(n, k)
-        sums = rows.sum(axis=1)
-        bad = ~np.isfinite(rows).all(axis=1) | (rows < 0).any(axis=1) | \
-            (np.abs(sums - 1.0) > 1e-6 * k)
-        if bad.any():
-            i = int(np.argmax(bad))
-            raise ValueError(f"{_WHO}: target row {i} {rows[i].tolist()} is not a probability "
-                             "row (entries >= 0 summing to 1); give class indices or rows such "
-                             "as one-hot vectors")
-        onehot = (rows == 1.0).sum(axis=1) == 1
-        if onehot.all():  # the usual case: exactly the class-index cost, one node
-            return rows.argmax(axis=1), None
-        return None, rows
+        return _probability_rows(targets.astype(np.float64).reshape(n, k))
     allowed = [(), (1,)] if len(shape) == 1 else [(n,)]
     if targets.shape not in allowed:
         want = f"one class index or {k} probabilities" if len(shape) == 1 else \
             f"{n} class indices (shape ({n},)) or probability rows of shape {shape}"
         raise ValueError(f"{_WHO}: targets of shape {targets.shape} do not fit logits of shape "
                          f"{shape}; give {want}")
+    return _class_indices(targets, shape), None
+
+
+def _probability_rows(rows: np.ndarray) -> tuple[np.ndarray | None, np.ndarray | None]:
+    """Rows that must each be >= 0 and sum to 1; one-hot rows become class indices."""
+    k = rows.shape[1]
+    bad = ~np.isfinite(rows).all(axis=1) | (rows < 0).any(axis=1) | \
+        (np.abs(rows.sum(axis=1) - 1.0) > 1e-6 * k)
+    if bad.any():
+        i = int(np.argmax(bad))
+        raise ValueError(f"{_WHO}: target row {i} {rows[i].tolist()} is not a probability "
+                         "row (entries >= 0 summing to 1); give class indices or rows such "
+                         "as one-hot vectors")
+    if ((rows == 1.0).sum(axis=1) == 1).all():  # one-hot: exactly the class-index cost, one node
+        return rows.argmax(axis=1), None
+    return None, rows
+
+
+def _class_indices(targets: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    """One whole number in 0..K-1 per image, as intp."""
+    k = shape[-1]
+    flat = targets.reshape(-1)
     if targets.dtype.kind in "iu":  # whole numbers already: only the range is checked
-        flat_int = targets.reshape(-1)
-        if flat_int.size and (int(flat_int.min()) < 0 or int(flat_int.max()) >= k):
-            outside = (flat_int < 0) | (flat_int >= k)
-            raise ValueError(_out_of_range(int(flat_int[np.argmax(outside)]), targets, shape))
-        return flat_int.astype(np.intp, copy=False), None
-    flat = targets.reshape(-1).astype(np.float64)
+        if flat.size and (int(flat.min()) < 0 or int(flat.max()) >= k):
+            raise ValueError(_out_of_range(int(flat[np.argmax((flat < 0) | (flat >= k))]),
+                                           targets, shape))
+        return flat.astype(np.intp, copy=False)
+    flat = flat.astype(np.float64)
     fractional = flat != np.floor(flat)
     if fractional.any():
         raise ValueError(f"{_WHO}: target {flat[np.argmax(fractional)]!r} is not a whole class "
@@ -160,7 +169,7 @@ def _class_targets(t: Any, shape: tuple[int, ...]) -> tuple[np.ndarray | None, n
     outside = (flat < 0) | (flat >= k)
     if outside.any():
         raise ValueError(_out_of_range(int(flat[np.argmax(outside)]), targets, shape))
-    return flat.astype(np.intp), None
+    return flat.astype(np.intp)
 
 
 def _out_of_range(label: int, targets: np.ndarray, shape: tuple[int, ...]) -> str:
