@@ -345,3 +345,19 @@ def test_a_weights_gradient_is_a_plain_array_whichever_way_it_is_multiplied():
         want = g.T @ x if how == "x @ W.T" else x.T @ g
         np.testing.assert_allclose(W.grad, want, rtol=1e-13, atol=1e-13)
         assert W.grad.flags.c_contiguous and W.grad.flags.owndata, how
+
+
+def test_ops_silence_numpys_warnings_only_inside_themselves():
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert Tensor([-1000.0]).sigmoid().item() == 0.0
+        assert Tensor([1000.0]).exp().item() == float("inf")
+        assert np.isnan(Tensor([-1.0]).log().item()) and (Tensor([1.0]) / 0.0).item() == np.inf
+        with np.errstate(over="raise"):  # the caller's own setting is back after each op
+            Tensor([1000.0]).exp()
+            with pytest.raises(FloatingPointError):
+                np.exp(np.array([1000.0]))
+        with pytest.raises(RuntimeWarning):
+            np.exp(np.array([1000.0]))
