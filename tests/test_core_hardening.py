@@ -184,6 +184,31 @@ def test_backward_never_freezes_or_shares_the_callers_arrays():
     assert b.grad.tolist() == [1.0, 1.0]
 
 
+class _TwoViews(Function):
+    """c = a + b, whose rule hands both inputs a view of one array."""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        return a + b
+
+    @staticmethod
+    def backward(ctx, grad):
+        twice = grad * 2.0
+        return twice[:], twice.reshape(twice.shape)
+
+
+def test_two_leaves_never_share_memory_even_through_views():
+    a = Tensor([1.0, 2.0], requires_grad=True)
+    b = Tensor([3.0, 4.0], requires_grad=True)
+    _TwoViews.apply(a, b).sum().backward()
+    assert not np.shares_memory(a.grad, b.grad) and a.grad.tolist() == b.grad.tolist() == [2.0, 2.0]
+    a.grad *= 0.5
+    assert b.grad.tolist() == [2.0, 2.0]
+    c = Tensor([[1.0, 2.0]], requires_grad=True)
+    (c.T * 3.0).sum().backward()  # a view of what the c.T node keeps, which the leaf may keep
+    assert c.grad.tolist() == [[3.0, 3.0]] and c.grad.flags.writeable
+
+
 def test_grad_of_two_inputs_gives_two_arrays():
     a, b = Tensor([1.0], requires_grad=True), Tensor([2.0], requires_grad=True)
     ga, gb = grad((a + b).sum(), [a, b])
@@ -344,7 +369,7 @@ def test_a_weights_gradient_is_a_plain_array_whichever_way_it_is_multiplied():
         z.backward(g)
         want = g.T @ x if how == "x @ W.T" else x.T @ g
         np.testing.assert_allclose(W.grad, want, rtol=1e-13, atol=1e-13)
-        assert W.grad.flags.c_contiguous and W.grad.flags.owndata, how
+        assert W.grad.flags.c_contiguous and W.grad.flags.writeable, how
 
 
 def test_ops_silence_numpys_warnings_only_inside_themselves():

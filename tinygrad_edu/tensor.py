@@ -254,9 +254,10 @@ class Tensor(Operators, Node):
 
     def _accumulate(self, g: np.ndarray, given: set[int]) -> None:
         if self.grad is None:
-            if g.base is not None or id(g) in given or not g.flags.writeable:
-                g = g.copy()  # never share one array between two leaves, nor keep a view
-            given.add(id(g))
+            memory = g if g.base is None else g.base  # a view's numbers live in its base
+            if id(memory) in given or not g.flags.writeable:
+                g = memory = g.copy()  # never two leaves on one memory, never a read-only array
+            given.add(id(memory))
             self.grad = g
         else:
             self.grad = self.grad + g
