@@ -157,7 +157,7 @@ def _class_indices(targets: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
     k = shape[-1]
     flat = targets.reshape(-1)
     if targets.dtype.kind in "iu":  # whole numbers already: only the range is checked
-        if flat.size and (int(flat.min()) < 0 or int(flat.max()) >= k):
+        if flat.size and (np.minimum.reduce(flat) < 0 or np.maximum.reduce(flat) >= k):
             raise ValueError(_out_of_range(int(flat[np.argmax((flat < 0) | (flat >= k))]),
                                            targets, shape))
         return flat.astype(np.intp, copy=False)
