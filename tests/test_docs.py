@@ -124,7 +124,7 @@ def test_the_node_counts_in_viz_md_are_measured():
     from tinygrad_edu.book.network import demon_network
     from tinygrad_edu.datasets import book_digits_4x3
     from tinygrad_edu.viz import draw_graph
-    from tinygrad_edu.viz.demon import image_cost
+    from tinygrad_edu.book.demon_graph import image_cost
 
     text = (ROOT / "docs" / "viz.md").read_text(encoding="utf-8")
     table = {m.group(1): [int(v.replace(" ", "")) for v in m.groups()[1:]] for m in re.finditer(

@@ -19,7 +19,7 @@ from tinygrad_edu.datasets import book_digits_4x3, book_nn_params
 from tinygrad_edu.viz import (GraphTooLarge, GraphvizNotFound, draw_graph, draw_network,
                               escape_html, render)
 from tinygrad_edu.viz import dot as viz_dot
-from tinygrad_edu.viz.demon import render_demon
+from tinygrad_edu.book.demon_graph import render_demon
 from tinygrad_edu.viz.network import NEGATIVE, POSITIVE
 
 sys.path.insert(0, os.path.dirname(__file__))
@@ -906,7 +906,7 @@ def test_demon_drawings_use_the_books_names(tmp_path):
 @needs_dot
 def test_units_stack_from_the_top_as_in_the_network_diagram(tmp_path):
     from tinygrad_edu.book.network import demon_network
-    from tinygrad_edu.viz.demon import box_names, image_cost
+    from tinygrad_edu.book.demon_graph import box_names, image_cost
 
     scalar = _demon_drawings(tmp_path)["demon_graph_scalar_image1"]
     z = plain_order(scalar, r"z\d\[\w\]")
@@ -967,7 +967,7 @@ def test_rendered_svg_is_visible_in_a_headless_browser(tmp_path):
 def test_the_real_demon_network_is_drawn_readably_at_every_level():
     from tinygrad_edu import name_scope
     from tinygrad_edu.book.network import demon_network
-    from tinygrad_edu.viz.demon import image_cost
+    from tinygrad_edu.book.demon_graph import image_cost
     from tinygrad_edu.viz.dot import GraphTooLarge
 
     X, T = book_digits_4x3(one_hot=True)
@@ -996,3 +996,50 @@ def test_the_real_demon_network_is_drawn_readably_at_every_level():
         draw_graph(C_T)  # all 64 images, one node per op: too many to read
     assert len(node_lines(draw_graph(C_T, level="neuron"))) == 12
     assert len(node_lines(draw_graph(C_T, level="layer"))) == 6
+
+
+# ----------------------------------------------------------------------------------------------
+# the layout: viz draws graphs and networks, and knows nothing of the book
+# ----------------------------------------------------------------------------------------------
+
+
+def _imported_modules(path) -> list[str]:
+    """The absolute names of the modules a file of tinygrad_edu.viz imports (relative ones
+    resolved against tinygrad_edu.viz)."""
+    import ast
+
+    names = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            names += [a.name for a in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            base = ["tinygrad_edu", "viz"][:3 - node.level] if node.level else []
+            module = ".".join(base + ([node.module] if node.module else []))
+            names += [module] + [f"{module}.{a.name}" for a in node.names]
+    return names
+
+
+def test_viz_imports_nothing_from_the_book_or_its_data():
+    from pathlib import Path
+
+    import tinygrad_edu.viz
+
+    files = sorted(Path(tinygrad_edu.viz.__file__).parent.glob("*.py"))
+    assert len(files) >= 5
+    imported = {f.name: _imported_modules(f) for f in files}
+    assert "tinygrad_edu.autograd" in imported["graph.py"]  # the scan resolves relative imports
+    for name, modules in imported.items():
+        for m in modules:
+            assert not m.startswith(("tinygrad_edu.book", "tinygrad_edu.datasets")), (name, m)
+
+
+def test_the_drawn_image_cost_is_the_squared_error():
+    from tinygrad_edu.book.demon_graph import image_cost
+    from tinygrad_edu.book.network import demon_network
+    from tinygrad_edu.losses import squared_error
+
+    X, T = book_digits_4x3(one_hot=True)
+    net = demon_network("scalar", "book-4-4")
+    for n in (0, 40):
+        drawn, used = image_cost(net(X[n].tolist()), T[n]), squared_error(net(X[n].tolist()), T[n])
+        assert drawn.data == pytest.approx(used.data, rel=1e-15) and drawn.data > 1e-3

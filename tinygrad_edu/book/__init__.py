@@ -7,5 +7,6 @@
 - `ch4_backprop`: §4-1..§4-4, backpropagation, the §4-4 descent, gradients four ways;
 - `delta`: the δ method by hand in numpy (the independent reference);
 - `network`: the 12-3-2 network on either engine, C_T, evaluation and the training loop;
+- `demon_graph`: the demon network's drawings (its graphs and network diagram, through `viz`);
 - `terminal`, `pictures`: weights as 4x3 pictures in the terminal and as PNG files.
 """

@@ -125,7 +125,7 @@ def _render(before: Any, after: Any, X: Any, T: Any, args: argparse.Namespace,
             captions: tuple[str, str]) -> None:
     """Write the drawings of the network (its graphs and the network diagram) into `folder`."""
     from ..viz import GraphvizNotFound
-    from ..viz.demon import render_demon
+    from ..book.demon_graph import render_demon
 
     folder, formats = args.render, args.format or ["svg"]
     options = {"T": T, "image": args.image, "captions": captions}

@@ -5,9 +5,10 @@ This is what ``python -m tinygrad_edu demon --render DIR`` writes.
 `render_demon` draws the 12-3-2 network into a folder:
 
 1. ``demon_graph_scalar_image{n}``: the scalar graph of image No. n (the book's numbering, from
-   1), from its pixels x1..x12 to its cost C = ½ Σ_k (t_k − a_k)², every weight, weighted input
-   z and activation a a node named as the book names it (``w2[A,4]``, ``z2[A]``, ``a3[0]``),
-   each unit in a box titled A, B, C, 0, 1, stacked from the top as in the network diagram;
+   1), from its pixels x1..x12 to its cost C = ½ Σ_k (t_k − a_k)²: per unit one op Σw·x+b with
+   its weighted input z, one op σ with its activation a, and the weights and bias feeding it,
+   named as the book names them (``w2[A,4]``, ``z2[A]``, ``a3[0]``), each unit in a box titled
+   A, B, C, 0, 1, stacked from the top as in the network diagram;
 2. ``demon_graph_tensor_batch``: the tensor graph of C_T over the whole batch (a handful of nodes:
    the same computation as 1, a layer at a time, with the images X and targets T as data);
 3. ``demon_network_before`` and 4. ``demon_network_after``: the network diagram (bonds as arrows,
@@ -27,10 +28,10 @@ from collections.abc import Sequence
 import numpy as np
 
 from ..autograd import name_scope
+from ..datasets import book_digits_4x3
+from ..losses import squared_error
 from ..tensor import Tensor
-from .dot import render
-from .graph import draw_graph
-from .network import draw_network
+from ..viz import draw_graph, draw_network, render
 
 __all__ = ["render_demon", "box_names"]
 
@@ -67,8 +68,6 @@ def box_names(model: Any) -> dict[str, str]:
 def _targets(X: np.ndarray, T: Any) -> np.ndarray:
     if T is not None:
         return np.asarray(T, dtype=np.float64)
-    from ..datasets import book_digits_4x3
-
     Xb, Tb = book_digits_4x3(one_hot=True)
     if X.shape == Xb.shape and np.array_equal(X, Xb):
         return np.asarray(Tb, dtype=np.float64)
@@ -77,7 +76,12 @@ def _targets(X: np.ndarray, T: Any) -> np.ndarray:
 
 
 def image_cost(a: Sequence[Any], t: Sequence[float]) -> Any:
-    """C = ½ ((t1 − a1)² + (t2 − a2)² + ...) for one image, written as the book writes it."""
+    """C = ½ ((t1 − a1)² + (t2 − a2)² + ...) for one image, written as the book writes it.
+
+    Spelled out rather than `losses.squared_error` (the cost the training uses): the drawing
+    shows each difference as the book writes it, t_k − a_k (a node ``1 −``, ``0 −``), where
+    squared_error records a_k − t_k; the two are equal (tests/test_viz.py checks it).
+    """
     squares = [(float(tk) - ak) ** 2 for tk, ak in zip(t, a)]
     total = squares[0]
     for sq in squares[1:]:
@@ -107,7 +111,7 @@ def render_demon(model_before: Any, model_after: Any, X: Any, out_dir: str | os.
     drawings = {}
     titles = box_names(model_after)
     titles["C"] = "cost C of the image"
-    titles["C_T"] = "cost C_T of the batch"
+    titles["squared_error"] = "cost C_T of the batch"
 
     scalar = _twin(model_after, "scalar")
     a = scalar([float(p) for p in X[n - 1]])
@@ -121,8 +125,7 @@ def render_demon(model_before: Any, model_after: Any, X: Any, out_dir: str | os.
 
     tensor = _twin(model_after, "tensor")
     out = tensor(Tensor(X))
-    with name_scope("C_T", "block"):
-        C_T = (0.5 * (Tensor(T) - out) ** 2).sum()
+    C_T = squared_error(out, T)
     C_T.label = "C_T"
     C_T.backward()
     drawings["demon_graph_tensor_batch"] = draw_graph(
