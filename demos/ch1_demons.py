@@ -8,7 +8,6 @@ images, numbered as in the book), patterns.png (what A, B, C like), demons.png (
 weights as 4x3 images) and bias_of_the_heart.png (the demons on noisy blank images).
 """
 
-import argparse
 import os
 import sys
 from pathlib import Path
@@ -27,10 +26,8 @@ LEVELS = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5)
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("out", nargs="?", default="pictures", help="folder for the pictures")
+    parser = pictures.demo_arguments(__doc__)
     parser.add_argument("--engine", choices=["scalar", "tensor"], default="scalar")
-    parser.add_argument("--quick", action="store_true", help="(nothing to shorten here)")
     args = parser.parse_args(argv)
 
     params = demon_params()
@@ -57,10 +54,8 @@ def main(argv=None):
         print(f"  {r.level:.1f} | {with_} | {without} | {r.correct['with biases']}, "
               f"{r.correct['without biases']}")
 
-    if not pictures.have_matplotlib():
-        print("pictures skipped: matplotlib is not installed (pip install matplotlib)")
+    if pictures.picture_folder(args.out) is None:
         return
-    os.makedirs(args.out, exist_ok=True)
     X, y = book_digits_4x3()
     out = args.out
     written = [

@@ -6,7 +6,6 @@ writes firing.png (y against the sum, θ on the axis, u at the jump) and activat
 activation and its derivative).
 """
 
-import argparse
 import os
 import sys
 from pathlib import Path
@@ -18,9 +17,7 @@ from tinygrad_edu.book.ch1_neuron import example1_table, format_table, mcculloch
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("out", nargs="?", default="pictures", help="folder for the pictures")
-    parser.add_argument("--quick", action="store_true", help="(nothing to shorten here)")
+    parser = pictures.demo_arguments(__doc__)
     args = parser.parse_args(argv)
 
     # The neuron fires when the sum of its weighted inputs reaches the threshold θ (§1-2).
@@ -35,10 +32,8 @@ def main(argv=None):
         print(f"  {rule:>7} θ:", [r.y for r in example1_table(theta=5.0, rule=rule)])
 
     # The step has no useful derivative (0 everywhere): that is why §1-3 moves to the sigmoid.
-    if not pictures.have_matplotlib():
-        print("pictures skipped: matplotlib is not installed (pip install matplotlib)")
+    if pictures.picture_folder(args.out) is None:
         return
-    os.makedirs(args.out, exist_ok=True)
     print("wrote", pictures.plot_firing(os.path.join(args.out, "firing.png")))
     print("wrote", pictures.plot_activations(os.path.join(args.out, "activations.png")))
 

@@ -5,7 +5,6 @@ The gradient (2x, 2y) comes from the scalar engine's backward; every step multip
 by 1 - 2η = 0.8.  Writes descent.png (the path over the contour lines).
 """
 
-import argparse
 import os
 import sys
 from pathlib import Path
@@ -17,9 +16,7 @@ from tinygrad_edu.book.ch2_gradient_descent import descend_paraboloid  # noqa: E
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("out", nargs="?", default="pictures", help="folder for the pictures")
-    parser.add_argument("--quick", action="store_true", help="(nothing to shorten here)")
+    parser = pictures.demo_arguments(__doc__)
     args = parser.parse_args(argv)
 
     path = descend_paraboloid(start=(3.0, 2.0), lr=0.1, steps=30)
@@ -29,10 +26,8 @@ def main(argv=None):
     print(f"after 30 steps: (x, y) = {path[-1].x:.6g}, {path[-1].y:.6g} "
           f"= 0.8^30 (3, 2) = {3 * 0.8 ** 30:.6g}, {2 * 0.8 ** 30:.6g}")
 
-    if not pictures.have_matplotlib():
-        print("pictures skipped: matplotlib is not installed (pip install matplotlib)")
+    if pictures.picture_folder(args.out) is None:
         return
-    os.makedirs(args.out, exist_ok=True)
     print("wrote", pictures.plot_descent_path([p.x for p in path], [p.y for p in path],
                                               os.path.join(args.out, "descent.png")))
 

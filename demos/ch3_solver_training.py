@@ -6,7 +6,6 @@ workbook's test image judged.  Writes cost.png and hidden_weights.png (learned b
 demons' hand-set weights).
 """
 
-import argparse
 import os
 import sys
 from pathlib import Path
@@ -21,10 +20,8 @@ from tinygrad_edu.book.terminal import hidden_units_picture  # noqa: E402
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("out", nargs="?", default="pictures", help="folder for the pictures")
+    parser = pictures.demo_arguments(__doc__, quick="fewer steps (for the tests)")
     parser.add_argument("--engine", choices=["scalar", "tensor"], default="tensor")
-    parser.add_argument("--quick", action="store_true", help="fewer steps (for the tests)")
     args = parser.parse_args(argv)
 
     steps = 20 if args.quick else 200
@@ -41,10 +38,8 @@ def main(argv=None):
 
     state = result.model.state_dict()
     print(hidden_units_picture(state["layers.0.weight"], state["layers.0.bias"]))
-    if not pictures.have_matplotlib():
-        print("pictures skipped: matplotlib is not installed (pip install matplotlib)")
+    if pictures.picture_folder(args.out) is None:
         return
-    os.makedirs(args.out, exist_ok=True)
     hand = demon_params()
     print("wrote", pictures.plot_cost_curve(result.costs, os.path.join(args.out, "cost.png"),
                                             "§3-5: $C_T$ from the Solver's start values"))

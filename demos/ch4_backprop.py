@@ -6,7 +6,6 @@ the scalar engine, the tensor engine, finite differences), then runs the book's 
 on both engines and prints C_T at every step.  Writes cost.png.
 """
 
-import argparse
 import os
 import sys
 from pathlib import Path
@@ -20,9 +19,7 @@ from tinygrad_edu.book.ch4_backprop import backprop_descent, gradients_four_ways
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("out", nargs="?", default="pictures", help="folder for the pictures")
-    parser.add_argument("--quick", action="store_true", help="fewer steps on the scalar engine")
+    parser = pictures.demo_arguments(__doc__, quick="fewer steps on the scalar engine")
     args = parser.parse_args(argv)
 
     # 1. The gradient, four ways.  The δ method: δ3 = (a3 - t) σ'(z3), δ2 = (W3ᵀ δ3) σ'(z2),
@@ -42,10 +39,8 @@ def main(argv=None):
         other = f"{scalar[s]:.15g}" if s < len(scalar) else ""
         print(f"{s:5d}   {C_T:<20.15g}  {other}")
 
-    if not pictures.have_matplotlib():
-        print("pictures skipped: matplotlib is not installed (pip install matplotlib)")
+    if pictures.picture_folder(args.out) is None:
         return
-    os.makedirs(args.out, exist_ok=True)
     print("wrote", pictures.plot_cost_curve(tensor, os.path.join(args.out, "cost.png"),
                                             "§4-4: $C_T$ by backpropagation, η = 0.2"))
 

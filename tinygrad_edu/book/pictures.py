@@ -20,6 +20,7 @@ Agg canvas directly, so no pyplot window or global backend is touched.
 
 from __future__ import annotations
 
+import argparse
 import os
 from typing import Any
 from collections.abc import Sequence
@@ -43,6 +44,26 @@ def have_matplotlib() -> bool:
     except ImportError:
         return False
     return True
+
+
+def demo_arguments(doc: str, out: str = "pictures",
+                   quick: str = "(nothing to shorten here)") -> argparse.ArgumentParser:
+    """The options every chapter's demo takes: the folder its pictures go to, and `--quick`
+    (what the demo tests pass); a demo adds its own before parsing."""
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
+    parser.add_argument("out", nargs="?", default=out, help="folder for the pictures")
+    parser.add_argument("--quick", action="store_true", help=quick)
+    return parser
+
+
+def picture_folder(out: str) -> str | None:
+    """`out`, made if missing, when matplotlib can draw; else None, after a line saying how to
+    get the pictures (the numbers a demo prints need no matplotlib)."""
+    if not have_matplotlib():
+        print("pictures skipped: matplotlib is not installed (pip install matplotlib)")
+        return None
+    os.makedirs(out, exist_ok=True)
+    return out
 
 
 def _figure(width: float, height: float) -> Any:
