@@ -493,26 +493,34 @@ class Function:
     def apply(cls, *inputs: Any, **kwargs: Any) -> Any:
         """Run the op on `Value`s or on `Tensor`s (plain numbers allowed as constants)."""
         kind: Any = None
-        parents = []
-        for x in inputs:
+        parents: list[Any] = []
+        raws: list[Any] = []
+        tracked = constants = False
+        for x in inputs:  # each operand: its raw data, and the node if it wants a gradient
             if isinstance(x, Node):
                 if x._engine is not kind:
                     if kind is not None:
                         raise _mixing_error(cls, kind, x._engine)
                     kind = x._engine
                 parents.append(x if x.requires_grad else None)
+                tracked = tracked or x.requires_grad
+                raws.append(x.data)
             else:
                 parents.append(None)
+                raws.append(x)
+                constants = True
         if kind is None:
             raise TypeError(f"{cls.name()}.apply needs at least one Value or Tensor input, got "
                             + ", ".join(type(x).__name__ for x in inputs))
-        raws = tuple(x.data if isinstance(x, Node) else kind._constant(x, cls) for x in inputs)
-        out, raw = run_forward(cls, kind, raws, kwargs, inputs, tuple(parents))
+        if constants:  # plain numbers become the engine's raw data
+            raws = [r if isinstance(x, Node) else kind._constant(x, cls)
+                    for x, r in zip(inputs, raws)]
+        out, raw = run_forward(cls, kind, tuple(raws), kwargs, inputs, tuple(parents))
         roles = None
         if out.__dict__.get("saved_values"):  # a user's save_for_backward: note each one's role
             roles = tuple(-1 if s is raw else next((i for i, r in enumerate(raws) if r is s),
                                                    None) for s in out.saved_values)
-        if _state.grad_enabled and any(p is not None for p in parents):
+        if tracked and _state.grad_enabled:
             out.fn, out.requires_grad = cls, True
             if roles is not None:
                 out._roles = roles

@@ -454,20 +454,27 @@ class SoftmaxCrossEntropy(Function):
             ctx.target = labels
             log_p = shifted - np.log(total)
             return -(labels * log_p).sum() / len(z)
-        rows = np.arange(len(z))
-        ctx.target = (rows, labels)
+        n, k = z.shape
+        at = np.arange(0, n * k, k)
+        at += labels  # where each image's label sits in the flattened (N, K) array
+        ctx.target = at
         # -log p[label] = log Σ e - shifted[label]: one log per image, not per class
-        return (np.add.reduce(np.log(total), None) - np.add.reduce(shifted[rows, labels])) / len(z)
+        return (np.add.reduce(np.log(total), None) - np.add.reduce(shifted.ravel()[at])) / n
 
     @staticmethod
     def backward(ctx: Context, grad: Any) -> Any:
         z = ctx.args[0]
         p, target = ctx.p, ctx.target
-        if isinstance(target, np.ndarray):
+        if target.ndim == 2:  # probability rows
             onehot = target
+        elif isinstance(z, np.ndarray):  # first order, class labels: (p - onehot) / N in place
+            delta = p.copy()
+            delta.ravel()[target] -= 1.0
+            delta *= grad / len(p)
+            return delta
         else:
             onehot = np.zeros(p.shape, dtype=p.dtype)
-            onehot[target] = 1.0
+            onehot.ravel()[target] = 1.0
         if isinstance(z, np.ndarray):  # first order: the saved softmax
             return (p - onehot) * (grad / len(p))
         # differentiated again: the softmax as graph ops
