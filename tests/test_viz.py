@@ -14,7 +14,7 @@ import xml.etree.ElementTree as ET
 import numpy as np
 import pytest
 
-from tinygrad_edu import Tensor, Value, name_scope
+from tinygrad_edu import Tensor, Value, name_scope, topological_order
 from tinygrad_edu.book.network import demon_network
 from tinygrad_edu.datasets import book_digits_4x3
 from tinygrad_edu.nn import MLP
@@ -146,16 +146,8 @@ def demons(engine="scalar"):
 
 def snapshot(root):
     """(data, grad) of every node behind root, copied."""
-    seen, stack, out = set(), [root], []
-    while stack:
-        v = stack.pop()
-        if id(v) in seen:
-            continue
-        seen.add(id(v))
-        out.append((v, np.copy(v.data), None if v.grad is None else np.copy(v.grad)))
-        if v._ctx is not None:
-            stack.extend(p for p in v._ctx.inputs if p is not None)
-    return out
+    return [(v, np.copy(v.data), None if v.grad is None else np.copy(v.grad))
+            for v in topological_order(root)]
 
 
 def assert_unchanged(snap):
