@@ -6,10 +6,10 @@ computes it backwards by hand: δ_out = (a - t) σ'(z) for an output unit, then
 same order; a hook registered on each unit's z node (`z.register_hook(fn)`) is called with ∂C/∂z
 the moment it is complete, so the printout shows the δ's arriving, output layer first.
 
-The network is the 12-3-2 demon network at the book's §4-4 start values, on one image
-(image No.1 by default, a "0"; images are numbered 1 to 64 as in the book).  It is built unit
-by unit from `Value`s, one `name_scope` per layer and per unit, with the unit names of the
-book: hidden A, B, C; outputs "0" and "1".
+The network is the book's 12-3-2 demon network (`tinygrad_edu.book.network.demon_network`, an
+`nn.MLP` on the scalar engine) at the §4-4 start values, on one image (image No.1 by default, a
+"0"; images are numbered 1 to 64 as in the book).  Its units carry the book's names: hidden A,
+B, C; outputs "0" and "1"; unit A's weighted input is the node labelled z2[A].
 
     python demos/watch_delta.py [OUT_DIR] [--image 1] [--params 4-4-initial]
 
@@ -19,6 +19,7 @@ Writes nothing: the optional OUT_DIR is accepted for the common demo interface.
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from pathlib import Path
 from collections.abc import Callable
@@ -27,31 +28,23 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout, uninstalled
 
-from tinygrad_edu import Value, name_scope, weighted_input
+from tinygrad_edu import Value, topological_order
 from tinygrad_edu.book.delta import nn_forward
+from tinygrad_edu.book.network import demon_network
 from tinygrad_edu.datasets import book_digits_4x3, book_nn_params
+from tinygrad_edu.losses import squared_error
 
-UNIT_NAMES = [["A", "B", "C"], ["0", "1"]]  # hidden and output units (§1-5)
+Z_LABEL = re.compile(r"z(\d+)\[(\w+)\]")  # z2[A]: the weighted input of unit A in layer 2
 
 
-# -- the network: one function to swap for tinygrad_edu.nn.MLP once nn lands --------------------
-
-def demon_network(params: dict[str, np.ndarray], x: list[float],
-                  on_z: Callable[[str, str, Value], None]) -> list[Value]:
-    """The 12-3-2 forward pass for one image; `on_z(layer, unit, z)` sees each weighted input."""
-    a: list = list(x)
-    for k, (W, b) in enumerate([(params["W2"], params["b2"]), (params["W3"], params["b3"])]):
-        layer = f"layers.{k}"
-        with name_scope(layer, "layer"):
-            out = []
-            for unit, w_row, b_j in zip(UNIT_NAMES[k], W, b):
-                with name_scope(unit, "neuron"):
-                    w = [Value(float(wi), label=f"w{unit}") for wi in w_row]
-                    z = weighted_input(w, a, Value(float(b_j), label=f"b{unit}"))
-                    on_z(layer, unit, z)
-                    out.append(z.sigmoid())
-            a = out
-    return a
+def watch_deltas(C: Value, on_delta: Callable[[str, float], None]) -> None:
+    """Register a hook on every unit's weighted input z behind the cost `C`: `on_delta(where,
+    δ)` is called with δ = ∂C/∂z as backward completes it, `where` = "layers.{k}/{unit}"."""
+    for node in topological_order(C):
+        m = Z_LABEL.fullmatch(node.label or "")
+        if m:
+            where = f"layers.{int(m.group(1)) - 2}/{m.group(2)}"
+            node.register_hook(lambda delta, where=where: on_delta(where, delta))
 
 
 def main(argv: list[str] | None = None) -> list[tuple[str, float]]:
@@ -69,16 +62,13 @@ def main(argv: list[str] | None = None) -> list[tuple[str, float]]:
 
     arrivals: list[tuple[str, float]] = []
 
-    def watch(layer: str, unit: str, z: Value) -> None:
-        def hook(delta: float) -> None:
-            where = f"{layer}/{unit}"
-            arrivals.append((where, delta))
-            print(f"  delta arrives at {where:<12} dC/dz = {delta:+.10f}")
-        z.register_hook(hook)
+    def arrive(where: str, delta: float) -> None:
+        arrivals.append((where, delta))
+        print(f"  delta arrives at {where:<12} dC/dz = {delta:+.10f}")
 
-    with name_scope("demon", "network"):
-        a = demon_network(params, x, watch)
-        C = sum(0.5 * (tk - ak) ** 2 for tk, ak in zip(t, a))  # the cost of one image (§1-7)
+    a = demon_network("scalar", args.params)(x)
+    C = squared_error(a, t)  # the cost of one image, C = ½ Σ_k (t_k − a_k)² (§1-7)
+    watch_deltas(C, arrive)
     print(f"image No.{args.image} (target {t}), output a = {[round(ak.data, 6) for ak in a]}, "
           f"C = {C.data:.10f}")
     print("backward: the δ's arrive from the output layer back to the hidden layer")

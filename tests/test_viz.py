@@ -14,8 +14,10 @@ import xml.etree.ElementTree as ET
 import numpy as np
 import pytest
 
-from tinygrad_edu import Tensor, Value, name_scope
-from tinygrad_edu.datasets import book_digits_4x3, book_nn_params
+from tinygrad_edu import Tensor, Value, name_scope, topological_order
+from tinygrad_edu.book.network import demon_network
+from tinygrad_edu.datasets import book_digits_4x3
+from tinygrad_edu.nn import MLP
 from tinygrad_edu.viz import (GraphTooLarge, GraphvizNotFound, draw_graph, draw_network,
                               escape_html, render)
 from tinygrad_edu.viz import dot as viz_dot
@@ -24,7 +26,6 @@ from tinygrad_edu.viz.network import NEGATIVE, POSITIVE
 
 sys.path.insert(0, os.path.dirname(__file__))
 from _browser import chromium, read_png, screenshot  # noqa: E402
-from _viz_standin import MLP, demon_mlp  # noqa: E402
 
 HAVE_DOT = shutil.which("dot") is not None and shutil.which("neato") is not None
 needs_dot = pytest.mark.skipif(not HAVE_DOT, reason="Graphviz (dot) is not installed")
@@ -128,22 +129,25 @@ def demon_cost(net, X, T, scoped: bool = True):
 
 
 def solved_net(engine="scalar"):
-    p = book_nn_params("3-5-solved")
-    return demon_mlp(engine, p["W2"], p["b2"].reshape(-1), p["W3"], p["b3"].reshape(-1))
+    return demon_network(engine, "book-3-5-solved")
+
+
+def demons(engine="scalar"):
+    """The 12-3-2 network with soft hand-set demons (§1-5): A likes pixels 4 and 7, B 5 and 8,
+    C 6 and 9 (weight 2, every other pixel 0.1, so every bond is drawn); output "0" likes A and
+    C, output "1" likes B."""
+    W2 = np.full((3, 12), 0.1)
+    for i, pixels in enumerate([(4, 7), (5, 8), (6, 9)]):
+        W2[i, [p - 1 for p in pixels]] = 2.0
+    return demon_network(engine, {"W2": W2, "b2": np.full(3, -1.5),
+                                  "W3": np.array([[2.0, -1.5, 2.0], [-1.5, 2.5, -1.5]]),
+                                  "b3": np.array([-1.0, -0.5])})
 
 
 def snapshot(root):
     """(data, grad) of every node behind root, copied."""
-    seen, stack, out = set(), [root], []
-    while stack:
-        v = stack.pop()
-        if id(v) in seen:
-            continue
-        seen.add(id(v))
-        out.append((v, np.copy(v.data), None if v.grad is None else np.copy(v.grad)))
-        if v._ctx is not None:
-            stack.extend(p for p in v._ctx.inputs if p is not None)
-    return out
+    return [(v, np.copy(v.data), None if v.grad is None else np.copy(v.grad))
+            for v in topological_order(root)]
 
 
 def assert_unchanged(snap):
@@ -405,14 +409,16 @@ def test_one_image_op_level_boxes_nest_as_modules():
     C.backward()
     g = draw_graph(C)
     nodes = node_lines(g)
-    ops = 3 * (12 + 12 + 1) + 2 * (3 + 3 + 1) + (2 * 3 + 3)      # hidden, output, cost = 98
+    ops = 5 * 2 + (2 * 3 + 3)          # per unit Σw·x+b and σ; the cost: 2 × (−, ^, ×), 3 + = 19
     assert len([n for n in nodes if n.startswith("op")]) == ops
     assert len([n for n in nodes if n.startswith("v")]) == ops + 47  # + 47 parameters
-    assert g.source.count("subgraph cluster_") == 1 + 2 + 5       # network, 2 layers, 5 neurons
+    assert len([n for n in nodes if n.startswith("d")]) == 12        # the pixels, grey data
+    assert g.source.count("subgraph cluster_") == 1 + 2 + 5 + 1   # network, 2 layers, 5 units,
+    #                                                               and the pixels' box
     where = cluster_of_nodes(g)
     # a neuron's weights sit in its own box, nested in its layer, in the network
     w = net.layers[0].neurons[2].w[3]
-    wid = [n for n in nodes if f"data {w.data:.4g}" in nodes[n] and "<B>w4</B>" in nodes[n]]
+    wid = [n for n in nodes if f"data {w.data:.4g}" in nodes[n] and "<B>w2[C,4]</B>" in nodes[n]]
     assert [where[n] for n in wid] == [["MLP", "layers.0", "layers.0.neurons.2"]]
     # the cost, outside every module, is outside every box
     root = next(n for n in nodes if "peripheries=2" in nodes[n])
@@ -425,11 +431,12 @@ def test_levels_collapse_the_12_3_2_graph():
     C = demon_cost(net, X[:1], T[:1], scoped=False)
     C.backward()
     counts = {lv: len(node_lines(draw_graph(C, level=lv))) for lv in ("op", "neuron", "layer")}
-    # neuron: 5 neurons + 5 weight summaries + 9 cost ops (2 × (−, ^, ×), 3 +); layer: 2 + 2 + 9
-    assert counts == {"op": 2 * 98 + 47, "neuron": 19, "layer": 13}
+    # op: 19 ops, their results, 47 parameters, 12 pixels; neuron: 5 neurons + 5 weight
+    # summaries + 9 cost ops (2 × (−, ^, ×), 3 +) + the pixels; layer: 2 + 2 + 9 + 1
+    assert counts == {"op": 2 * 19 + 47 + 12, "neuron": 20, "layer": 14}
     g = draw_graph(C, level="neuron")
-    assert "<B>layers.0.neurons.1</B><BR/>neuron, 25 ops" in g.source
-    assert "<B>13 leaves</B><BR/>b, w1, w2, …" in g.source
+    assert "<B>layers.0.neurons.1</B><BR/>neuron, 2 ops" in g.source
+    assert "<B>13 leaves</B><BR/>b2[B], w2[B,1], w2[B,2], …" in g.source
     a1 = net.layers[0].neurons[1](  # its output value is shown on the neuron's node
         [float(p) for p in X[0]])
     assert f"out {a1.data:.4g}" in label_of(node_lines(g)[find_node(g, "layers.0.neurons.1")])
@@ -446,15 +453,16 @@ def test_all_64_images_at_neuron_and_layer_level():
     C.backward()
     with pytest.raises(GraphTooLarge, match='level="neuron"') as e:
         draw_graph(C)
-    assert "12" in str(e.value)  # the node count is named (12591 with this stand-in)
+    # the node count is named: per image 19 ops, their results and 12 pixels, and 47 parameters
+    assert f"{64 * (2 * 19 + 12) + 47} nodes" in str(e.value)
     g = draw_graph(C, level="neuron")
     nodes = node_lines(g)
-    assert len(nodes) == 5 + 5 + 1                               # neurons, summaries, C_T
+    assert len(nodes) == 5 + 5 + 1 + 1                       # neurons, summaries, C_T, pixels
     assert "64 outputs" in g.source and "<B>C_T</B>" in g.source
     flows = [e for e in edges(g) if "×64" in e[2]]
     assert len(flows) == 3 * 2 + 2                               # hidden→output, output→C_T
     gl = draw_graph(C, level="layer")
-    assert len(node_lines(gl)) == 2 + 2 + 1
+    assert len(node_lines(gl)) == 2 + 2 + 1 + 1               # layers, summaries, C_T, pixels
     assert "192 outputs" in gl.source                           # 3 units × 64 images
     with pytest.raises(GraphTooLarge, match='level="layer"'):
         draw_graph(C, level="neuron", max_nodes=5)
@@ -683,7 +691,7 @@ def test_jupyter_display():
     w, x, b, z, a = neuron()
     bundle = draw_graph(a)._repr_mimebundle_()
     assert "<svg" in bundle["image/svg+xml"]
-    nb = draw_network(demon_mlp())._repr_mimebundle_()
+    nb = draw_network(demons())._repr_mimebundle_()
     assert "<svg" in nb["image/svg+xml"]
 
 
@@ -702,7 +710,7 @@ def network_edges(g):
 
 
 def test_demon_bonds_are_the_widest_arrows():
-    net = demon_mlp()                                # §1-5: A likes 4 and 7, B 5 and 8, C 6 and 9
+    net = demons()                                # §1-5: A likes 4 and 7, B 5 and 8, C 6 and 9
     g = draw_network(net)
     e = network_edges(g)
     assert len(e) == 12 * 3 + 3 * 2
@@ -723,7 +731,7 @@ def test_demon_bonds_are_the_widest_arrows():
 
 def test_network_with_an_input_shows_activations():
     X, T = book_digits_4x3(one_hot=True)
-    net = demon_mlp("tensor")
+    net = demons("tensor")
     g = draw_network(net, X[0], show_weights=True)
     acts = net.layer_outputs(X[0])
     nodes = node_lines(g)
@@ -740,7 +748,6 @@ def test_network_with_an_input_shows_activations():
 
 def test_zero_weights_are_no_bonds_and_numbers_stay_apart():
     from tinygrad_edu.book.ch1_demons import demon_params
-    from tinygrad_edu.book.network import demon_network
     from tinygrad_edu.viz.network import ZERO
 
     hand = demon_network("tensor", demon_params())      # 30 of its 36 first-layer weights are 0
@@ -764,7 +771,7 @@ def test_zero_weights_are_no_bonds_and_numbers_stay_apart():
 
 def test_inputs_drawn_as_the_4x3_image():
     X, _ = book_digits_4x3()
-    g = draw_network(demon_mlp(), X[0], input_grid=(4, 3))
+    g = draw_network(demons(), X[0], input_grid=(4, 3))
     nodes = node_lines(g)
     pos = {j: tuple(map(float, re.search(r'pos="([-\d.]+),([-\d.]+)!"', nodes[f"u0_{j}"]).groups()))
            for j in range(12)}
@@ -780,11 +787,11 @@ def test_inputs_drawn_as_the_4x3_image():
     assert all(float(re.search(r'pos="([-\d.]+),', nodes[f"u1_{i}"]).group(1)) > pos[2][0] + 1
                for i in range(3))
     with pytest.raises(ValueError, match="4x4"):
-        draw_network(demon_mlp(), input_grid=(4, 4))
+        draw_network(demons(), input_grid=(4, 4))
 
 
 def test_network_errors():
-    net = demon_mlp()
+    net = demons()
     with pytest.raises(ValueError, match="one input"):
         draw_network(net, np.zeros((2, 12)))
 
@@ -824,8 +831,7 @@ def test_demo_graph_of_a_neuron(tmp_path):
 @needs_dot
 def test_render_demon_writes_four_drawings_and_leaves_the_models_alone(tmp_path):
     X, T = book_digits_4x3(one_hot=True)
-    q = book_nn_params("3-5-initial")
-    before = demon_mlp("scalar", q["W2"], q["b2"].reshape(-1), q["W3"], q["b3"].reshape(-1))
+    before = demon_network("scalar", "book-3-5")
     after = solved_net("tensor")
     state = {k: v.copy() for k, v in after.state_dict().items()}
     paths = render_demon(before, after, X, tmp_path, formats=("gv",) + (("svg",) if HAVE_DOT
@@ -835,11 +841,11 @@ def test_render_demon_writes_four_drawings_and_leaves_the_models_alone(tmp_path)
                                                        "network_before", "network_after")
                            for f in ("gv", "svg")[:1 + HAVE_DOT])
     if HAVE_DOT:
-        # hidden: 3 units of 12 ×, 12 + and σ; output: 2 of 3 ×, 3 + and σ; the cost C of the
-        # image: 2 −, 2 ^, + and × (95 ops, 95 results), and the 47 weights and biases
+        # per unit Σw·x+b and σ (10 ops); the cost C of the image: 2 −, 2 ^, + and × (16 ops,
+        # 16 results), the 47 weights and biases, and the 12 pixels
         svg = str(tmp_path / "demon_graph_scalar_image1.svg")
-        assert svg_count(svg, "node") == 2 * 95 + 47
-        assert svg_count(svg, "cluster") == 9        # network, 2 layers, 5 units, the cost
+        assert svg_count(svg, "node") == 2 * 16 + 47 + 12
+        assert svg_count(svg, "cluster") == 10   # network, 2 layers, 5 units, pixels, the cost
         assert svg_count(str(tmp_path / "demon_network_after.svg"), "edge") == 42
     for k, v in after.state_dict().items():
         assert np.array_equal(v, state[k])
@@ -859,7 +865,6 @@ def test_render_demon_writes_four_drawings_and_leaves_the_models_alone(tmp_path)
 
 def _demon_drawings(tmp_path, image=1):
     """The demon network's drawings made with the real network (book names), as DOT text."""
-    from tinygrad_edu.book.network import demon_network
 
     X, T = book_digits_4x3(one_hot=True)
     net = demon_network("tensor", "book-3-5-solved")
@@ -905,7 +910,6 @@ def test_demon_drawings_use_the_books_names(tmp_path):
 
 @needs_dot
 def test_units_stack_from_the_top_as_in_the_network_diagram(tmp_path):
-    from tinygrad_edu.book.network import demon_network
     from tinygrad_edu.book.demon_graph import box_names, image_cost
 
     scalar = _demon_drawings(tmp_path)["demon_graph_scalar_image1"]
@@ -945,7 +949,7 @@ def test_units_stack_from_the_top_as_in_the_network_diagram(tmp_path):
 @pytest.mark.browser
 @pytest.mark.skipif(chromium() is None or not HAVE_DOT, reason="needs Chromium and Graphviz")
 def test_rendered_svg_is_visible_in_a_headless_browser(tmp_path):
-    net = demon_mlp()
+    net = demons()
     X, T = book_digits_4x3(one_hot=True)
     svg = render(draw_network(net, X[0], title="恶魔 network σ"), tmp_path / "net.svg")
     blank = tmp_path / "blank.svg"
@@ -960,13 +964,12 @@ def test_rendered_svg_is_visible_in_a_headless_browser(tmp_path):
 
 
 # ----------------------------------------------------------------------------------------------
-# the real demon network (tinygrad_edu.nn), not the stand-in
+# the demon network at every level of drawing
 # ----------------------------------------------------------------------------------------------
 
 
 def test_the_real_demon_network_is_drawn_readably_at_every_level():
     from tinygrad_edu import name_scope
-    from tinygrad_edu.book.network import demon_network
     from tinygrad_edu.book.demon_graph import image_cost
     from tinygrad_edu.viz.dot import GraphTooLarge
 
@@ -1035,7 +1038,6 @@ def test_viz_imports_nothing_from_the_book_or_its_data():
 
 def test_the_drawn_image_cost_is_the_squared_error():
     from tinygrad_edu.book.demon_graph import image_cost
-    from tinygrad_edu.book.network import demon_network
     from tinygrad_edu.losses import squared_error
 
     X, T = book_digits_4x3(one_hot=True)

@@ -18,8 +18,9 @@ shows what the walk sees:
 
 Placement of leaves (weights, inputs: values no op made): a leaf is drawn in the innermost box
 that holds all of its users, so a neuron's own weights sit in the neuron's box and a pixel used by
-every hidden neuron sits in the layer's box.  Nodes are written in the order the graph was made
-and ``dot`` keeps it, so units stack A, B, C and 0, 1 from the top, as in the network diagram.
+every hidden neuron sits in the layer's box.  Nodes are written in the engine's forward order
+(`autograd.topological_order`, the one walk of the graph) and ``dot`` keeps it, so units stack
+A, B, C and 0, 1 from the top, as in the network diagram.
 
 `level="neuron"` or `level="layer"` collapses every neuron (every layer) into one node.  The same
 module applied to many images has one scope name, so it stays one node ("64 outputs"), and the
@@ -41,7 +42,7 @@ from collections.abc import Iterable, Mapping, Sequence
 import graphviz
 import numpy as np
 
-from ..autograd import Node, Scope
+from ..autograd import Node, Scope, topological_order
 from ..functions import WeightedInput
 from .dot import Drawing, check_size, escape_plain, html_label
 
@@ -66,30 +67,14 @@ _LEAF_LINE, _ROOT_LINE = "#1f4e99", "#000000"
 # ----------------------------------------------------------------------------------------------
 
 
-def _walk(roots: Sequence[Node]) -> tuple[list[Node], list[list[int]]]:
-    """All nodes behind `roots`, inputs before the ops that use them (a post-order that visits
-    the operands in their order, without recursion), and each node's input indices.
-
-    Drawn in this order, a network's units come out in the order they were made: A, B, C.
-    """
+def _number_nodes(roots: Sequence[Node]) -> tuple[list[Node], list[list[int]]]:
+    """All nodes behind `roots` in the engine's forward order (`autograd.topological_order`:
+    inputs before the ops that use them), and each node's input indices in that list."""
     nodes: list[Node] = []
     index: dict[int, int] = {}
-    entered: set[int] = set()
     for root in roots:
-        stack: list[tuple[Node, int]] = [(root, 0)]
-        while stack:
-            v, k = stack.pop()
-            if k == 0:
-                if id(v) in entered:
-                    continue
-                entered.add(id(v))
-            ins = v._ctx.inputs if v._ctx is not None else ()
-            while k < len(ins) and (ins[k] is None or id(ins[k]) in entered):
-                k += 1
-            if k < len(ins):
-                stack.append((v, k + 1))
-                stack.append((ins[k], 0))
-            else:
+        for v in topological_order(root):
+            if id(v) not in index:
                 index[id(v)] = len(nodes)
                 nodes.append(v)
     inputs = [[index[id(p)] for p in v._ctx.inputs if p is not None] if v._ctx is not None
@@ -403,13 +388,13 @@ def draw_graph(root: Node | Sequence[Node], rankdir: str = "LR",
     if unknown:
         raise ValueError(f"draw_graph: show may hold {SHOW_ALL}, got {unknown}")
 
-    nodes, inputs = _walk(roots)
+    nodes, inputs = _number_nodes(roots)
     named = {str(k): np.asarray(v) for k, v in (data_names or {}).items()}
     titles, data = _operands(nodes, named)
     with_grad = "grad" in show and _has_grad(nodes)
     g = Drawing(name="computation_graph")
     # mclimit: few crossing-reduction passes, so dot keeps the order in which the nodes are
-    # written (the order the graph was made: units A, B, C and pixels 1..12 from the top)
+    # written (the engine's forward order: units A, B, C and pixels 1..12 from the top)
     g.attr(rankdir=rankdir, fontname="Helvetica", fontsize="11", newrank="true",
            compound="true", mclimit="0.01")
     g.attr("node", fontname="Helvetica", fontsize="10", shape="box", style="rounded,filled",
@@ -589,8 +574,8 @@ def _group_key(v: Node, i: int, level: str) -> tuple:
 
 
 def group_names(nodes: Sequence[Node], inputs: Sequence[list[int]], level: str) -> list[str]:
-    """For each node (in `_walk` order), the name of the drawn node it is part of at `level`:
-    ``v{i}`` at the op level, ``g{n}`` (a neuron, a layer, a set of leaves) otherwise."""
+    """For each node (in `_number_nodes` order), the name of the drawn node it is part of at
+    `level`: ``v{i}`` at the op level, ``g{n}`` (a neuron, a layer, a set of leaves) otherwise."""
     if level == "op":
         return [f"v{i}" for i in range(len(nodes))]
     key, _, members, leaf_groups = _grouping(nodes, _users(nodes, inputs), level)
@@ -662,7 +647,7 @@ def _draw_groups(canvas: _Canvas, paint: _Painter, inputs: Sequence[list[int]],
         paint.top = max((_magnitude(nodes[i].grad) for outs in outputs.values() for i in outs),
                         default=0.0)
 
-    # written in the order the graph was made (dot keeps it: units A, B, C from the top)
+    # written in the engine's forward order (dot keeps it: units A, B, C from the top)
     first = {k: min(idx) for k, idx in [*members.items(), *leaf_groups.items()]}
     first.update({k: min(u for n in idx for u in data[n].users) - 0.5
                   for k, idx in data_groups.items()})

@@ -37,7 +37,7 @@ from ..atomic import write_atomic
 from ..autograd import Node, grad as autograd_grad
 from .dot import INSTALL_HELP, GraphvizNotFound, layout
 from .graph import (DEFAULT_MAX_NODES, LEVELS, _OP_SYMBOLS, _common_prefix, _local_derivatives,
-                    _magnitude, _num, _summary, _users, _walk, draw_graph, group_names)
+                    _magnitude, _num, _summary, _users, _number_nodes, draw_graph, group_names)
 
 __all__ = ["play_backward", "BackwardPlayer", "Step"]
 
@@ -95,15 +95,14 @@ class BackwardPlayer:
                              "was computed under no_grad()): compute it from values that "
                              "require a gradient")
         self.root, self.level = root, level
-        self.nodes, self.inputs = _walk([root])
+        self.nodes, self.inputs = _number_nodes([root])
         self.users = _users(self.nodes, self.inputs)
         self.order, self.grads = _observe_backward(root, self.nodes)
         self.graph = _draw_with(self.nodes, self.grads,
                                 lambda: draw_graph(root, rankdir=rankdir, level=level,
                                                    max_nodes=max_nodes))
         self.drawn = group_names(self.nodes, self.inputs, level)
-        names = _node_names(self.nodes, self.inputs,
-                            next(i for i, v in enumerate(self.nodes) if v is root))
+        names = _node_names(self.nodes, next(i for i, v in enumerate(self.nodes) if v is root))
         captions = _Captions(self.nodes, self.users, self.grads, names)
         self.steps = _steps(self, captions)
         try:
@@ -215,21 +214,12 @@ def _constant(x: Any) -> str:
     return _num(float(arr.reshape(-1)[0])) if arr.size == 1 else f"const{arr.shape}"
 
 
-def _node_names(nodes: Sequence[Node], inputs: Sequence[list[int]], root: int) -> list[str]:
+def _node_names(nodes: Sequence[Node], root: int) -> list[str]:
     """A name per node: its label; the root "C"; an op over named operands written out, such as
     "(1 − a3[0])"; else its id in the drawing ("v12", the tooltip of its box)."""
     names: list[str | None] = [None] * len(nodes)
     index = {id(v): i for i, v in enumerate(nodes)}
-    stack = [(root, False)]
-    while stack:  # post-order: operands are named before the op that uses them
-        i, ready = stack.pop()
-        if names[i] is not None:
-            continue
-        if not ready:
-            stack.append((i, True))
-            stack.extend((j, False) for j in inputs[i] if names[j] is None)
-            continue
-        v = nodes[i]
+    for i, v in enumerate(nodes):  # the engine's forward order: operands are named first
         if v.label:
             names[i] = v.label
         elif i == root:
