@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from tinygrad_edu.conv_kernels import (  # noqa: E402
+from tinygrad_edu.conv.kernels import (  # noqa: E402
     conv2d_backward,
     conv2d_forward,
     max_pool2d_backward,

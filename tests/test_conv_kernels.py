@@ -1,4 +1,4 @@
-"""Tests of the chapter 5 numpy kernels (tinygrad_edu/conv_kernels.py).
+"""Tests of the chapter 5 numpy kernels (tinygrad_edu/conv/kernels.py).
 
 - forward against naive loops written here, over several shapes, strides, paddings and
   non-square kernels, in float64 and float32;
@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from tinygrad_edu.conv_kernels import (
+from tinygrad_edu.conv.kernels import (
     conv2d_backward,
     conv2d_forward,
     max_pool2d_backward,

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from tinygrad_edu import GradcheckError, Tensor, gradcheck, grad
-from tinygrad_edu.functions_conv import Conv2d
+from tinygrad_edu.conv import Conv2d
 
 CONV_CASES = [
     # x shape, w shape, stride, padding, bias

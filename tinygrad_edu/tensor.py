@@ -506,19 +506,19 @@ class Tensor(Operators, Node):
         """numpy's indexing: slices, integers, integer arrays and boolean masks."""
         return F.GetItem.apply(self, index=_raw_index(index))
 
-    # -- chapter 5: convolution and pooling layers (NCHW; see functions_conv.py) ---------------
+    # -- chapter 5: convolution and pooling layers (NCHW; see conv/functions.py) ---------------
     def conv2d(self, weight: Any, bias: Any = None, stride: Any = 1, padding: Any = 0) -> Tensor:
         """The convolution layer's weighted input (§5-4): x (N, C, H, W), weight (F, C, KH, KW),
         bias (F,) or None -> (N, F, OH, OW). Sum of kernel x patch: cross-correlation, as
         PyTorch."""
-        from .functions_conv import Conv2d
+        from .conv.functions import Conv2d
 
         inputs = (self, weight) if bias is None else (self, weight, bias)
         return Conv2d.apply(*inputs, stride=stride, padding=padding)
 
     def max_pool2d(self, kernel_size: Any, stride: Any = None, padding: Any = 0) -> Tensor:
         """Max pooling (§5-4): the largest value of each window; stride defaults to kernel_size."""
-        from .functions_conv import MaxPool2d
+        from .conv.functions import MaxPool2d
 
         return MaxPool2d.apply(self, kernel_size=kernel_size, stride=stride, padding=padding)
 

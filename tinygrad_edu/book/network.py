@@ -18,6 +18,7 @@ from ..datasets import book_digits_4x3, book_nn_params
 from ..losses import squared_error
 from ..nn import MLP
 from ..optim import SGD, Optimizer
+from ..tensor import Tensor
 
 __all__ = [
     "DEMON_SIZES", "DEMON_UNITS", "BOOK_TO_STATE", "INITS", "book_to_state_dict",
@@ -80,7 +81,7 @@ def cost(model: MLP, X: np.ndarray, T: np.ndarray) -> Any:
 def evaluate(model: MLP, X: np.ndarray, T: np.ndarray) -> tuple[float, int]:
     """(C_T, number of images whose larger output unit is the target's), without a graph."""
     a = model.predict(X)
-    C_T = float(0.5 * np.sum((T - a) ** 2))
+    C_T = float(squared_error(Tensor(a), T).data)
     return C_T, int(np.sum(a.argmax(axis=1) == T.argmax(axis=1)))
 
 

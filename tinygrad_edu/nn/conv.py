@@ -4,7 +4,7 @@
                      Linear(12, 3, "sigmoid"))
 
 is the book's CNN of §5-4 (NCHW input (N, 1, 6, 6)). The convolution is the sum of kernel x
-patch: cross-correlation, as in the book and PyTorch (see functions_conv.py).
+patch: cross-correlation, as in the book and PyTorch (see conv/functions.py).
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """The derivative rules of chapter 5's two new layers: convolution and max pooling (§5-2..§5-6).
 
 Each is a `Function` whose `forward` and `backward` call the vectorised numpy kernels of
-`conv_kernels` (im2col: every window of the image at once, one matrix product per image); the
+`conv/kernels.py` (im2col: every window of the image at once, one matrix product per image); the
 kernel's cache (the windows, where each maximum was) is kept on the ctx between the two.
 
 Layout is PyTorch's NCHW: x (images, channels, rows, columns), weight (filters, channels, KH, KW).
@@ -22,8 +22,8 @@ from typing import Any
 
 import numpy as np
 
-from .autograd import Context, Function, Node
-from .conv_kernels import (IntOrPair, conv2d_backward, conv2d_forward, max_pool2d_backward,
+from ..autograd import Context, Function, Node
+from .kernels import (IntOrPair, conv2d_backward, conv2d_forward, max_pool2d_backward,
                            max_pool2d_forward)
 
 __all__ = ["Conv2d", "MaxPool2d"]
@@ -33,7 +33,7 @@ def _first_order_only(op: str, grad: Any) -> np.ndarray:
     if isinstance(grad, Node):
         raise NotImplementedError(
             f"{op}: second derivatives (grad(..., create_graph=True)) are not implemented for "
-            "this op; its backward runs the numpy kernels of conv_kernels directly")
+            "this op; its backward runs the numpy kernels of conv/kernels.py directly")
     return grad
 
 
