@@ -1,4 +1,4 @@
-"""Benchmarks for tinygrad_edu (issue 6, "Fast enough to forget"): `python -m benchmarks`.
+"""Benchmarks for tinygrad_edu: `python -m benchmarks`.
 
 W1 the book's 12-3-2 network, W2 big scalar graphs, W3 an MLP on the 8x8 digits, W4 single ops;
 each against hand-written numpy and, where installed, micrograd, DeZero and PyTorch. See

@@ -1,4 +1,4 @@
-"""`python -m benchmarks`: run every benchmark and print its tables (issues 6 and 10).
+"""`python -m benchmarks`: run every benchmark and print its tables.
 
     python -m benchmarks              # the full run, a few minutes on 2 cores
     python -m benchmarks --quick      # about a minute

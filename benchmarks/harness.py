@@ -1,4 +1,4 @@
-"""Timing, memory, rows, tables and verdicts for the benchmarks (issue 10, item 5).
+"""Timing, memory, rows, tables and verdicts for the benchmarks.
 
 How a figure is taken:
 - `time_calls` (W1 tensor, W3, W4): the clock is `time.perf_counter`; one call is timed to choose
@@ -11,6 +11,11 @@ How a figure is taken:
   warm-up steps; the figure is the MEAN step, with the garbage collector OFF (disabled while
   clocking; gc.collect() between chunks of steps, outside the clock, or micrograd's cyclic
   graphs would pile up) or ON (as a user runs it: its pauses land in the steps that trigger them).
+- `paired_ratio` (the judged "x numpy" of W1 tensor, W3 and W4 large): tinygrad_edu and the numpy
+  reference clocked in alternating blocks of `Budget.paired_block_s`, the order swapped every
+  round, one ratio per round; the judged figure is the MEDIAN ratio over `Budget.paired_rounds`
+  rounds, with the middle half printed. Both halves of a round see the same machine load, which
+  the ratio of two medians taken a minute apart does not.
 - `live_graph_cost` (W2 memory): bytes of a live graph per node, by tracemalloc, and objects the
   garbage collector tracks per node, by gc.get_objects(), right after the build and after a
   collection (which untracks tuples of plain numbers).
@@ -18,7 +23,7 @@ How a figure is taken:
   allocation above the level before the call. tracemalloc does not see PyTorch's allocator.
 
 Every table records the load average before and after it was measured and the number of CPUs,
-and its rows carry a verdict against each target of the issue.
+and its rows carry a verdict against each speed target (benchmarks/README.md lists them).
 """
 
 from __future__ import annotations
@@ -258,7 +263,7 @@ def load_average() -> list[float]:
 
 @dataclass
 class Verdict:
-    """One target of the issue, judged on one row: e.g. ("<= 2.2x numpy", "1.93x", True)."""
+    """One speed target, judged on one row: e.g. ("<= 2.2x numpy", "1.93x", True)."""
 
     target: str
     measured: str

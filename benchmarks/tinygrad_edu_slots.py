@@ -1,4 +1,4 @@
-"""The tinygrad_edu rows: the engine as its users run it (issue 10, item 5).
+"""The tinygrad_edu rows: the engine as its users run it.
 
 Every factory is registered under a name that starts with "tinygrad_edu". The judged rows run
 user-style code with plain public ops only, the very code the references run:
