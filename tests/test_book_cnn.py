@@ -42,7 +42,7 @@ def test_autograd_equals_delta_at_random_parameters(data):
 def test_layers_match_the_delta_modules_forward(data):
     X, _ = data
     params = book_cnn_params("5-4-initial")
-    ours = BookCNN(params).layers(X)
+    ours = BookCNN(params).layer_values(X)
     ref = cnn_forward(params, X)
     for name in ("zF", "aF", "aP", "zO", "aO"):
         np.testing.assert_allclose(getattr(ours, name).data, getattr(ref, name), rtol=1e-12, atol=1e-14)
