@@ -146,7 +146,8 @@ def test_digits_short_run_and_json(tmp_path, capsys):
 @pytest.mark.slow
 def test_digits_confusion_matrix_and_split():
     pytest.importorskip("sklearn")
-    from tinygrad_edu.digits import confusion_matrix, format_confusion, load_digits
+    from tinygrad_edu.datasets import load_digits
+    from tinygrad_edu.examples.digits import confusion_matrix, format_confusion
 
     data = load_digits()
     assert data.X_train.shape == (1347, 1, 8, 8) and data.X_test.shape == (450, 1, 8, 8)
