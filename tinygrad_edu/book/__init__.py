@@ -8,7 +8,6 @@
 - `ch5_cnn`, `ch5_pictures`: §5-4..§5-6, the CNN as an `nn.Sequential` of the book's layers,
   its gradient descent, and pictures of its filters and maps;
 - `delta`: the δ method by hand in numpy (the independent reference);
-- `network`: the 12-3-2 network on either engine, C_T, evaluation and `train` (the loop is
-  `training.fit`);
+- `network`: the 12-3-2 network on either engine, C_T, evaluation and the training loop;
 - `terminal`, `pictures`: weights as 4x3 pictures in the terminal and as PNG files.
 """
