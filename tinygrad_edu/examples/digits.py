@@ -99,13 +99,9 @@ def train_digits(data: DigitsData, epochs: int = 15, seed: int = 0, lr: float = 
     costs = fit(loss, Adam(net.parameters(), lr=lr), len(batches), progress=progress,
                 desc="digits")
     seconds = time.perf_counter() - start
-    per_epoch = len(batches) // epochs if epochs else 0
-    losses = []  # the mean loss per image over each epoch
-    for e in range(epochs):
-        total = 0.0
-        for s in range(e * per_epoch, (e + 1) * per_epoch):
-            total += costs[s] * len(batches[s])
-        losses.append(total / n)
+    per_epoch = -(-n // batch_size)  # minibatches in an epoch (the last may be smaller)
+    losses = [sum(costs[s] * len(batches[s]) for s in range(e * per_epoch, (e + 1) * per_epoch))
+              / n for e in range(epochs)]  # the mean loss per image over each epoch
     predictions = net.predict(data.X_test)
     result = DigitsResult(
         test_accuracy=float(np.mean(predictions == data.y_test)),
