@@ -41,16 +41,14 @@ COLUMNS = ["median", "mean", "max/med", "peak mem", "x numpy", "test acc"]
 def sklearn_digits_split() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """scikit-learn's bundled 8x8 digits (1,797 images), pixels scaled to [0, 1], split
     train_test_split(test_size=0.25, random_state=0, stratify=labels): 1,347 train, 450 test.
-    Returns X_train, y_train, X_test, y_test. Needs scikit-learn (raises Unavailable)."""
-    datasets = require("sklearn.datasets")
-    model_selection = require("sklearn.model_selection")
-    digits = datasets.load_digits()
-    X = digits.data.astype(np.float64) / 16.0
-    y = digits.target.astype(np.int64)
-    X_train, X_test, y_train, y_test = model_selection.train_test_split(
-        X, y, test_size=0.25, random_state=0, stratify=y
-    )
-    return X_train, y_train, X_test, y_test
+    Returns X_train, y_train, X_test, y_test: the split of `tinygrad_edu.datasets.load_digits`,
+    each image as a row of 64 pixels. Needs scikit-learn (raises Unavailable)."""
+    require("sklearn.model_selection")
+    from tinygrad_edu.datasets import load_digits
+
+    data = load_digits()
+    return (data.X_train.reshape(-1, 64), data.y_train, data.X_test.reshape(-1, 64),
+            data.y_test)
 
 
 @dataclass

@@ -10,8 +10,9 @@ from __future__ import annotations
 import argparse
 import os
 
-from tinygrad_edu.digits import (confusion_matrix, draw_misclassified, format_confusion,
-                                 load_digits, train_digits)
+from tinygrad_edu.datasets import load_digits
+from tinygrad_edu.examples.digits import (confusion_matrix, draw_misclassified, format_confusion,
+                                          train_digits)
 
 
 def main(argv: list[str] | None = None) -> int:

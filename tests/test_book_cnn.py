@@ -42,7 +42,7 @@ def test_autograd_equals_delta_at_random_parameters(data):
 def test_layers_match_the_delta_modules_forward(data):
     X, _ = data
     params = book_cnn_params("5-4-initial")
-    ours = BookCNN(params).layers(X)
+    ours = BookCNN(params).layer_values(X)
     ref = cnn_forward(params, X)
     for name in ("zF", "aF", "aP", "zO", "aO"):
         np.testing.assert_allclose(getattr(ours, name).data, getattr(ref, name), rtol=1e-12, atol=1e-14)
@@ -100,3 +100,24 @@ def test_bad_params_are_refused():
 
 def test_docstring_example_runs():
     assert doctest.testmod(ch5_cnn).failed == 0
+
+
+def test_the_book_cnn_is_nn_layers_with_the_books_names(data):
+    """One CNN: nn.Conv2d, nn.MaxPool2d, nn.Flatten and nn.Linear in an nn.Sequential, the book's
+    parameters by their names, its values by their labels (also inside no_grad)."""
+    from tinygrad_edu import nn, no_grad
+
+    X, _ = data
+    net = BookCNN.from_init("book-5-4")
+    assert [type(m) for m in net] == [nn.Conv2d, nn.MaxPool2d, nn.Flatten, nn.Linear]
+    assert isinstance(net, nn.Sequential)
+    assert list(net.state_dict()) == ["convolution.weight", "convolution.bias", "output.weight",
+                                      "output.bias"]
+    assert net.params["F"] is net.convolution.weight and net.params["bo"] is net.output.bias
+    book = book_cnn_params("5-4-initial")
+    for name, value in net.numpy_params().items():
+        np.testing.assert_array_equal(value, book[name])
+    with no_grad():
+        layers = net.layer_values(X[:2])
+    assert [t.label for t in layers] == ["zF", "aF", "aP", "zO", "aO"]
+    np.testing.assert_allclose(layers.aF.data, 1 / (1 + np.exp(-layers.zF.data)), rtol=1e-15)

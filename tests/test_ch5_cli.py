@@ -143,10 +143,31 @@ def test_digits_short_run_and_json(tmp_path, capsys):
         assert png_size(tmp_path / "misclassified.png")[0] > 100
 
 
+def test_digits_net_is_a_sequential_of_nn_layers():
+    """The digits CNN is built from nn layers (no sklearn needed): seeded He-normal weights,
+    zero biases, 10 logits per 8x8 image."""
+    from tinygrad_edu import Tensor, nn
+    from tinygrad_edu.examples.digits import DigitsNet
+
+    net = DigitsNet(seed=3)
+    assert [type(m) for m in net] == [nn.Conv2d, nn.MaxPool2d, nn.Flatten, nn.Linear]
+    state = net.state_dict()
+    assert {k: v.shape for k, v in state.items()} == {
+        "conv.weight": (16, 1, 3, 3), "conv.bias": (16,), "fc.weight": (10, 256), "fc.bias": (10,)}
+    assert not state["conv.bias"].any() and not state["fc.bias"].any()
+    assert all(np.array_equal(v, DigitsNet(seed=3).state_dict()[k]) for k, v in state.items())
+    assert not np.array_equal(state["fc.weight"], DigitsNet(seed=4).state_dict()["fc.weight"])
+    assert 0.5 < state["fc.weight"].std() * np.sqrt(256 / 2) < 1.5  # He: std √(2 / fan-in)
+    x = np.random.default_rng(0).random((5, 1, 8, 8))
+    assert net(Tensor(x)).shape == (5, 10)
+    np.testing.assert_array_equal(net.predict(x, batch=2), net(Tensor(x)).data.argmax(axis=1))
+
+
 @pytest.mark.slow
 def test_digits_confusion_matrix_and_split():
     pytest.importorskip("sklearn")
-    from tinygrad_edu.digits import confusion_matrix, format_confusion, load_digits
+    from tinygrad_edu.datasets import load_digits
+    from tinygrad_edu.examples.digits import confusion_matrix, format_confusion
 
     data = load_digits()
     assert data.X_train.shape == (1347, 1, 8, 8) and data.X_test.shape == (450, 1, 8, 8)

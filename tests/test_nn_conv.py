@@ -50,3 +50,26 @@ def test_conv2d_module_gradcheck_and_shapes(rng):
     assert Conv2d(1, 2, 3, bias=False).bias is None
     with pytest.raises(ValueError, match="Conv2d: weight has shape"):
         Conv2d(1, 2, 3, weight=np.zeros((2, 1, 2, 2)))
+
+
+def test_sequential_with_named_layers_is_the_books_cnn():
+    """Sequential({"name": module, ...}) (PyTorch's OrderedDict form): the book's layer names in
+    the state_dict and the scopes, run in the order given; it computes what the plain one does."""
+    p = book_cnn_params("5-4-initial")
+    plain = book_net("5-4-initial")
+    named = Sequential({"convolution": plain[0], "pooling": MaxPool2d(2), "flatten": Flatten(),
+                        "output": plain[3]})
+    assert list(named.state_dict()) == ["convolution.weight", "convolution.bias",
+                                        "output.weight", "output.bias"]
+    assert len(named) == 4 and named[0] is named.convolution and named[-1] is named.output
+    assert "(convolution) Conv2d(1 -> 3" in repr(named) and "(0) Conv2d" in repr(book_net("5-4-initial"))
+    X, T = book_digits_6x6(one_hot=True)
+    aO = named(Tensor(X.reshape(-1, 1, 6, 6)))
+    C_T = 0.5 * ((Tensor(T) - aO) ** 2).sum()
+    assert C_T.item() == pytest.approx(12.544462370300653, rel=1e-12)
+    assert {n.scope[-1].name for n in (aO, aO._ctx.inputs[0])} == {"output"}
+    np.testing.assert_array_equal(named.convolution.weight.data.reshape(3, 3, 3), p["F"])
+    with pytest.raises(ValueError, match="layer name 'conv.1' is not a plain attribute name"):
+        Sequential({"conv.1": Flatten()})
+    with pytest.raises(TypeError, match="Sequential takes Modules, got int"):
+        Sequential({"output": 3})

@@ -126,7 +126,7 @@ def test_pictures_leave_the_users_matplotlib_backend_alone(tmp_path):
         from tinygrad_edu.book import ch5_pictures, pictures
         from tinygrad_edu.book.ch5_cnn import BookCNN
         from tinygrad_edu.datasets import book_digits_6x6
-        from tinygrad_edu import digits
+        from tinygrad_edu.examples import digits
         X, T = book_digits_6x6(one_hot=True)
         out = {str(tmp_path)!r}
         paths = ch5_pictures.save_pictures(BookCNN.from_init("book-5-4"), out, X[0], "1", X[1], 1)
@@ -153,4 +153,7 @@ def test_no_module_switches_the_backend_and_bars_are_tqdm_auto():
         assert "matplotlib.use(" not in code and "import matplotlib.pyplot" not in code, path
         assert not re.search(r"^\s*(from tqdm import|import tqdm\b)", code, re.M), path
         bars += code.count("from tqdm.auto import tqdm")
-    assert bars >= 3  # demon, cnn, digits: the bars show as widgets in a notebook
+    # the bars show as widgets in a notebook: the training loop's (book.network.train, cnn,
+    # digits: all run training.fit) and the demon command's
+    fit_source = open(os.path.join(ROOT, "tinygrad_edu", "training.py"), encoding="utf-8").read()
+    assert "from tqdm.auto import tqdm" in fit_source and bars >= 2

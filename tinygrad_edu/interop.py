@@ -7,7 +7,7 @@
 
 `to_torch` takes an `nn.MLP` (either engine: a scalar-engine network goes as its tensor twin,
 the same `state_dict`), `nn.Sequential`, `nn.Linear`, `nn.Conv2d`, `nn.MaxPool2d`, `nn.Flatten`,
-the activation modules, or an object with `as_module()` giving one (the book's `BookCNN`).  A
+the activation modules (the book's `BookCNN` is an `nn.Sequential`).  A
 layer with an activation (`Linear(12, 3, "sigmoid")`) becomes two torch modules, the layer and
 its activation, as PyTorch writes it.  The torch modules hold float64 copies of the weights;
 outputs and gradients equal ours to rounding (tests/test_interop.py).  `from_torch` does the
@@ -52,8 +52,6 @@ def to_torch(module: Any) -> Any:
     """A `torch.nn.Module` (float64) computing what `module` computes, with copies of its
     weights.  See the module docstring for what converts and how."""
     torch = _import_torch("to_torch")
-    if not isinstance(module, Module) and callable(getattr(module, "as_module", None)):
-        module = module.as_module()
     parts = _to_torch(module, torch, type(module).__name__)
     return parts[0] if len(parts) == 1 else torch.nn.Sequential(*parts)
 
@@ -61,9 +59,9 @@ def to_torch(module: Any) -> Any:
 def _to_torch(m: Any, torch: Any, where: str) -> list[Any]:
     """The torch modules for one of ours (a layer with an activation gives two)."""
     tnn = torch.nn
-    if isinstance(m, (Sequential, MLP)):  # both keep their layers in `layers`
-        children = [p for k, child in enumerate(m.layers)
-                    for p in _to_torch(child, torch, f"{where}.layers.{k}")]
+    if isinstance(m, (Sequential, MLP)):  # their sub-modules run in order
+        children = [p for name, child in m.named_children()
+                    for p in _to_torch(child, torch, f"{where}.{name}")]
         return [tnn.Sequential(*children)]
     if isinstance(m, (Linear, Layer)):  # a scalar `Layer` has Linear's state_dict
         state = m.state_dict()
@@ -82,7 +80,7 @@ def _to_torch(m: Any, torch: Any, where: str) -> list[Any]:
         return _activation(m.kind, torch, where)
     raise TypeError(f"to_torch: {type(m).__name__} at {where} has no PyTorch counterpart here; "
                     "convertible: MLP, Sequential, Linear, Conv2d, MaxPool2d, Flatten, ReLU, "
-                    "Sigmoid, Tanh, LeakyReLU, Hardtanh, and objects with as_module()")
+                    "Sigmoid, Tanh, LeakyReLU, Hardtanh")
 
 
 def _activation(name: str, torch: Any, where: str) -> list[Any]:

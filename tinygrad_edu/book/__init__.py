@@ -5,6 +5,8 @@
 - `ch2_gradient_descent`: §2-11, gradient descent on z = x² + y²;
 - `ch3_training`: §3-5, the 12-3-2 network fitted from the Solver's start values;
 - `ch4_backprop`: §4-1..§4-4, backpropagation, the §4-4 descent, gradients four ways;
+- `ch5_cnn`, `ch5_pictures`: §5-4..§5-6, the CNN as an `nn.Sequential` of the book's layers,
+  its gradient descent, and pictures of its filters and maps;
 - `delta`: the δ method by hand in numpy (the independent reference);
 - `network`: the 12-3-2 network on either engine, C_T, evaluation and the training loop;
 - `demon_graph`: the demon network's drawings (its graphs and network diagram, through `viz`);

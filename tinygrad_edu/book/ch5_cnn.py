@@ -24,14 +24,16 @@ the tests check that both agree.
 from __future__ import annotations
 
 from typing import NamedTuple
-from collections.abc import Callable
 
 import numpy as np
 
-from ..autograd import name_scope, no_grad
+from ..autograd import enable_grad, name_scope, no_grad, topological_order
 from ..datasets import book_cnn_params
+from ..losses import squared_error
 from ..nn import Conv2d, Flatten, Linear, MaxPool2d, Sequential
+from ..optim import SGD
 from ..tensor import Tensor
+from ..training import fit
 
 __all__ = ["PARAM_SHAPES", "INITS", "CNNLayers", "BookCNN", "gradient_descent"]
 
@@ -57,8 +59,21 @@ class CNNLayers(NamedTuple):
     aO: Tensor  # (N, 3) outputs
 
 
-class BookCNN:
-    """The §5-4 network; ``params`` maps the book's names F, bF, Wo, bo to leaf Tensors."""
+class BookCNN(Sequential):
+    """The §5-4 network as an `nn.Sequential` of the book's layers, named as the book names them.
+
+    `convolution` (`nn.Conv2d(1, 3, 3, "sigmoid")`: filters F, biases bF, values zF, aF),
+    `pooling` (`nn.MaxPool2d(2)`: aP), `flatten` (the pooled maps side by side) and `output`
+    (`nn.Linear(12, 3, "sigmoid")`: Wo, bo, values zO, aO).  `params` gives the parameters by
+    the book's names; the state_dict names them "convolution.weight" (F as (3, 1, 3, 3)),
+    "convolution.bias" (bF), "output.weight" (Wo as (3, 12)) and "output.bias" (bo).
+    `BookCNN(params)` takes them in the shapes of `book_cnn_params` (`PARAM_SHAPES`).
+    """
+
+    convolution: Conv2d
+    pooling: MaxPool2d
+    flatten: Flatten
+    output: Linear
 
     def __init__(self, params: dict[str, np.ndarray]) -> None:
         missing = set(PARAM_SHAPES) - set(params)
@@ -66,16 +81,23 @@ class BookCNN:
         if missing or extra:
             raise ValueError(f"BookCNN: missing parameters {sorted(missing)}, "
                              f"unknown {sorted(extra)}")
-        self.params: dict[str, Tensor] = {}
+        p = {}
         for name, shape in PARAM_SHAPES.items():
-            value = np.array(params[name], dtype=np.float64)
-            if value.shape != shape:
-                raise ValueError(f"BookCNN: {name} has shape {value.shape}, expected {shape}")
-            self.params[name] = Tensor(value, requires_grad=True, label=name)
+            p[name] = np.array(params[name], dtype=np.float64)
+            if p[name].shape != shape:
+                raise ValueError(f"BookCNN: {name} has shape {p[name].shape}, expected {shape}")
+        super().__init__({
+            "convolution": Conv2d(1, 3, 3, activation="sigmoid",
+                                  weight=p["F"].reshape(3, 1, 3, 3), bias_value=p["bF"]),
+            "pooling": MaxPool2d(2),
+            "flatten": Flatten(),
+            "output": Linear(12, 3, "sigmoid", weight=p["Wo"].reshape(3, 12), bias_value=p["bo"],
+                             layer="O"),
+        })
 
     @classmethod
     def from_init(cls, init: str = "book-5-6", seed: int = 0) -> BookCNN:
-        """Start values by name (see ``INITS``); ``"random"`` draws N(0, 1) with ``seed``."""
+        """Start values by name (see `INITS`); "random" draws N(0, 1) with `seed`."""
         if init not in INITS:
             raise ValueError(f"unknown init {init!r}; valid: {', '.join(INITS)}")
         book_name = INITS[init]
@@ -84,42 +106,43 @@ class BookCNN:
         rng = np.random.default_rng(seed)
         return cls({name: rng.standard_normal(shape) for name, shape in PARAM_SHAPES.items()})
 
-    # -- the network ----------------------------------------------------------------------------
-    def layers(self, X: np.ndarray | Tensor) -> CNNLayers:
-        """Forward pass (§5-4) for images X of shape (N, 36), (N, 6, 6) or (N, 1, 6, 6)."""
-        x = X if isinstance(X, Tensor) else Tensor(np.asarray(X, dtype=np.float64))
-        x = x.reshape(-1, 1, 6, 6)
-        p = self.params
-        # one scope per layer, so drawings can box (or collapse) each layer
-        with name_scope("convolution", "layer"):
-            zF = x.conv2d(p["F"].reshape(3, 1, 3, 3), p["bF"])  # sum of kernel x patch, + bias
-            aF = zF.sigmoid()
-        with name_scope("pooling", "layer"):
-            aP = aF.max_pool2d(2)
-        with name_scope("output", "layer"):
-            zO = aP.reshape(-1, 12) @ p["Wo"].reshape(3, 12).T + p["bo"]
-            aO = zO.sigmoid()
-        layers = CNNLayers(zF, aF, aP, zO, aO)
-        for name, t in zip(CNNLayers._fields, layers):
-            t.label = name  # the book's names in drawings and messages
-        return layers
+    @property
+    def params(self) -> dict[str, Tensor]:
+        """The book's names F, bF, Wo, bo -> the leaf Parameters (in the layers' shapes)."""
+        bF, bo = self.convolution.bias, self.output.bias
+        assert bF is not None and bo is not None  # both layers are built with biases
+        return {"F": self.convolution.weight, "bF": bF, "Wo": self.output.weight, "bo": bo}
 
-    def __call__(self, X: np.ndarray | Tensor) -> Tensor:
-        return self.layers(X).aO
+    # -- the network ----------------------------------------------------------------------------
+    def forward(self, X: np.ndarray | Tensor) -> Tensor:
+        """The outputs aO (N, 3) for images X of shape (N, 36), (N, 6, 6) or (N, 1, 6, 6)."""
+        x = X if isinstance(X, Tensor) else Tensor(np.asarray(X, dtype=np.float64))
+        return super().forward(x.reshape(-1, 1, 6, 6))
+
+    def layer_values(self, X: np.ndarray | Tensor) -> CNNLayers:
+        """Every layer of the forward pass (§5-4) for images X, found by the book's labels.
+
+        The layers label their values zF, aF, aP, zO, aO; the engine's own walk of the recorded
+        graph finds them.  The graph is recorded even inside `no_grad`, so zF and zO are there.
+        """
+        with enable_grad():
+            aO = self(X)
+        by_label = {node.label: node for node in topological_order(aO)
+                    if isinstance(node, Tensor)}
+        return CNNLayers(*(by_label[name] for name in CNNLayers._fields))
 
     def cost(self, X: np.ndarray, T: np.ndarray) -> Tensor:
-        """C_T = Σ over images of ½ Σ_n (t_n - aO_n)² (§5-4)."""
+        """C_T = Σ over images of ½ Σ_n (t_n - aO_n)² (§5-4), by `losses.squared_error`."""
         aO = self(X)
         with name_scope("C_T", "block"):  # the cost in one box in drawings
-            return 0.5 * ((Tensor(T) - aO) ** 2).sum()
+            return squared_error(aO, T)
 
     def gradients(self, X: np.ndarray, T: np.ndarray) -> tuple[float, dict[str, np.ndarray]]:
-        """C_T and ∂C_T/∂p for every parameter, by autograd (compare ``cnn_delta_gradients``)."""
-        for t in self.params.values():
-            t.zero_grad()
+        """C_T and ∂C_T/∂p for every parameter, by autograd (compare `cnn_delta_gradients`)."""
+        self.zero_grad()
         C_T = self.cost(X, T)
         C_T.backward()
-        return C_T.item(), {name: t.grad.copy() for name, t in self.params.items()}
+        return C_T.item(), _book_shapes({name: t.grad for name, t in self.params.items()})
 
     # -- reading the answer ---------------------------------------------------------------------
     def predict(self, X: np.ndarray) -> np.ndarray:
@@ -132,38 +155,25 @@ class BookCNN:
         return int(np.sum(self.predict(X) == T.argmax(axis=1) + 1))
 
     def numpy_params(self) -> dict[str, np.ndarray]:
-        """Copies of the parameters as float64 arrays (the shapes of ``book_cnn_params``)."""
-        return {name: t.data.copy() for name, t in self.params.items()}
+        """Copies of the parameters as float64 arrays in the shapes of `book_cnn_params`."""
+        return _book_shapes({name: t.data for name, t in self.params.items()})
 
-    def as_module(self) -> Sequential:
-        """The same network built from ``nn`` layers, with copies of these weights:
-        ``Conv2d(1, 3, 3, "sigmoid")``, ``MaxPool2d(2)``, ``Flatten()``, ``Linear(12, 3,
-        "sigmoid")``, for input (N, 1, 6, 6) (``interop.to_torch`` and ``nn.summary`` take it)."""
-        p = self.numpy_params()
-        conv = Conv2d(1, 3, 3, activation="sigmoid", weight=p["F"].reshape(3, 1, 3, 3),
-                      bias_value=p["bF"])
-        output = Linear(12, 3, "sigmoid")
-        output.load_state_dict({"weight": p["Wo"].reshape(3, 12), "bias": p["bo"]})
-        return Sequential(conv, MaxPool2d(2), Flatten(), output)
+
+def _book_shapes(arrays: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """Copies of F, bF, Wo, bo (as the layers hold them) in the book's shapes (`PARAM_SHAPES`)."""
+    return {name: np.array(a, dtype=np.float64).reshape(PARAM_SHAPES[name])
+            for name, a in arrays.items()}
 
 
 def gradient_descent(net: BookCNN, X: np.ndarray, T: np.ndarray, lr: float = 0.2, steps: int = 50,
-                     on_step: Callable[[float], None] | None = None) -> list[float]:
-    """Full-batch gradient descent on C_T (§5-6): p ← p - η ∂C_T/∂p, ``steps`` times.
+                     progress: bool = False) -> list[float]:
+    """Full-batch gradient descent on C_T (§5-6): p ← p - η ∂C_T/∂p, `steps` times.
 
-    Returns ``costs`` with ``costs[s]`` = C_T after s updates (s = 0..steps), as
-    ``book.delta.cnn_gradient_descent``. ``on_step(C_T)`` is called after each update with the
-    cost the update's gradient was taken at (a progress bar uses it).
+    Returns `costs` with `costs[s]` = C_T after s updates (s = 0..steps), as
+    `book.delta.cnn_gradient_descent`.  The loop is `training.fit`'s; `progress` shows its bar.
     """
-    costs = []
-    for _ in range(steps):
-        C_T, grads = net.gradients(X, T)
-        costs.append(C_T)
-        with no_grad():
-            for name, t in net.params.items():
-                t.data = t.data - lr * grads[name]
-        if on_step is not None:
-            on_step(C_T)
-    with no_grad():
-        costs.append(net.cost(X, T).item())
-    return costs
+    def C_T(step: int = 0) -> Tensor:
+        return net.cost(X, T)
+
+    return fit(C_T, SGD(net.parameters(), lr=lr), steps, final_cost=C_T, progress=progress,
+               desc="cnn")

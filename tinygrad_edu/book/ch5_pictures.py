@@ -43,8 +43,8 @@ def _show(ax: Any, values: np.ndarray, title: str, cmap: str, vmin: float, vmax:
 def draw_filters(net: BookCNN, path: str | Path) -> Path:
     """The 3 filters (§5-4): a pixel's colour is its weight; a patch that looks like the red
     part of a filter gives that feature map a large weighted input."""
-    F = net.params["F"].data
-    bF = net.params["bF"].data
+    params = net.numpy_params()
+    F, bF = params["F"], params["bF"]
     lim = float(np.abs(F).max()) or 1.0
     fig = _figure(6.6, 2.6)
     axes = fig.subplots(1, 3)
@@ -59,7 +59,7 @@ def draw_feature_maps(net: BookCNN, image: np.ndarray, path: str | Path,
                       title: str = "") -> Path:
     """One 6x6 image, its feature maps aF = σ(F_k * x + bF_k), pooled maps aP, and outputs aO."""
     with no_grad():
-        layers = net.layers(np.asarray(image, dtype=np.float64).reshape(1, 36))
+        layers = net.layer_values(np.asarray(image, dtype=np.float64).reshape(1, 36))
     aF, aP, aO = layers.aF.data[0], layers.aP.data[0], layers.aO.data[0]
     fig = _figure(7.2, 7.2)
     axes = fig.subplots(3, 3, gridspec_kw={"width_ratios": [1.2, 1, 0.7]})

@@ -13,12 +13,12 @@ from collections.abc import Callable
 
 import numpy as np
 
-from ..autograd import no_grad
 from ..datasets import book_digits_4x3, book_nn_params
 from ..losses import squared_error
 from ..nn import MLP
 from ..optim import SGD, Optimizer
 from ..tensor import Tensor
+from ..training import fit
 
 __all__ = [
     "DEMON_SIZES", "DEMON_UNITS", "BOOK_TO_STATE", "INITS", "book_to_state_dict",
@@ -92,21 +92,14 @@ def train(model: MLP, X: np.ndarray | None = None, T: np.ndarray | None = None,
 
     Returns `costs`, `costs[s]` = C_T after s updates (s = 0..steps).  `callback(s, C_T)` is
     called with each of them (for a progress bar).  The images default to the book's 64.
+    The loop is `training.fit`'s.
     """
     if X is None or T is None:
         X, T = book_digits_4x3(one_hot=True)
-    opt = optimizer or SGD(model.parameters(), lr=lr)
-    costs: list[float] = []
-    for s in range(steps):
-        opt.zero_grad()
-        C_T = cost(model, X, T)
-        C_T.backward()
-        costs.append(float(C_T.data))
-        if callback:
-            callback(s, costs[-1])
-        opt.step()
-    with no_grad():
-        costs.append(float(cost(model, X, T).data))
-    if callback:
-        callback(steps, costs[-1])
-    return costs
+    images, targets = X, T  # as arrays for the closure (mypy does not narrow X, T inside it)
+
+    def C_T(step: int = 0) -> Any:
+        return cost(model, images, targets)
+
+    return fit(C_T, optimizer or SGD(model.parameters(), lr=lr), steps, final_cost=C_T,
+               callback=callback)

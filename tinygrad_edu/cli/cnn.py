@@ -52,15 +52,8 @@ def run(args: argparse.Namespace) -> int:
     X, T = book_digits_6x6(one_hot=True)
     net = BookCNN.from_init(args.init, seed=args.seed)
 
-    from tqdm.auto import tqdm
-
-    with tqdm(total=args.steps, desc="cnn", unit="step", file=sys.stderr, leave=False,
-              disable=args.quiet or args.steps == 0 or not sys.stderr.isatty()) as bar:
-        def on_step(C_T: float) -> None:
-            bar.set_postfix(C_T=f"{C_T:.4f}", refresh=False)
-            bar.update(1)
-
-        costs = gradient_descent(net, X, T, lr=args.lr, steps=args.steps, on_step=on_step)
+    costs = gradient_descent(net, X, T, lr=args.lr, steps=args.steps,
+                             progress=not args.quiet and sys.stderr.isatty())
 
     correct = net.correct(X, T)
     pixels, expected = book_test_image("6x6")
@@ -100,8 +93,7 @@ def _render(net: BookCNN, X: np.ndarray, T: np.ndarray, out: Path, say: Any) -> 
     except ImportError:
         print("cnn: drawing is unavailable (tinygrad_edu.viz is not installed)", file=sys.stderr)
         return
-    for t in net.params.values():
-        t.zero_grad()
+    net.zero_grad()
     C_T = net.cost(X, T)
     C_T.backward()
     graph = viz.draw_graph(C_T, title="the tensor graph of the CNN's C_T over all 96 images")

@@ -10,8 +10,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from ..digits import (confusion_matrix, draw_misclassified, format_confusion, load_digits,
-                      train_digits)
+from ..datasets import load_digits
+from ..examples.digits import confusion_matrix, draw_misclassified, format_confusion, train_digits
 from .options import check_paths, count, positive_count, write_json, writing
 
 HELP = "train a small CNN on scikit-learn's 1,797 real 8x8 handwritten digits"

@@ -1,7 +1,8 @@
-"""The book's data: training images, test images and worked-example parameters.
+"""The book's data: training images, test images and worked-example parameters (`book`); and,
+beyond the book, scikit-learn's real 8x8 handwritten digits (`digits`, `load_digits`).
 
-The files come from the companion workbooks of the book by Wakui Yoshiyuki and Wakui Sadami;
-see ``data/SOURCE.md``.
+The book's files come from the companion workbooks of the book by Wakui Yoshiyuki and Wakui
+Sadami; see ``data/SOURCE.md``.
 """
 
 from .book import (
@@ -11,6 +12,7 @@ from .book import (
     book_nn_params,
     book_test_image,
 )
+from .digits import DigitsData, load_digits
 
 __all__ = [
     "book_digits_4x3",
@@ -18,4 +20,6 @@ __all__ = [
     "book_test_image",
     "book_nn_params",
     "book_cnn_params",
+    "DigitsData",
+    "load_digits",
 ]

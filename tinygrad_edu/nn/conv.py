@@ -1,20 +1,23 @@
 """Chapter 5's layers as modules: `Conv2d`, `MaxPool2d`, `Flatten`, and `Sequential` to chain them.
 
-    net = Sequential(Conv2d(1, 3, 3, activation="sigmoid"), MaxPool2d(2), Flatten(),
-                     Linear(12, 3, "sigmoid"))
+    net = Sequential({"convolution": Conv2d(1, 3, 3, activation="sigmoid"),
+                      "pooling": MaxPool2d(2), "flatten": Flatten(),
+                      "output": Linear(12, 3, "sigmoid", layer="O")})
 
-is the book's CNN of §5-4 (NCHW input (N, 1, 6, 6)). The convolution is the sum of kernel x
-patch: cross-correlation, as in the book and PyTorch (see conv/functions.py).
+is the book's CNN of §5-4 (NCHW input (N, 1, 6, 6)), as `book.ch5_cnn.BookCNN` builds it.  The
+convolution is the sum of kernel x patch: cross-correlation, as in the book and PyTorch (see
+conv/functions.py).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 import numpy as np
 
 from ..tensor import Tensor
-from .activations import activate, check_activation
+from .activations import check_activation, fire
 from .module import Module
 from .parameter import Parameter
 
@@ -32,6 +35,7 @@ class Conv2d(Module):
     `bias` a `Parameter` (out_channels,): one bias per feature map, as in the book (or None).
     Start values: uniform in ±1/√(in_channels·KH·KW) drawn with `seed` (PyTorch's range), or the
     given `weight`/`bias`. `activation` is applied to the weighted input (default "identity").
+    The book's names label the values: filters F, biases bF, weighted input zF, feature maps aF.
     """
 
     scope_kind = "layer"
@@ -64,7 +68,7 @@ class Conv2d(Module):
         if not isinstance(x, Tensor):
             x = Tensor(x)
         z = x.conv2d(self.weight, self.bias, stride=self.stride, padding=self.padding)
-        return activate(z, self.activation)
+        return fire(z, self.activation, ("zF", "aF"))
 
     def __repr__(self) -> str:
         return (f"Conv2d({self.in_channels} -> {self.out_channels}, kernel {self.kernel_size}, "
@@ -72,7 +76,11 @@ class Conv2d(Module):
 
 
 class MaxPool2d(Module):
-    """Max pooling (§5-4): the largest value of each window; `stride` defaults to the kernel."""
+    """Max pooling (§5-4): the largest value of each window; `stride` defaults to the kernel.
+
+    The book's pooling layer: its output, the pooled maps, is labelled aP."""
+
+    scope_kind = "layer"
 
     def __init__(self, kernel_size: int | tuple[int, int],
                  stride: int | tuple[int, int] | None = None,
@@ -80,7 +88,9 @@ class MaxPool2d(Module):
         self.kernel_size, self.stride, self.padding = kernel_size, stride, padding
 
     def forward(self, x: Tensor) -> Tensor:
-        return x.max_pool2d(self.kernel_size, self.stride, self.padding)
+        aP = x.max_pool2d(self.kernel_size, self.stride, self.padding)
+        aP.label = "aP"
+        return aP
 
     def __repr__(self) -> str:
         return f"MaxPool2d({self.kernel_size}, stride={self.stride or self.kernel_size})"
@@ -100,27 +110,49 @@ class Flatten(Module):
 
 
 class Sequential(Module):
-    """Modules applied one after the other; parameters named "layers.{k}.weight" as in `MLP`."""
+    """Modules applied one after the other.
+
+    `Sequential(a, b, c)` keeps them in the list `layers`, parameters named "layers.{k}.weight"
+    as in `MLP`; `Sequential({"convolution": a, "pooling": b})` (PyTorch's OrderedDict form)
+    keeps each as the attribute of its name, parameters named "convolution.weight", so a network
+    can carry the book's names.  Either way they run in the order given.
+    """
 
     scope_kind = "network"
 
-    def __init__(self, *modules: Module) -> None:
-        for m in modules:
+    def __init__(self, *modules: Module | Mapping[str, Module]) -> None:
+        named = modules[0] if len(modules) == 1 and isinstance(modules[0], Mapping) else None
+        layers: list[Module] = []
+        for m in modules if named is None else named.values():
             if not isinstance(m, Module):
                 raise TypeError(f"Sequential takes Modules, got {type(m).__name__}")
-        self.layers = list(modules)
+            layers.append(m)
+        if named is None:
+            self.layers = layers
+            return
+        for name, m in zip(named, layers):
+            if not (isinstance(name, str) and name.isidentifier() and not name.startswith("_")):
+                raise ValueError(f"Sequential: the layer name {name!r} is not a plain attribute "
+                                 "name; name layers like 'convolution' or 'output'")
+            setattr(self, name, m)
+
+    def _in_order(self) -> Iterator[Module]:
+        """The layers as they run: the sub-modules in the order they were given."""
+        return (m for _, m in self.named_children())
 
     def forward(self, x: Any) -> Any:
-        for layer in self.layers:
+        for layer in self._in_order():
             x = layer(x)
         return x
 
     def __len__(self) -> int:
-        return len(self.layers)
+        return sum(1 for _ in self._in_order())
 
     def __getitem__(self, i: int) -> Module:
-        return self.layers[i]
+        return list(self._in_order())[i]
 
     def __repr__(self) -> str:
-        rows = "".join(f"  ({k}) {m!r}\n" for k, m in enumerate(self.layers))
-        return "Sequential(\n" + rows + ")"
+        # positional layers by index, as before ("(0)"), named ones by name ("(convolution)")
+        rows = "".join(f"  ({name.removeprefix('layers.')}) {m!r}\n"
+                       for name, m in self.named_children())
+        return f"{type(self).__name__}(\n" + rows + ")"

@@ -26,7 +26,9 @@ class Linear(Module):
     ±1/√n_inputs, by `rng` (a `numpy.random.Generator`) when given, else by
     `numpy.random.default_rng(seed)`, seed 0 by default: the same arguments always give the
     same layer.  Layers of one network drawn from one shared `rng` start differently.  `weight`
-    (out, in) and `bias_value` (out,) give the start values instead.
+    (out, in) and `bias_value` (out,) give the start values instead.  `layer` names the values
+    as the book does: W2, b2, z2, a2 for layer 2 (the default); "O" gives the output layer's WO,
+    bO, zO, aO (§5-4).
     """
 
     scope_kind = "layer"
@@ -34,7 +36,7 @@ class Linear(Module):
     def __init__(self, n_inputs: int, n_units: int, activation: str = "identity",
                  bias: bool = True, *, seed: int = 0, rng: np.random.Generator | None = None,
                  weight: np.ndarray | None = None, bias_value: np.ndarray | None = None,
-                 layer: int = 2) -> None:
+                 layer: int | str = 2) -> None:
         if not isinstance(bias, (bool, np.bool_)):
             raise TypeError(f"Linear: bias is True or False (whether the layer has one), got "
                             f"{type(bias).__name__}; give start values as bias_value=")
