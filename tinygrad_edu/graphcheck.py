@@ -187,17 +187,28 @@ def check_graph(root: Node, eps: float = 1e-6, atol: float = 1e-5, rtol: float =
     if not isinstance(root, Node):
         raise TypeError(f"check_graph needs a Value or a Tensor, got {type(root).__name__}")
     report = GraphReport(eps=eps, atol=atol, rtol=rtol)
-    rng = np.random.default_rng(seed)
+    how = _How(eps, atol, rtol, max_elements, directions, np.random.default_rng(seed))
     with no_grad():
         for position, node in enumerate([n for n in topological_order(root) if n.fn is not None],
                                         start=1):
-            report.checks.append(_check_op(node, position, eps, atol, rtol, max_elements,
-                                           directions, rng))
+            report.checks.append(_check_op(node, position, how))
     return report
 
 
-def _check_op(node: Node, position: int, eps: float, atol: float, rtol: float,
-              max_elements: int, directions: int, rng: np.random.Generator) -> OpCheck:
+@dataclass
+class _How:
+    """check_graph's settings, shared by every op: the step, the tolerances, the probes and the
+    random numbers (one generator, drawn from op after op)."""
+
+    eps: float
+    atol: float
+    rtol: float
+    max_elements: int
+    directions: int
+    rng: np.random.Generator
+
+
+def _check_op(node: Node, position: int, how: _How) -> OpCheck:
     """Re-run one op in float64, call its backward, and compare each input's gradient with
     central differences of v · forward (the steps below, in order)."""
     ctx: Any = node._ctx
@@ -221,7 +232,7 @@ def _check_op(node: Node, position: int, eps: float, atol: float, rtol: float,
                         "output: an operand was modified in place after the op ran, so its "
                         "backward would use the wrong numbers")
         return check
-    op.v = float(rng.standard_normal()) if op.scalar_engine else rng.standard_normal(
+    op.v = float(how.rng.standard_normal()) if op.scalar_engine else how.rng.standard_normal(
         np.shape(y))
     op.s0 = op.reduce(y)
     grads = op.backward(c0)
@@ -231,9 +242,7 @@ def _check_op(node: Node, position: int, eps: float, atol: float, rtol: float,
                         "input(s)")
         return check
     for i, p in enumerate(ctx.inputs):
-        probes = lambda i=i: _probes(op, x64[i], max_elements, directions, rng)  # noqa: E731
-        if p is not None and not _check_input(check, op, x64, i, grads[i], eps, atol, rtol,
-                                              probes):
+        if p is not None and not _check_input(check, op, x64, i, grads[i], how):
             return check
     return check
 
@@ -294,18 +303,17 @@ def _why_skipped(op: _Rerun, args: Any) -> str:
     return ""
 
 
-def _probes(op: _Rerun, a: Any, max_elements: int, directions: int,
-            rng: np.random.Generator) -> Any:
+def _probes(op: _Rerun, a: Any, how: _How) -> Any:
     """(direction u, label) pairs along which input `a` is checked: every element, or a few
     random unit directions for a large input."""
     n = _size(a)
     if op.scalar_engine:
         return ((_ONE, ""),)
     shape = a.shape if isinstance(a, np.ndarray) else ()
-    if n <= max_elements:
+    if n <= how.max_elements:
         return ((np.eye(1, n, k).reshape(-1), _index_text(k, shape)) for k in range(n))
     return ((u / np.linalg.norm(u), f" along random direction {d + 1}")
-            for d, u in enumerate(rng.standard_normal((directions, n))))
+            for d, u in enumerate(how.rng.standard_normal((how.directions, n))))
 
 
 def _flat_gradient(g: Any, a: Any) -> np.ndarray | str:
@@ -324,8 +332,8 @@ def _flat_gradient(g: Any, a: Any) -> np.ndarray | str:
     return g_arr.reshape(-1)
 
 
-def _check_input(check: OpCheck, op: _Rerun, x64: list[Any], i: int, g: Any, eps: float,
-                 atol: float, rtol: float, probes: Callable[[], Any]) -> bool:
+def _check_input(check: OpCheck, op: _Rerun, x64: list[Any], i: int, g: Any,
+                 how: _How) -> bool:
     """Compare input i's gradient with central differences along each probe; False (and
     `check` marked "mismatch") at the first disagreement."""
     a = x64[i]
@@ -341,7 +349,8 @@ def _check_input(check: OpCheck, op: _Rerun, x64: list[Any], i: int, g: Any, eps
         """v · forward with input i moved by t·u."""
         return op.s(x64[:i] + [_moved(a, u, t)] + x64[i + 1:])
 
-    for u, label in probes():
+    eps, atol, rtol = how.eps, how.atol, how.rtol
+    for u, label in _probes(op, a, how):
         bp = float(g_flat @ u)
         fd = float(numerical_gradient(lambda t, u=u: s_at(u, t), 0.0, eps))
         if not (math.isfinite(fd) and math.isfinite(s0)):
