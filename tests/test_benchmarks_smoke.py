@@ -23,6 +23,7 @@ from benchmarks.__main__ import parse_args
 from benchmarks.harness import (Budget, Result, Table, fmt_time, live_graph_cost, markdown_table, ratio_column,
                                 targets_summary, text_table)
 from benchmarks.runner import run_entries
+from tinygrad_edu.checks import numerical_gradient
 
 TINY = Budget(quick=True, repeats=2, warmup=0, min_repeat_s=0.0, step_repeat_s=0.0, scalar_step_s=0.0,
               linear_sizes=(200,), linear_repeats=(1,), memory_nodes=1000)
@@ -30,13 +31,13 @@ TINY = Budget(quick=True, repeats=2, warmup=0, min_repeat_s=0.0, step_repeat_s=0
 
 def central_difference(f, params: dict[str, np.ndarray], name: str, index: tuple[int, ...], h: float = 1e-6) -> float:
     """(f(θ + h e) − f(θ − h e)) / 2h for one parameter θ = params[name][index]."""
-    saved = params[name][index]
-    params[name][index] = saved + h
-    up = f(params)
-    params[name][index] = saved - h
-    down = f(params)
-    params[name][index] = saved
-    return (up - down) / (2 * h)
+
+    def moved(t: float) -> float:
+        one = params[name].copy()
+        one[index] += t
+        return f({**params, name: one})
+
+    return float(numerical_gradient(moved, 0.0, eps=h))
 
 
 @pytest.fixture

@@ -1,7 +1,5 @@
 """The book's δ method by hand (§4-3, §5-5) against finite differences, plain loops and torch."""
 
-from collections.abc import Callable
-
 import numpy as np
 import pytest
 
@@ -16,6 +14,7 @@ from tinygrad_edu.book.delta import (
     nn_gradient_descent,
     sigmoid,
 )
+from tinygrad_edu.checks import numerical_gradient
 from tinygrad_edu.datasets import (
     book_cnn_params,
     book_digits_4x3,
@@ -25,23 +24,6 @@ from tinygrad_edu.datasets import (
 )
 
 Params = dict[str, np.ndarray]
-
-
-def finite_differences(cost: Callable[[Params], float], params: Params, h: float = 1e-4) -> Params:
-    """Central differences of C_T, five-point stencil (error O(h^4)), one parameter at a time."""
-    grads = {}
-    for key, value in params.items():
-        g = np.zeros_like(value)
-        for index in np.ndindex(value.shape):
-
-            def shifted(step: float, key: str = key, index: tuple = index) -> float:
-                moved = {k: v.copy() for k, v in params.items()}
-                moved[key][index] += step
-                return cost(moved)
-
-            g[index] = (shifted(-2 * h) - 8 * shifted(-h) + 8 * shifted(h) - shifted(2 * h)) / (12 * h)
-        grads[key] = g
-    return grads
 
 
 def assert_same_gradients(got: Params, expected: Params, rtol: float = 1e-8) -> None:
@@ -62,7 +44,7 @@ def test_nn_delta_equals_finite_differences(name):
     params = book_nn_params(name)
     C_T, grads = nn_delta_gradients(params, X, T)
     assert C_T == nn_cost(params, X, T)
-    assert_same_gradients(grads, finite_differences(lambda p: nn_cost(p, X, T), params))
+    assert_same_gradients(grads, numerical_gradient(lambda p: nn_cost(p, X, T), params, eps=1e-4, order=4))
 
 
 def test_nn_forward_matches_a_loop_over_units():
@@ -191,7 +173,7 @@ def test_cnn_delta_equals_finite_differences(name):
     params = book_cnn_params(name)
     C_T, grads = cnn_delta_gradients(params, X, T)
     assert C_T == cnn_cost(params, X, T)
-    assert_same_gradients(grads, finite_differences(lambda p: cnn_cost(p, X, T), params))
+    assert_same_gradients(grads, numerical_gradient(lambda p: cnn_cost(p, X, T), params, eps=1e-4, order=4))
 
 
 def test_cnn_delta_needs_the_arg_max_routing():

@@ -13,6 +13,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from tinygrad_edu.checks import numerical_gradient
 from tinygrad_edu.conv.kernels import (
     conv2d_backward,
     conv2d_forward,
@@ -79,24 +80,6 @@ def naive_max_pool2d(x, kernel_size, stride, padding):
     return y
 
 
-def numerical_grad(loss, a, eps=1e-4):
-    """Central differences of the scalar loss() with respect to every element of a (in place).
-
-    Both ops are (piecewise) linear, so the step leaves no truncation error; a larger step than
-    the usual 1e-6 keeps the rounding error of the difference near 1e-10 instead of 1e-8.
-    """
-    grad = np.zeros_like(a)
-    for idx in np.ndindex(a.shape):
-        old = a[idx]
-        a[idx] = old + eps
-        up = loss()
-        a[idx] = old - eps
-        down = loss()
-        a[idx] = old
-        grad[idx] = (up - down) / (2 * eps)
-    return grad
-
-
 def distinct_values(rng, shape):
     """Values at least 0.09 apart (a shuffled ramp): no ties, and a 1e-4 nudge cannot change a max."""
     size = int(np.prod(shape))
@@ -137,13 +120,16 @@ def test_conv2d_backward_matches_finite_differences(x_shape, w_shape, stride, pa
     y, cache = conv2d_forward(x, w, b, stride=stride, padding=padding)
     r = rng.standard_normal(y.shape)  # C = sum(r * y), so dC/dy = r
 
-    def cost():
+    def cost(x, w, b):
         return float(np.sum(r * conv2d_forward(x, w, b, stride=stride, padding=padding)[0]))
 
     grad_x, grad_w, grad_b = conv2d_backward(r, cache)
-    np.testing.assert_allclose(grad_x, numerical_grad(cost, x), rtol=0, atol=1e-8)
-    np.testing.assert_allclose(grad_w, numerical_grad(cost, w), rtol=0, atol=1e-8)
-    np.testing.assert_allclose(grad_b, numerical_grad(cost, b), rtol=0, atol=1e-8)
+    # both ops are (piecewise) linear, so the step leaves no truncation error; a larger step than
+    # the usual 1e-6 keeps the rounding error of the difference near 1e-10 instead of 1e-8
+    fd_x, fd_w, fd_b = numerical_gradient(cost, [x, w, b], eps=1e-4)
+    np.testing.assert_allclose(grad_x, fd_x, rtol=0, atol=1e-8)
+    np.testing.assert_allclose(grad_w, fd_w, rtol=0, atol=1e-8)
+    np.testing.assert_allclose(grad_b, fd_b, rtol=0, atol=1e-8)
     assert grad_x.shape == x.shape and grad_w.shape == w.shape and grad_b.shape == b.shape
 
 
@@ -211,12 +197,12 @@ def test_max_pool2d_backward_matches_finite_differences(x_shape, kernel_size, st
     y, cache = max_pool2d_forward(x, kernel_size, stride, padding)
     r = rng.standard_normal(y.shape)
 
-    def cost():
+    def cost(x):
         return float(np.sum(r * max_pool2d_forward(x, kernel_size, stride, padding)[0]))
 
     grad_x = max_pool2d_backward(r, cache)
     assert grad_x.shape == x.shape and grad_x.dtype == np.float64
-    np.testing.assert_allclose(grad_x, numerical_grad(cost, x), rtol=0, atol=1e-8)
+    np.testing.assert_allclose(grad_x, numerical_gradient(cost, x, eps=1e-4), rtol=0, atol=1e-8)
 
 
 def test_max_pool2d_overlapping_windows_accumulate():

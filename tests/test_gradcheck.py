@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from tinygrad_edu import (Function, GradcheckError, Tensor, Value, grad, gradcheck,
-                          gradgradcheck)
+                          gradgradcheck, numerical_gradient)
 
 
 class BadCube(Function):
@@ -197,3 +197,40 @@ def test_gradcheck_on_inputs_that_are_views(layout, fast):
 def test_gradgradcheck_on_inputs_that_are_views(layout):
     x = Tensor(LAYOUTS[layout](), requires_grad=True)
     assert gradgradcheck(lambda a: (a * a * a).sum(), [x])
+
+
+# -- numerical_gradient: the one central-difference routine the checks and tests use -------------
+
+
+def test_numerical_gradient_of_a_cubic_is_the_derivative_to_eps_squared():
+    # f(x) = x³ at x = 2: (f(2 + ε) - f(2 - ε)) / 2ε = 12 + ε² exactly, so the error is ε² = 1e-8
+    assert float(numerical_gradient(lambda x: x ** 3, 2.0, eps=1e-4)) == pytest.approx(12 + 1e-8,
+                                                                                     rel=1e-9)
+    # the five-point stencil is exact for a cubic: only rounding is left
+    assert float(numerical_gradient(lambda x: x ** 3, 2.0, eps=1e-3, order=4)) == pytest.approx(
+        12.0, rel=1e-10)
+
+
+def test_numerical_gradient_keeps_the_structure_and_leaves_the_inputs_alone():
+    W, b = np.array([[1.0, 2.0], [3.0, 4.0]]), np.array([0.5, -1.0])
+    before = (W.copy(), b.copy())
+    dW, db = numerical_gradient(lambda W, b: float(np.sum((W @ b) ** 2)), [W, b])
+    Wb = W @ b
+    np.testing.assert_allclose(dW, 2 * np.outer(Wb, b), rtol=1e-8)
+    np.testing.assert_allclose(db, 2 * W.T @ Wb, rtol=1e-8)
+    assert np.array_equal(W, before[0]) and np.array_equal(b, before[1])
+    grads = numerical_gradient(lambda p: float(p["w"] @ p["w"]), {"w": np.array([1.0, -2.0])})
+    assert list(grads) == ["w"]
+    np.testing.assert_allclose(grads["w"], [2.0, -4.0], rtol=1e-8)
+
+
+def test_numerical_gradient_of_an_array_valued_f_is_the_jacobian_by_columns():
+    x = np.array([1.0, 2.0, 3.0])
+    J = numerical_gradient(lambda x: np.array([x[0] * x[1], x[2] ** 2]), x)
+    assert J.shape == (3, 2)  # J[i] = d f / d x[i]
+    np.testing.assert_allclose(J, [[2.0, 0.0], [1.0, 0.0], [0.0, 6.0]], atol=1e-8)
+
+
+def test_numerical_gradient_names_a_wrong_order():
+    with pytest.raises(ValueError, match="order must be 2 or 4"):
+        numerical_gradient(lambda x: x, 1.0, order=3)

@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from tinygrad_edu import Tensor, Value, grad, gradgradcheck
+from tinygrad_edu.checks import numerical_gradient
 
 ZS = [-2.5, -0.4, 0.0, 0.3, 1.7]
 
@@ -73,13 +74,13 @@ def test_hessian_vector_product_matches_finite_differences():
     # H v = d/dW (g · v): one more backward through the graph of the gradient
     h1, h2 = grad((g1 * V1).sum() + (g2 * V2).sum(), [W1, W2])
 
-    def flat_grad(eps: float) -> np.ndarray:
-        a = Tensor(W1.data + eps * V1, requires_grad=True)
-        b = Tensor(W2.data + eps * V2, requires_grad=True)
+    def flat_grad(t: float) -> np.ndarray:
+        """The gradient with (W1, W2) moved by t·(V1, V2)."""
+        a = Tensor(W1.data + t * V1, requires_grad=True)
+        b = Tensor(W2.data + t * V2, requires_grad=True)
         return np.concatenate([g.ravel() for g in grad(_net(a, b, X), [a, b])])
 
-    eps = 1e-6
-    fd = (flat_grad(eps) - flat_grad(-eps)) / (2 * eps)
+    fd = numerical_gradient(flat_grad, 0.0, eps=1e-6)
     np.testing.assert_allclose(np.concatenate([h1.ravel(), h2.ravel()]), fd, rtol=1e-6,
                                atol=1e-8)
     assert gradgradcheck(lambda a, b: _net(a, b, X), [W1, W2], fast_mode=True)

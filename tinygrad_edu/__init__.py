@@ -8,7 +8,7 @@ __version__ = "0.1.0"
 from .autograd import (AnomalyError, Context, Function, Scope, backward, backward_order,
                        detect_anomaly, enable_grad, grad, is_grad_enabled, name_scope, no_grad,
                        record_sites, recording, topological_order)
-from .checks import GradcheckError, gradcheck, gradgradcheck
+from .checks import GradcheckError, gradcheck, gradgradcheck, numerical_gradient
 from .graphcheck import GraphReport, OpCheck, check_graph
 from .tensor import Tensor, concatenate, stack
 from .value import Value, weighted_input
@@ -17,7 +17,8 @@ __all__ = [
     "__version__", "Value", "Tensor", "weighted_input", "Function", "Context", "backward", "grad",
     "no_grad",
     "enable_grad", "is_grad_enabled", "name_scope", "Scope", "detect_anomaly", "AnomalyError",
-    "gradcheck", "GradcheckError", "concatenate", "stack", "gradgradcheck", "check_graph",
+    "gradcheck", "GradcheckError", "concatenate", "stack", "gradgradcheck", "numerical_gradient",
+    "check_graph",
     "GraphReport", "OpCheck", "record_sites", "recording", "backward_order",
     "topological_order",
 ]

@@ -3,6 +3,8 @@
 The derivative of f at x along one coordinate is approximated by
 (f(x + ε) - f(x - ε)) / 2ε, whose error shrinks like ε² (§2-3); comparing it with what
 `backward` computes proves a derivative rule, the way the book checks its δ formulas.
+`numerical_gradient` is that difference, the one routine every check and test uses;
+`gradcheck` and `gradgradcheck` compare it with backprop's first and second derivatives.
 """
 
 from __future__ import annotations
@@ -16,6 +18,87 @@ import numpy as np
 from .autograd import Node, no_grad
 from .tensor import Tensor
 from .value import Value
+
+
+# ----------------------------------------------------------------------------------------------
+# the derivative's definition, by numbers
+# ----------------------------------------------------------------------------------------------
+
+
+def numerical_gradient(f: Callable[..., Any], x: Any, eps: float = 1e-6, *,
+                       order: int = 2) -> Any:
+    """∂f/∂x by central differences, one element of x at a time, in float64 (§2-1, §2-3).
+
+    The derivative's definition with a small step ε on both sides:
+        order=2:  (f(x + ε) - f(x - ε)) / 2ε,  error O(ε²)
+        order=4:  (f(x - 2ε) - 8 f(x - ε) + 8 f(x + ε) - f(x + 2ε)) / 12ε,  error O(ε⁴)
+    `x` is a number or an array (f(x) is called), a list or tuple of them (f(*x)), or a dict
+    name -> array such as the book's parameters (f(x) with the dict).  Each is copied to float64
+    and moved one element at a time (a number stays a float for f); the caller's arrays are not
+    touched.  `f` returns a number or an array.
+
+    Returns the same structure as `x`: for each array, an array of shape x.shape + f's shape
+    whose entry [i] is ∂f/∂x[i] (for an array-valued f, the column i of the Jacobian).  A
+    directional derivative, or a Hessian-vector product by differences of gradients, is the
+    derivative in t at 0 of f(x + t·u): `numerical_gradient(lambda t: f(x + t * u), 0.0)`.
+    """
+    if order not in (2, 4):
+        raise ValueError(f"numerical_gradient: order must be 2 or 4 (the error O(eps^order)), "
+                         f"got {order!r}")
+    if isinstance(x, dict):
+        named = {key: _float64_copy(value) for key, value in x.items()}
+        grads = _differences(lambda: f(named), list(named.values()), eps, order)
+        return dict(zip(named, grads))
+    several = isinstance(x, (list, tuple))
+    arrays = [_float64_copy(a) for a in (x if several else [x])]
+    numbers = [not isinstance(a, np.ndarray) for a in (x if several else [x])]
+
+    def call() -> Any:
+        args = [float(a) if number else a for a, number in zip(arrays, numbers)]
+        return f(*args) if several else f(args[0])
+
+    grads = _differences(call, arrays, eps, order)
+    return grads if several else grads[0]
+
+
+def _float64_copy(a: Any) -> np.ndarray:
+    return np.array(a, dtype=np.float64)
+
+
+def _differences(call: Callable[[], Any], arrays: list[np.ndarray], eps: float,
+                 order: int) -> list[np.ndarray]:
+    """For each array, call()'s derivative in each element, moving that element in place."""
+    grads = []
+    for a in arrays:
+        columns = [_central(_moving(call, a, index), eps, order) for index in np.ndindex(a.shape)]
+        tail = columns[0].shape if columns else ()
+        grads.append(np.array(columns, dtype=np.float64).reshape(a.shape + tail))
+    return grads
+
+
+def _moving(call: Callable[[], Any], a: np.ndarray, index: tuple[int, ...]
+            ) -> Callable[[float], np.ndarray]:
+    """t -> call() with a[index] moved by t (restored afterwards)."""
+    def moved(t: float) -> np.ndarray:
+        old = a[index]
+        a[index] = old + t
+        try:
+            return np.asarray(call(), dtype=np.float64)
+        finally:
+            a[index] = old
+    return moved
+
+
+def _central(g: Callable[[float], np.ndarray], eps: float, order: int) -> np.ndarray:
+    """dg/dt at t = 0 by the central difference of the given order."""
+    if order == 2:
+        return (g(eps) - g(-eps)) / (2 * eps)
+    return (g(-2 * eps) - 8 * g(-eps) + 8 * g(eps) - g(2 * eps)) / (12 * eps)
+
+
+# ----------------------------------------------------------------------------------------------
+# first order: backprop against the differences
+# ----------------------------------------------------------------------------------------------
 
 
 class GradcheckError(AssertionError):
@@ -87,26 +170,17 @@ def _zero(nodes: Sequence[Node]) -> None:
         x.zero_grad()
 
 
-def _perturbed(f: Callable, leaves: list[Any], x: Node, flat_index: int,
-               delta: float) -> np.ndarray:
-    """f's output with one element of input x moved by delta (restored afterwards)."""
-    with no_grad():
-        if isinstance(x, Value):
-            old = x.data
-            x.data = old + delta
-            try:
-                return _flat(_output(f, leaves))
-            finally:
-                x.data = old
-        # written into x's own array at its index: reshape(-1) of a transposed or strided array
-        # is a copy, and a perturbation written there would never reach f
-        index = np.unravel_index(flat_index, x.data.shape)
-        old = x.data[index]
-        x.data[index] = old + delta
+def _output_at(f: Callable, leaves: list[Any], nodes: Sequence[Node]) -> Callable[..., np.ndarray]:
+    """data -> f's output (flat, float64, no graph) with each node's data replaced by `data`."""
+    def at(*data: Any) -> np.ndarray:
+        saved = [x.data for x in nodes]
+        _restore(nodes, data)
         try:
-            return _flat(_output(f, leaves))
+            with no_grad():
+                return _flat(_output(f, leaves))
         finally:
-            x.data[index] = old
+            _restore(nodes, saved)
+    return at
 
 
 def _perturb_all(nodes: Sequence[Node], step: Sequence[np.ndarray]) -> list[Any]:
@@ -155,7 +229,22 @@ def gradcheck(f: Callable[..., Node], inputs: Any, eps: float = 1e-6, atol: floa
     n_out = out.data.size if isinstance(out, Tensor) else 1
     if fast_mode:
         return _check_fast(f, leaves, nodes, out, n_out, eps, atol, rtol, seed)
-    # backprop: row j of the Jacobian from one backward with a one-hot output gradient
+    jac = _backprop_jacobian(out, nodes, n_out)
+    # finite differences: column i of the Jacobian (d out / d input[i]) from two evaluations
+    columns = numerical_gradient(_output_at(f, leaves, nodes), [x.data for x in nodes], eps)
+    for k, (index, x) in enumerate(checked):
+        for i, column in enumerate(columns[k].reshape(-1, n_out)):
+            for j in range(n_out):
+                problem = _disagreement(jac[k][j, i], column[j], atol, rtol)
+                if problem:
+                    raise GradcheckError(f"gradcheck: d {_output_text(out, j, n_out)} / "
+                                         f"d {_name(index, x)}{_index_text(x, i)}: {problem}")
+    return True
+
+
+def _backprop_jacobian(out: Node, nodes: Sequence[Node], n_out: int) -> list[np.ndarray]:
+    """For each node, d out / d node as (output elements, node elements): row j of every
+    Jacobian from one backward with a one-hot output gradient."""
     jac = [np.zeros((n_out, _leaf_grad(x).size)) for x in nodes]
     for j in range(n_out):
         onehot = np.zeros(n_out)
@@ -163,21 +252,20 @@ def gradcheck(f: Callable[..., Node], inputs: Any, eps: float = 1e-6, atol: floa
         for k, row in enumerate(_backward_rows(out, nodes, onehot)):
             jac[k][j] = row
     _zero(nodes)
-    # finite differences: column i of the Jacobian from two evaluations
-    for k, (index, x) in enumerate(checked):
-        shape = () if isinstance(x, Value) else x.data.shape
-        for i in range(jac[k].shape[1]):
-            column = (_perturbed(f, leaves, x, i, eps) - _perturbed(f, leaves, x, i, -eps)) / (
-                2 * eps)
-            for j in range(n_out):
-                problem = _disagreement(jac[k][j, i], column[j], atol, rtol)
-                if problem:
-                    where = f"[{', '.join(map(str, np.unravel_index(i, shape)))}]" if shape else ""
-                    of = f"output[{', '.join(map(str, np.unravel_index(j, out.data.shape)))}]" \
-                        if n_out > 1 else "the output"
-                    raise GradcheckError(
-                        f"gradcheck: d {of} / d {_name(index, x)}{where}: {problem}")
-    return True
+    return jac
+
+
+def _index_text(x: Node, flat_index: int) -> str:
+    """"[i, j]" for element flat_index of a Tensor, "" for a Value."""
+    if isinstance(x, Value) or not x.data.shape:
+        return ""
+    return f"[{', '.join(map(str, np.unravel_index(flat_index, x.data.shape)))}]"
+
+
+def _output_text(out: Node, j: int, n_out: int) -> str:
+    if n_out == 1:
+        return "the output"
+    return f"output[{', '.join(map(str, np.unravel_index(j, out.data.shape)))}]"
 
 
 def _check_fast(f: Callable, leaves: list[Any], nodes: list[Node], out: Node, n_out: int,
@@ -199,7 +287,7 @@ def _check_fast(f: Callable, leaves: list[Any], nodes: list[Node], out: Node, n_
         finally:
             _restore(nodes, saved)
 
-    fd = (along(eps) - along(-eps)) / (2 * eps)
+    fd = float(numerical_gradient(along, 0.0, eps))
     if _disagreement(bp, fd, atol, rtol):
         names = ", ".join(_name(i, x) for i, x in enumerate(nodes))
         raise GradcheckError(
@@ -256,77 +344,92 @@ def gradgradcheck(f: Callable[..., Node], inputs: Any, grad_outputs: Any = None,
     |backprop - finite difference| <= atol + rtol·|finite difference|.  Returns True or raises
     `GradcheckError` naming the input pair and both values.
     """
-    from .autograd import grad
-
     leaves, checked = _prepare(inputs, "gradgradcheck")
-    nodes = [x for _, x in checked]
     rng = np.random.default_rng(seed)
     with no_grad():
         n_out = _flat(_output(f, leaves)).size
+    G = _FirstDerivative(f, leaves, checked, _output_weighting(grad_outputs, n_out, rng))
+    if fast_mode:
+        return _check_second_fast(G, eps, atol, rtol, rng, seed)
+    hess = np.stack([G.backprop(np.eye(G.n)[j]) for j in range(G.n)])  # row j: d G_j / d x
+    columns = numerical_gradient(G.at, np.zeros(G.n), eps)  # row i: d G / d x_i
+    for i in range(G.n):
+        for j in range(G.n):
+            problem = _disagreement(hess[j, i], columns[i, j], atol, rtol)
+            if problem:
+                raise GradcheckError(f"gradgradcheck: d/d {G.where(i)} of the gradient for "
+                                     f"{G.where(j)}: {problem}")
+    return True
+
+
+def _output_weighting(grad_outputs: Any, n_out: int, rng: np.random.Generator) -> np.ndarray:
+    """v of G(x) = d(v · f(x))/dx: `grad_outputs` flattened, or a seeded random one."""
     v = rng.standard_normal(n_out) if grad_outputs is None else \
         np.asarray(getattr(grad_outputs, "data", grad_outputs), dtype=np.float64).reshape(-1)
     if v.size != n_out:
         raise ValueError(f"gradgradcheck: grad_outputs has {v.size} element(s), f's output "
                          f"has {n_out}")
-    sizes = [1 if isinstance(x, Value) else x.data.size for x in nodes]
-    offsets = np.cumsum([0] + sizes)
-    n = int(offsets[-1])
+    return v
 
-    def G(step: np.ndarray | None = None) -> np.ndarray:
-        """The first derivatives (raw numbers) with all inputs moved by `step`."""
-        saved = _perturb_all(nodes, [step[offsets[k]:offsets[k + 1]] for k in range(len(nodes))]) \
-            if step is not None else None
+
+class _FirstDerivative:
+    """G(x) = d(v · f(x))/dx over all checked inputs, as one flat vector of n numbers."""
+
+    def __init__(self, f: Callable, leaves: list[Any], checked: list[tuple[int, Node]],
+                 v: np.ndarray) -> None:
+        self.f, self.leaves, self.checked, self.v = f, leaves, checked, v
+        self.nodes = [x for _, x in checked]
+        sizes = [1 if isinstance(x, Value) else x.data.size for x in self.nodes]
+        self.offsets = np.cumsum([0] + sizes)
+        self.n = int(self.offsets[-1])
+
+    def _parts(self, flat: np.ndarray) -> list[np.ndarray]:
+        """A flat vector cut into one piece per input."""
+        return [flat[self.offsets[k]:self.offsets[k + 1]] for k in range(len(self.nodes))]
+
+    def at(self, step: np.ndarray) -> np.ndarray:
+        """G (raw numbers) with all inputs moved by `step`."""
+        saved = _perturb_all(self.nodes, self._parts(step))
         try:
-            return _flat_grads(_first_grads(f, leaves, nodes, v, False), nodes)
+            return _flat_grads(_first_grads(self.f, self.leaves, self.nodes, self.v, False),
+                               self.nodes)
         finally:
-            if saved is not None:
-                _restore(nodes, saved)
+            _restore(self.nodes, saved)
 
-    def second(w: np.ndarray) -> np.ndarray:
+    def backprop(self, w: np.ndarray) -> np.ndarray:
         """w · dG/dx by backprop through the graph of the first derivatives."""
-        gs = _first_grads(f, leaves, nodes, v, True)
+        from .autograd import grad
+
+        gs = _first_grads(self.f, self.leaves, self.nodes, self.v, True)
         total: Any = None
-        for k, g in enumerate(gs):
+        for g, wk in zip(gs, self._parts(w)):
             if g is None or not g.requires_grad:
                 continue  # this part of G does not depend on the inputs
-            wk = w[offsets[k]:offsets[k + 1]]
             term = g * float(wk[0]) if isinstance(g, Value) else \
                 (g * wk.reshape(g.data.shape)).sum()
             total = term if total is None else total + term
         if total is None:
-            return np.zeros(n)
-        return _flat_grads(grad(total, nodes, allow_unused=True), nodes)
+            return np.zeros(self.n)
+        return _flat_grads(grad(total, self.nodes, allow_unused=True), self.nodes)
 
-    if fast_mode:
-        u = rng.standard_normal(n)
-        u /= np.linalg.norm(u)
-        w = rng.standard_normal(n)
-        bp = float(second(w) @ u)
-        fd = float(w @ (G(eps * u) - G(-eps * u))) / (2 * eps)
-        if _disagreement(bp, fd, atol, rtol):
-            raise GradcheckError(
-                f"gradgradcheck (fast mode, seed {seed}): along a random direction, backprop of "
-                f"the gradient gives {bp:.10g}, finite differences of it give {fd:.10g} "
-                f"(difference {abs(bp - fd):.3g}); run without fast_mode to find the element")
-        return True
+    def where(self, flat: int) -> str:
+        """The input and element of G's entry `flat`, e.g. "input 0 ('W')[1, 2]"."""
+        k = int(np.searchsorted(self.offsets, flat, side="right") - 1)
+        index, x = self.checked[k]
+        return _name(index, x) + _index_text(x, flat - int(self.offsets[k]))
 
-    def where(flat: int) -> str:
-        k = int(np.searchsorted(offsets, flat, side="right") - 1)
-        index, x = checked[k]
-        i = flat - offsets[k]
-        name = _name(index, x)
-        if isinstance(x, Value):
-            return name
-        return f"{name}[{', '.join(map(str, np.unravel_index(i, x.data.shape)))}]"
 
-    hess = np.stack([second(np.eye(n)[j]) for j in range(n)])  # row j: d G_j / d x
-    for i in range(n):
-        e = np.zeros(n)
-        e[i] = eps
-        column = (G(e) - G(-e)) / (2 * eps)
-        for j in range(n):
-            problem = _disagreement(hess[j, i], column[j], atol, rtol)
-            if problem:
-                raise GradcheckError(
-                    f"gradgradcheck: d/d {where(i)} of the gradient for {where(j)}: {problem}")
+def _check_second_fast(G: _FirstDerivative, eps: float, atol: float, rtol: float,
+                       rng: np.random.Generator, seed: int) -> bool:
+    """gradgradcheck along one random direction u with one random weighting w."""
+    u = rng.standard_normal(G.n)
+    u /= np.linalg.norm(u)
+    w = rng.standard_normal(G.n)
+    bp = float(G.backprop(w) @ u)
+    fd = float(w @ numerical_gradient(lambda t: G.at(t * u), 0.0, eps))
+    if _disagreement(bp, fd, atol, rtol):
+        raise GradcheckError(
+            f"gradgradcheck (fast mode, seed {seed}): along a random direction, backprop of "
+            f"the gradient gives {bp:.10g}, finite differences of it give {fd:.10g} "
+            f"(difference {abs(bp - fd):.3g}); run without fast_mode to find the element")
     return True

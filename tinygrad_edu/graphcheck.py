@@ -27,6 +27,7 @@ import numpy as np
 
 from . import functions as F
 from .autograd import Context, Node, no_grad, run_forward, topological_order
+from .checks import numerical_gradient
 
 # ops whose backward is a chosen surrogate, not the derivative: finite differences cannot check
 # them (the unit step's straight-through and sigmoid rules, §1-2)
@@ -186,129 +187,193 @@ def check_graph(root: Node, eps: float = 1e-6, atol: float = 1e-5, rtol: float =
     if not isinstance(root, Node):
         raise TypeError(f"check_graph needs a Value or a Tensor, got {type(root).__name__}")
     report = GraphReport(eps=eps, atol=atol, rtol=rtol)
-    rng = np.random.default_rng(seed)
+    how = _How(eps, atol, rtol, max_elements, directions, np.random.default_rng(seed))
     with no_grad():
         for position, node in enumerate([n for n in topological_order(root) if n.fn is not None],
                                         start=1):
-            report.checks.append(_check_op(node, position, eps, atol, rtol, max_elements,
-                                           directions, rng))
+            report.checks.append(_check_op(node, position, how))
     return report
 
 
-def _check_op(node: Node, position: int, eps: float, atol: float, rtol: float,
-              max_elements: int, directions: int, rng: np.random.Generator) -> OpCheck:
+@dataclass
+class _How:
+    """check_graph's settings, shared by every op: the step, the tolerances, the probes and the
+    random numbers (one generator, drawn from op after op)."""
+
+    eps: float
+    atol: float
+    rtol: float
+    max_elements: int
+    directions: int
+    rng: np.random.Generator
+
+
+def _check_op(node: Node, position: int, how: _How) -> OpCheck:
+    """Re-run one op in float64, call its backward, and compare each input's gradient with
+    central differences of v · forward (the steps below, in order)."""
     ctx: Any = node._ctx
-    fn = ctx.fn
     args = getattr(ctx, "args", None)
-    kwargs = getattr(ctx, "kwargs", None) or {}
     shapes = tuple(_shape_text(a, ctx.inputs[i] is None) for i, a in enumerate(args or ()))
-    check = OpCheck(position, fn.name(), shapes, _scope_text(ctx), ctx.created_at, "ok")
-    if args is None:
-        check.status, check.detail = "skipped", "recorded without its operands"
-        return check
-    surrogate = _SURROGATE.get(fn)
-    if surrogate is not None and surrogate(kwargs):
-        check.status, check.detail = "skipped", "surrogate gradient by design"
+    check = OpCheck(position, ctx.fn.name(), shapes, _scope_text(ctx), ctx.created_at, "ok")
+    op = _Rerun(node, ctx)
+    skipped = _why_skipped(op, args)
+    if skipped or args is None:
+        check.status, check.detail = "skipped", skipped
         return check
     x64 = [_to64(a) for a in args]
-
-    def forward(values: list[Any]) -> tuple[Any, Context]:
-        c, raw = run_forward(fn, node._engine, tuple(values), kwargs)
-        c.inputs = ctx.inputs  # the rule asks which operands want a gradient
-        return raw, c
-
     try:
-        y, c0 = forward(x64)
+        y, c0 = op.forward(x64)
     except Exception as e:  # a forward that cannot be re-run on copies
         check.status, check.detail = "skipped", f"forward could not be re-run ({e})"
         return check
-    scalar_engine = not isinstance(node.data, np.ndarray)  # a Value: floats throughout
-    if scalar_engine:
-        y, recorded = float(y), float(node.data)
-        fresh = y == recorded or abs(y - recorded) <= 1e-9 * (1.0 + abs(recorded)) or (
-            y != y and recorded != recorded)
-        v_raw: Any = float(rng.standard_normal())
-    else:
-        y_arr = np.asarray(y, dtype=np.float64)
-        loose = 1e-4 if node.data.dtype == np.float32 else 1e-9
-        fresh = y_arr.shape == node.data.shape and np.allclose(
-            y_arr, node.data.astype(np.float64), rtol=loose, atol=loose, equal_nan=True)
-        v_raw = rng.standard_normal(y_arr.shape)
-    if not fresh:
+    if not op.matches_record(y):
         check.status = "stale"
         check.detail = ("re-running the forward on the recorded operands gives a different "
                         "output: an operand was modified in place after the op ran, so its "
                         "backward would use the wrong numbers")
         return check
-    grads = fn.backward(c0, v_raw)
-    if not isinstance(grads, tuple):
-        grads = tuple(grads) if isinstance(grads, list) else (grads,)
+    op.v = float(how.rng.standard_normal()) if op.scalar_engine else how.rng.standard_normal(
+        np.shape(y))
+    op.s0 = op.reduce(y)
+    grads = op.backward(c0)
     if len(grads) != len(args):
         check.status = "mismatch"
         check.detail = (f"backward returned {len(grads)} gradient(s) for {len(args)} "
                         "input(s)")
         return check
-
-    def s(values: list[Any]) -> float:
-        """v · forward(values): the op's output reduced to one number."""
-        out = forward(values)[0]
-        if scalar_engine:
-            return v_raw * float(out)
-        return float((v_raw * np.asarray(out, dtype=np.float64)).sum())
-
-    s0 = v_raw * y if scalar_engine else float((v_raw * y_arr).sum())
     for i, p in enumerate(ctx.inputs):
-        if p is None:
-            continue
-        a = x64[i]
-        shape = a.shape if isinstance(a, np.ndarray) else ()
-        g = grads[i]
-        if g is None:
-            g_flat = np.zeros(_size(a))
-        else:
-            g_arr = np.asarray(getattr(g, "data", g), dtype=np.float64)
-            if g_arr.shape != shape:
-                try:  # a broadcasting op may return the broadcast shape: sum it back
-                    from .xp import ArrayMath
-
-                    g_arr = ArrayMath.sum_to(g_arr, shape)
-                except ValueError:
-                    check.status = "mismatch"
-                    check.detail = (f"backward returned a gradient of shape {g_arr.shape} for "
-                                    f"input {i} of shape {shape}")
-                    return check
-            g_flat = g_arr.reshape(-1)
-        n = _size(a)
-        if scalar_engine:
-            probes: Any = ((_ONE, ""),)
-        elif n <= max_elements:
-            probes = ((np.eye(1, n, k).reshape(-1), _index_text(k, shape)) for k in range(n))
-        else:
-            probes = ((u / np.linalg.norm(u), f" along random direction {d + 1}")
-                      for d, u in enumerate(rng.standard_normal((directions, n))))
-        for u, label in probes:
-            bp = float(g_flat @ u)
-            plus = list(x64)
-            plus[i] = _moved(a, u, eps)
-            minus = list(x64)
-            minus[i] = _moved(a, u, -eps)
-            sp, sm = s(plus), s(minus)
-            if not (math.isfinite(sp) and math.isfinite(sm) and math.isfinite(s0)):
-                continue  # no finite difference to compare with (log near 0, overflow)
-            fd = (sp - sm) / (2 * eps)
-            err = abs(bp - fd)
-            if err <= atol + rtol * abs(fd):
-                check.max_error = max(check.max_error, err)
-                continue
-            right, left = (sp - s0) / eps, (s0 - sm) / eps
-            tol = atol + rtol * max(abs(right), abs(left))
-            if abs(right - left) > tol and min(right, left) - tol <= bp <= max(right, left) + tol:
-                check.corners += 1  # a kink: any value between the one-sided slopes is fair
-                continue
-            check.max_error = err if err == err else float("inf")
-            check.status = "mismatch"
-            check.detail = (f"d(v·output)/d input {i}{label}: backward gives {bp:.10g}, "
-                            f"finite differences give {fd:.10g} (difference {err:.3g} > "
-                            f"atol + rtol*|fd| = {atol + rtol * abs(fd):.3g})")
+        if p is not None and not _check_input(check, op, x64, i, grads[i], how):
             return check
     return check
+
+
+class _Rerun:
+    """One recorded op, re-run alone on float64 copies of its operands."""
+
+    def __init__(self, node: Node, ctx: Any) -> None:
+        self.node, self.ctx, self.fn = node, ctx, ctx.fn
+        self.kwargs = getattr(ctx, "kwargs", None) or {}
+        self.scalar_engine = not isinstance(node.data, np.ndarray)  # a Value: floats throughout
+        self.v: Any = None  # the random weighting of the output, drawn once the op is fresh
+        self.s0 = 0.0  # v · the re-run output
+
+    def forward(self, values: list[Any]) -> tuple[Any, Context]:
+        c, raw = run_forward(self.fn, self.node._engine, tuple(values), self.kwargs)
+        c.inputs = self.ctx.inputs  # the rule asks which operands want a gradient
+        return raw, c
+
+    def matches_record(self, y: Any) -> bool:
+        """Whether the re-run output equals the recorded one (else an operand was modified in
+        place after the op ran)."""
+        recorded = self.node.data
+        if self.scalar_engine:
+            y, recorded = float(y), float(recorded)
+            return y == recorded or abs(y - recorded) <= 1e-9 * (1.0 + abs(recorded)) or (
+                y != y and recorded != recorded)
+        y_arr = np.asarray(y, dtype=np.float64)
+        loose = 1e-4 if recorded.dtype == np.float32 else 1e-9
+        return y_arr.shape == recorded.shape and bool(np.allclose(
+            y_arr, recorded.astype(np.float64), rtol=loose, atol=loose, equal_nan=True))
+
+    def backward(self, c0: Context) -> tuple[Any, ...]:
+        """The op's backward(v) from the context of a re-run, one entry per operand."""
+        grads = self.fn.backward(c0, self.v)
+        if not isinstance(grads, tuple):
+            grads = tuple(grads) if isinstance(grads, list) else (grads,)
+        return grads
+
+    def s(self, values: list[Any]) -> float:
+        """v · forward(values): the op's output reduced to one number."""
+        return self.reduce(self.forward(values)[0])
+
+    def reduce(self, out: Any) -> float:
+        """v · out."""
+        if self.scalar_engine:
+            return self.v * float(out)
+        return float((self.v * np.asarray(out, dtype=np.float64)).sum())
+
+
+def _why_skipped(op: _Rerun, args: Any) -> str:
+    """Why the op cannot be checked by finite differences, or ""."""
+    if args is None:
+        return "recorded without its operands"
+    surrogate = _SURROGATE.get(op.fn)
+    if surrogate is not None and surrogate(op.kwargs):
+        return "surrogate gradient by design"
+    return ""
+
+
+def _probes(op: _Rerun, a: Any, how: _How) -> Any:
+    """(direction u, label) pairs along which input `a` is checked: every element, or a few
+    random unit directions for a large input."""
+    n = _size(a)
+    if op.scalar_engine:
+        return ((_ONE, ""),)
+    shape = a.shape if isinstance(a, np.ndarray) else ()
+    if n <= how.max_elements:
+        return ((np.eye(1, n, k).reshape(-1), _index_text(k, shape)) for k in range(n))
+    return ((u / np.linalg.norm(u), f" along random direction {d + 1}")
+            for d, u in enumerate(how.rng.standard_normal((how.directions, n))))
+
+
+def _flat_gradient(g: Any, a: Any) -> np.ndarray | str:
+    """The gradient backward gave for input `a`, flat in float64, or why it does not fit."""
+    shape = a.shape if isinstance(a, np.ndarray) else ()
+    if g is None:
+        return np.zeros(_size(a))
+    g_arr = np.asarray(getattr(g, "data", g), dtype=np.float64)
+    if g_arr.shape != shape:
+        try:  # a broadcasting op may return the broadcast shape: sum it back
+            from .xp import ArrayMath
+
+            g_arr = ArrayMath.sum_to(g_arr, shape)
+        except ValueError:
+            return f"a gradient of shape {g_arr.shape}"
+    return g_arr.reshape(-1)
+
+
+def _check_input(check: OpCheck, op: _Rerun, x64: list[Any], i: int, g: Any,
+                 how: _How) -> bool:
+    """Compare input i's gradient with central differences along each probe; False (and
+    `check` marked "mismatch") at the first disagreement."""
+    a = x64[i]
+    g_flat = _flat_gradient(g, a)
+    if isinstance(g_flat, str):
+        shape = a.shape if isinstance(a, np.ndarray) else ()
+        check.status = "mismatch"
+        check.detail = f"backward returned {g_flat} for input {i} of shape {shape}"
+        return False
+    s0 = op.s0
+
+    def s_at(u: np.ndarray, t: float) -> float:
+        """v · forward with input i moved by t·u."""
+        return op.s(x64[:i] + [_moved(a, u, t)] + x64[i + 1:])
+
+    eps, atol, rtol = how.eps, how.atol, how.rtol
+    for u, label in _probes(op, a, how):
+        bp = float(g_flat @ u)
+        fd = float(numerical_gradient(lambda t, u=u: s_at(u, t), 0.0, eps))
+        if not (math.isfinite(fd) and math.isfinite(s0)):
+            continue  # no finite difference to compare with (log near 0, overflow)
+        err = abs(bp - fd)
+        if err <= atol + rtol * abs(fd):
+            check.max_error = max(check.max_error, err)
+            continue
+        if _at_a_corner(bp, s_at(u, eps), s0, s_at(u, -eps), eps, atol, rtol):
+            check.corners += 1  # a kink: any value between the one-sided slopes is fair
+            continue
+        check.max_error = err if err == err else float("inf")
+        check.status = "mismatch"
+        check.detail = (f"d(v·output)/d input {i}{label}: backward gives {bp:.10g}, "
+                        f"finite differences give {fd:.10g} (difference {err:.3g} > "
+                        f"atol + rtol*|fd| = {atol + rtol * abs(fd):.3g})")
+        return False
+    return True
+
+
+def _at_a_corner(bp: float, sp: float, s0: float, sm: float, eps: float, atol: float,
+                 rtol: float) -> bool:
+    """Whether the one-sided slopes differ (a kink) and backward lies between them."""
+    right, left = (sp - s0) / eps, (s0 - sm) / eps
+    tol = atol + rtol * max(abs(right), abs(left))
+    return abs(right - left) > tol and min(right, left) - tol <= bp <= max(right, left) + tol

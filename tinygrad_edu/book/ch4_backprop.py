@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from ..checks import numerical_gradient
 from ..datasets import book_digits_4x3, book_nn_params
 from . import delta
 from .network import cost, demon_network, state_dict_to_book, train
@@ -51,20 +52,10 @@ def autograd_gradients(params: Params, engine: str) -> tuple[float, Params]:
 
 def finite_difference_gradients(params: Params, h: float = 1e-4) -> Params:
     """Central differences of C_T, one parameter at a time, on the five-point stencil
-    (f(-2h) - 8 f(-h) + 8 f(h) - f(2h)) / 12h, whose error is O(h⁴)."""
+    (f(-2h) - 8 f(-h) + 8 f(h) - f(2h)) / 12h, whose error is O(h⁴) (`checks.numerical_gradient`
+    with order=4)."""
     X, T = book_digits_4x3(one_hot=True)
-    grads = {}
-    for key, value in params.items():
-        g = np.zeros_like(value)
-        for index in np.ndindex(value.shape):
-            f = []
-            for step in (-2 * h, -h, h, 2 * h):
-                moved = {k: v.copy() for k, v in params.items()}
-                moved[key][index] += step
-                f.append(delta.nn_cost(moved, X, T))
-            g[index] = (f[0] - 8 * f[1] + 8 * f[2] - f[3]) / (12 * h)
-        grads[key] = g
-    return grads
+    return numerical_gradient(lambda p: delta.nn_cost(p, X, T), params, eps=h, order=4)
 
 
 def gradients_four_ways(params: Params | None = None) -> dict[str, Params]:

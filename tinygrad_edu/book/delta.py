@@ -28,6 +28,7 @@ Params = dict[str, np.ndarray]
 __all__ = [
     "sigmoid",
     "sigmoid_prime",
+    "cost",
     "NNForward",
     "nn_forward",
     "nn_cost",
@@ -53,8 +54,9 @@ def sigmoid_prime(z: np.ndarray) -> np.ndarray:
     return a * (1.0 - a)
 
 
-def _cost(a: np.ndarray, T: np.ndarray) -> float:
-    """C_T = Σ over images of 1/2 Σ_k (t_k - a_k)^2 (§1-7)."""
+def cost(a: np.ndarray, T: np.ndarray) -> float:
+    """C_T = Σ over images of 1/2 Σ_k (t_k - a_k)^2 (§1-7), from the output layer's activations
+    a and the one-hot targets T (images, units): the one place this module computes C_T."""
     return float(0.5 * np.sum((T - a) ** 2))
 
 
@@ -82,8 +84,9 @@ def nn_forward(params: Params, X: np.ndarray) -> NNForward:
 
 
 def nn_cost(params: Params, X: np.ndarray, T: np.ndarray) -> float:
-    """C_T of the 12-3-2 network over the images X with one-hot targets T (§3-5)."""
-    return _cost(nn_forward(params, X).a3, T)
+    """C_T of the 12-3-2 network over the images X with one-hot targets T (§3-5): `cost` of its
+    output layer."""
+    return cost(nn_forward(params, X).a3, T)
 
 
 def nn_delta_gradients(params: Params, X: np.ndarray, T: np.ndarray) -> tuple[float, Params]:
@@ -103,7 +106,7 @@ def nn_delta_gradients(params: Params, X: np.ndarray, T: np.ndarray) -> tuple[fl
         "W3": delta3.T @ a2,  # Σ over images of δ3_i a2_j
         "b3": delta3.sum(axis=0),
     }
-    return _cost(a3, T), grads
+    return cost(a3, T), grads
 
 
 def _gradient_descent(
@@ -195,8 +198,9 @@ def cnn_forward(params: Params, X: np.ndarray) -> CNNForward:
 
 
 def cnn_cost(params: Params, X: np.ndarray, T: np.ndarray) -> float:
-    """C_T of the CNN over the 6x6 images X with one-hot targets T (§5-4)."""
-    return _cost(cnn_forward(params, X).aO, T)
+    """C_T of the CNN over the 6x6 images X with one-hot targets T (§5-4): `cost` of its output
+    layer."""
+    return cost(cnn_forward(params, X).aO, T)
 
 
 def cnn_delta_gradients(params: Params, X: np.ndarray, T: np.ndarray) -> tuple[float, Params]:
@@ -220,7 +224,7 @@ def cnn_delta_gradients(params: Params, X: np.ndarray, T: np.ndarray) -> tuple[f
         "Wo": np.einsum("no,nkij->okij", deltaO, aP),
         "bo": deltaO.sum(axis=0),
     }
-    return _cost(aO, T), grads
+    return cost(aO, T), grads
 
 
 def cnn_gradient_descent(
