@@ -38,13 +38,23 @@ def assert_same_gradients(got: Params, expected: Params, rtol: float = 1e-8) -> 
 # ------------------------------------------------------------------------------ 12-3-2 network
 
 
-@pytest.mark.parametrize("name", ["3-5-initial", "4-4-initial"])
-def test_nn_delta_equals_finite_differences(name):
-    X, T = book_digits_4x3(one_hot=True)
-    params = book_nn_params(name)
-    C_T, grads = nn_delta_gradients(params, X, T)
-    assert C_T == nn_cost(params, X, T)
-    assert_same_gradients(grads, numerical_gradient(lambda p: nn_cost(p, X, T), params, eps=1e-4, order=4))
+NETWORKS = {  # the δ method by hand, its cost, the book's images and parameter sets
+    "nn": (nn_delta_gradients, nn_cost, book_digits_4x3, book_nn_params),
+    "cnn": (cnn_delta_gradients, cnn_cost, book_digits_6x6, book_cnn_params),
+}
+
+
+@pytest.mark.parametrize("net, name", [("nn", "3-5-initial"), ("nn", "4-4-initial"),
+                                       ("cnn", "5-4-initial"), ("cnn", "5-6-initial")])
+def test_delta_method_equals_finite_differences(net, name):
+    """For the CNN: pooling windows whose maximum is tied hold identical input patches, so C_T
+    is differentiable there."""
+    delta_gradients, cost, images, book_params = NETWORKS[net]
+    X, T = images(one_hot=True)
+    params = book_params(name)
+    C_T, grads = delta_gradients(params, X, T)
+    assert C_T == cost(params, X, T)
+    assert_same_gradients(grads, numerical_gradient(lambda p: cost(p, X, T), params, eps=1e-4, order=4))
 
 
 def test_nn_forward_matches_a_loop_over_units():
@@ -164,16 +174,6 @@ def test_cnn_forward_matches_loops():
         np.testing.assert_allclose(out.aO[n], cnn_forward_by_loops(p, X[n]), rtol=1e-13)
     C_T = sum(0.5 * np.sum((T[n] - cnn_forward_by_loops(p, X[n])) ** 2) for n in range(96))
     assert cnn_cost(p, X, T) == pytest.approx(C_T, rel=1e-12)
-
-
-@pytest.mark.parametrize("name", ["5-4-initial", "5-6-initial"])
-def test_cnn_delta_equals_finite_differences(name):
-    """Pooling windows whose maximum is tied hold identical input patches, so C_T is differentiable."""
-    X, T = book_digits_6x6(one_hot=True)
-    params = book_cnn_params(name)
-    C_T, grads = cnn_delta_gradients(params, X, T)
-    assert C_T == cnn_cost(params, X, T)
-    assert_same_gradients(grads, numerical_gradient(lambda p: cnn_cost(p, X, T), params, eps=1e-4, order=4))
 
 
 def test_cnn_delta_needs_the_arg_max_routing():

@@ -29,11 +29,8 @@ class BadSquare(Function):
         return grad * x
 
 
-class GoodSquare(Function):
-    @staticmethod
-    def forward(ctx, x):
-        ctx.save_for_backward(x)
-        return x * x
+class GoodSquare(BadSquare):
+    """x², with the factor 2 its backward needs."""
 
     @staticmethod
     def backward(ctx, grad):

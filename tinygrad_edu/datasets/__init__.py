@@ -5,21 +5,8 @@ The book's files come from the companion workbooks of the book by Wakui Yoshiyuk
 Sadami; see ``data/SOURCE.md``.
 """
 
-from .book import (
-    book_cnn_params,
-    book_digits_4x3,
-    book_digits_6x6,
-    book_nn_params,
-    book_test_image,
-)
+from .book import book_cnn_params, book_digits_4x3, book_digits_6x6, book_nn_params, book_test_image
 from .digits import DigitsData, load_digits
 
-__all__ = [
-    "book_digits_4x3",
-    "book_digits_6x6",
-    "book_test_image",
-    "book_nn_params",
-    "book_cnn_params",
-    "DigitsData",
-    "load_digits",
-]
+__all__ = ["book_digits_4x3", "book_digits_6x6", "book_test_image", "book_nn_params",
+           "book_cnn_params", "DigitsData", "load_digits"]

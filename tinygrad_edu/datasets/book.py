@@ -14,14 +14,6 @@ from importlib import resources
 
 import numpy as np
 
-__all__ = [
-    "book_digits_4x3",
-    "book_digits_6x6",
-    "book_test_image",
-    "book_nn_params",
-    "book_cnn_params",
-]
-
 _NN_FILES = {
     "3-5-initial": "nn_3-5_solver_initial.csv",
     "3-5-solved": "nn_3-5_solver_result.csv",
