@@ -10,7 +10,7 @@ the same `state_dict`), `nn.Sequential`, `nn.Linear`, `nn.Conv2d`, `nn.MaxPool2d
 the activation modules (the book's `BookCNN` is an `nn.Sequential`).  A
 layer with an activation (`Linear(12, 3, "sigmoid")`) becomes two torch modules, the layer and
 its activation, as PyTorch writes it.  The torch modules hold float64 copies of the weights;
-outputs and gradients equal ours to rounding (tests/test_interop.py).  `from_torch` does the
+outputs and gradients equal ours to rounding (tests/tools/test_interop.py).  `from_torch` does the
 reverse, one of our modules per torch module, and refuses any other torch module, naming it.
 
 PyTorch is imported only inside these functions: tinygrad_edu never requires it.

@@ -80,7 +80,7 @@ def image_cost(a: Sequence[Any], t: Sequence[float]) -> Any:
 
     Spelled out rather than `losses.squared_error` (the cost the training uses): the drawing
     shows each difference as the book writes it, t_k − a_k (a node ``1 −``, ``0 −``), where
-    squared_error records a_k − t_k; the two are equal (tests/test_viz.py checks it).
+    squared_error records a_k − t_k; the two are equal (tests/viz/test_viz.py checks it).
     """
     squares = [(float(tk) - ak) ** 2 for tk, ak in zip(t, a)]
     total = squares[0]

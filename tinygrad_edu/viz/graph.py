@@ -711,7 +711,7 @@ def _draw_groups(canvas: _Canvas, paint: _Painter, inputs: Sequence[list[int]],
                 flows[(k, key[u])] = flows.get((k, key[u]), 0) + 1
     # dot reverses the units of a box that is entered from another box (an output layer fed by
     # the hidden layer): write those units in reverse, so that they too read 0, 1 from the top
-    # (their weights stay in order); tests/test_viz.py checks the order dot draws
+    # (their weights stay in order); tests/viz/test_viz.py checks the order dot draws
     entered = {cluster_of(b) for (a, b) in flows if a[0] == "scope" and b[0] == "scope"
                and cluster_of(a) != cluster_of(b)}
     for _, k, attrs in sorted(pending, key=lambda item: -item[0] if cluster_of(item[1]) in entered

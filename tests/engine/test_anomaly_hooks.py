@@ -228,7 +228,7 @@ def test_watch_delta_demo_runs(capsys):
     import importlib.util
     from pathlib import Path
 
-    path = Path(__file__).resolve().parents[1] / "demos" / "watch_delta.py"
+    path = Path(__file__).resolve().parents[2] / "demos" / "watch_delta.py"
     spec = importlib.util.spec_from_file_location("watch_delta", path)
     demo = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(demo)

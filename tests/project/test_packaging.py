@@ -17,7 +17,7 @@ from typing import NamedTuple
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 #: set in the processes this test starts, so the sdist's copy of this test does not run again
 NESTED = "TINYGRAD_EDU_PACKAGING_TEST"
 #: what the sdist must carry beside the package (the folders as git tracks them, see below)

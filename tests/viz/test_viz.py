@@ -816,8 +816,8 @@ def test_network_errors():
 
 @pytest.mark.slow
 def test_demo_graph_of_a_neuron(tmp_path):
-    demo = os.path.join(os.path.dirname(__file__), "..", "demos", "graph_of_a_neuron.py")
-    env = dict(os.environ, PYTHONPATH=os.path.join(os.path.dirname(__file__), ".."))
+    demo = os.path.join(os.path.dirname(__file__), "..", "..", "demos", "graph_of_a_neuron.py")
+    env = dict(os.environ, PYTHONPATH=os.path.join(os.path.dirname(__file__), "..", ".."))
     done = subprocess.run([sys.executable, demo, str(tmp_path)], env=env,
                           capture_output=True, text=True, timeout=60)
     gv = (tmp_path / "neuron_backward.gv").read_text(encoding="utf-8")

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-DEMOS = sorted((Path(__file__).resolve().parents[1] / "demos").glob("*.py"))
+DEMOS = sorted((Path(__file__).resolve().parents[2] / "demos").glob("*.py"))
 PICTURES = {
     "ch1_example1_neuron": ["firing.png", "activations.png"],
     "ch1_demons": ["demons.png", "training_images.png", "patterns.png", "bias_of_the_heart.png"],

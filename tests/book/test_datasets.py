@@ -16,7 +16,7 @@ from tinygrad_edu.datasets import (
     book_test_image,
 )
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def duplicate_pairs(X: np.ndarray) -> list[tuple[int, int]]:

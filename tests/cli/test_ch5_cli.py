@@ -14,7 +14,7 @@ import pytest
 from tinygrad_edu.cli import cnn as cnn_cli
 from tinygrad_edu.cli import digits as digits_cli
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def parse(module, argv):

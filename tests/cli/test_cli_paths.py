@@ -19,7 +19,7 @@ from tinygrad_edu.cli import digits as digits_cli
 from tinygrad_edu.cli import main
 from tinygrad_edu.cli import options
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 QUICK = {"cnn": ["--steps", "1", "--quiet"], "digits": ["--epochs", "1", "--quiet"],
          "demon": ["--steps", "1", "--quiet"]}
 FOLDER_OPTIONS = {"cnn": ["--out", "--render", "--play"], "digits": ["--out"],

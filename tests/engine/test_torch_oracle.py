@@ -39,7 +39,7 @@ def test_activations_match_torch(rng, name):
 
 def test_hard_sigmoid_matches_its_torch_composition(rng):
     # away from the corners ±2: torch.clamp passes the gradient at the bounds, we take the
-    # flat side's 0 there (pinned in test_activations.py)
+    # flat side's 0 there (pinned in engine/test_activations.py)
     x = rng.uniform(-3, 3, (3, 4))
     both(lambda ts, lib: ts[0].hard_sigmoid() if lib == "tg"
          else torch.clamp(0.25 * ts[0] + 0.5, 0.0, 1.0) * 1.0, x)

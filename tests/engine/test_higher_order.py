@@ -155,7 +155,7 @@ def test_create_graph_false_gives_plain_numbers_and_stores_nothing():
 
 
 def _load_demo(name: str):
-    path = Path(__file__).resolve().parents[1] / "demos" / f"{name}.py"
+    path = Path(__file__).resolve().parents[2] / "demos" / f"{name}.py"
     spec = importlib.util.spec_from_file_location(f"demo_{name}", path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
