@@ -197,7 +197,7 @@ def test_digits_demo(tmp_path, capsys):
 
 @pytest.mark.slow
 def test_digits_full_run_reaches_97_percent(tmp_path):
-    """The issue's bar: >= 97% test accuracy (the time is reported, not asserted; measured:
+    """The bar: >= 97% test accuracy (the time is reported, not asserted; measured:
     about 2-4 s)."""
     pytest.importorskip("sklearn")
     out = tmp_path / "full.json"

@@ -1,4 +1,4 @@
-"""Output paths of every command (issue 11, item 20): an impossible --out, --render, --play or
+"""Output paths of every command: an impossible --out, --render, --play or
 --json is refused in one line with exit code 2 before any training; a write that fails
 afterwards is one line too; --json is written atomically and never creates folders."""
 

@@ -1,4 +1,4 @@
-"""Second derivatives are right for every op on every shape (issue: rules read their operands by
+"""Second derivatives are right for every op on every shape (the rules read their operands by
 role, never by object identity): 0-d tensors, .T and transpose, reshape, indexing, concatenate,
 stack, reductions, softmax.  Each case compares a Hessian-vector product with central finite
 differences of the gradient in float64, and with torch where it is installed."""
@@ -65,7 +65,7 @@ def test_hessian_vector_products_match_finite_differences(name):
     np.testing.assert_allclose(h, fd_hvp(f, x0, v), rtol=1e-6, atol=1e-7)
 
 
-def test_the_0d_case_of_the_issue_gives_x_plus_2_times_e_to_the_x():
+def test_x_times_exp_x_at_0d_gives_x_plus_2_times_e_to_the_x():
     x = Tensor(0.5, requires_grad=True)
     y = x * x.exp()
     d2 = grad(grad(y, x, create_graph=True), x)

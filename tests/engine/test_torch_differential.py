@@ -1,4 +1,4 @@
-"""Differential property test against PyTorch (issue 11): random programs, the same numbers.
+"""Differential property test against PyTorch: random programs, the same numbers.
 
 Hypothesis draws small programs over the public Tensor ops: elementwise + - * / ** (with
 broadcasting, with Python numbers and numpy arrays on either side), exp, log, sigmoid, tanh,

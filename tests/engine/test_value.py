@@ -6,7 +6,7 @@ import pytest
 from tinygrad_edu import Value, gradcheck, no_grad
 
 
-def test_issue_example_the_books_unit():
+def test_the_books_unit_example():
     w, x, b = Value(0.5, label="w"), Value(2.0, label="x"), Value(-0.3, label="b")
     a = (w * x + b).sigmoid()
     a.backward()

@@ -113,7 +113,7 @@ def test_optimizers_refuse_bad_settings():
         SGD([1.0], lr=0.1)
 
 
-# -- shapes and targets are checked, never broadcast (issue 11, item 6) -------------------------
+# -- shapes and targets are checked, never broadcast ------------------------------------------
 
 SHAPE_MISMATCHES = [((4, 1), (4,)), ((4,), (4, 1)), ((2, 3), (3,)), ((1, 3), (3,)),
                     ((3,), (2,)), ((2, 2), (4,))]

@@ -148,7 +148,7 @@ def test_output_activation_and_other_activations_agree_across_engines():
         np.testing.assert_allclose(s.predict(X[:8]), t.predict(X[:8]), atol=1e-14, err_msg=act)
 
 
-# -- Linear: start values, bias=False, against torch (issue 11, items 1 and 22) -----------------
+# -- Linear: start values, bias=False, against torch -------------------------------------------
 
 XOR_X = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
 XOR_T = np.array([[0.0], [1.0], [1.0], [0.0]])

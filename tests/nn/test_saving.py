@@ -148,8 +148,7 @@ def test_round_trip_on_the_demon_mlp(tmp_path, engine):
     _unchanged(wider, before)
 
 
-# -- save is atomic; load checks the headers first and names the file and the entry (issue 11,
-#    items 16-18) ---------------------------------------------------------------------------------
+# -- save is atomic; load checks the headers first and names the file and the entry ----------
 
 import io  # noqa: E402
 import tracemalloc  # noqa: E402

@@ -1,4 +1,4 @@
-"""Smoke test of benchmarks/ (issues 6 and 10): every implementation runs once at the smallest
+"""Smoke test of benchmarks/: every implementation runs once at the smallest
 size and agrees with the numpy references, the numpy references' gradients agree with finite
 differences (float64, central differences), and the tables carry the load and the verdicts.
 No assertion here depends on how fast anything runs. Parts whose optional package is missing

@@ -161,7 +161,7 @@ def test_second_derivative_of_a_constant_multiple_is_zero():
     assert grad(g2, x) == 2.0
 
 
-# -- inputs whose arrays are views: transposed, strided, permuted (issue 11, item 7) -------------
+# -- inputs whose arrays are views: transposed, strided, permuted ------------------------------
 
 _BASE = np.arange(1.0, 25.0).reshape(4, 6) / 10.0
 LAYOUTS = {

@@ -1,4 +1,4 @@
-"""The backward player (`tinygrad_edu.viz.play_backward`, issue 14): its steps are the engine's
+"""The backward player (`tinygrad_edu.viz.play_backward`): its steps are the engine's
 real backward order, its captions hold the chain rule with the engine's numbers (and the book's
 δ method's), its last step is `draw_graph` after `backward()`, and its page works in a browser."""
 
