@@ -1,7 +1,7 @@
 """Gradient checks: backpropagation against central finite differences, in float64.
 
 The derivative of f at x along one coordinate is approximated by
-(f(x + ε) - f(x - ε)) / 2ε, whose error shrinks like ε² (§2-3); comparing it with what
+(f(x + ε) - f(x - ε)) / 2ε, whose error shrinks like ε² (§2-6, §2-7); comparing it with what
 `backward` computes proves a derivative rule, the way the book checks its δ formulas.
 `numerical_gradient` is that difference, the one routine every check and test uses;
 `gradcheck` and `gradgradcheck` compare it with backprop's first and second derivatives.
@@ -27,7 +27,7 @@ from .value import Value
 
 def numerical_gradient(f: Callable[..., Any], x: Any, eps: float = 1e-6, *,
                        order: int = 2) -> Any:
-    """∂f/∂x by central differences, one element of x at a time, in float64 (§2-1, §2-3).
+    """∂f/∂x by central differences, one element of x at a time, in float64 (§2-6, §2-7).
 
     The derivative's definition with a small step ε on both sides:
         order=2:  (f(x + ε) - f(x - ε)) / 2ε,  error O(ε²)

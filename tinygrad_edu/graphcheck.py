@@ -4,7 +4,7 @@
 *which* op is wrong.  `check_graph(root)` walks the graph behind `root` from the inputs up
 (iteratively, in topological order) and, for each recorded op, re-runs that op alone in float64
 on copies of the operands it was given, and compares its `backward` with central finite
-differences of that op alone (§2-3), the way §4-3 checks each unit error δ on its own.
+differences of that op alone (§2-6, §2-7), the way §4-3 checks each unit error δ on its own.
 The report names the first op that disagrees, its input shapes, its module path, and the file
 and line of the user's code that created it (recorded under `record_sites()` or
 `detect_anomaly()`).

@@ -49,7 +49,7 @@ def sigmoid(z: np.ndarray) -> np.ndarray:
 
 
 def sigmoid_prime(z: np.ndarray) -> np.ndarray:
-    """σ'(z) = σ(z)(1 - σ(z)) (§2-2)."""
+    """σ'(z) = σ(z)(1 - σ(z)) (§2-6)."""
     a = sigmoid(z)
     return a * (1.0 - a)
 
