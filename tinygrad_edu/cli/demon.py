@@ -16,6 +16,8 @@ import sys
 import time
 from typing import Any
 
+import numpy as np
+
 from . import CommandLineError
 from .options import check_paths, count, positive_float, write_json
 from .play import add_play_arguments, write_demon_player
@@ -142,10 +144,9 @@ def _render(before: Any, after: Any, X: Any, T: Any, args: argparse.Namespace,
 
 
 def run(args: argparse.Namespace) -> int:
-
-    from ..book.ch1_demons import demon_params, output_units_text
-    from ..book.network import evaluate, train
-    from ..book.terminal import hidden_units_picture
+    """The demon command: train (or just show) the 12-3-2 network, report it, write what was
+    asked for (--json, --render, --out, --play)."""
+    from ..book.network import evaluate
     from ..datasets import book_digits_4x3
 
     _check_paths(args)
@@ -158,6 +159,30 @@ def run(args: argparse.Namespace) -> int:
     before = _start(args)[0] if args.render and args.steps else None
     print(f"12-3-2 demon network, {args.engine} engine, start: {start}, "
           f"η = {args.lr:g}, {args.steps} full-batch steps on C_T over 64 images")
+    costs, seconds = _train(model, X, T, args)
+    C_T, correct = evaluate(model, X, T)
+    state = model.state_dict()
+    _report(costs, seconds, correct, state, args)
+    hand_set = args.init == HAND_SET and not args.steps
+    now = ("the hand-set demons" if hand_set else start if not args.steps
+           else f"after {args.steps} steps from {start}")
+    if args.json:
+        write_json(args.json, {"cost": costs, "accuracy": correct / 64,
+                               "params": {k: v.tolist() for k, v in state.items()},
+                               "engine": args.engine, "init": args.init, "seed": args.seed,
+                               "lr": args.lr, "steps": args.steps})
+        print(f"wrote {args.json}")
+    if args.render:
+        _render(before, model, X, T, args, (f"start: {start}", now))
+    if args.out:
+        _pictures(costs, state, hand_set, args)
+    return 0
+
+
+def _train(model: Any, X: np.ndarray, T: np.ndarray,
+           args: argparse.Namespace) -> tuple[list[float], float]:
+    """Full-batch gradient descent with a progress bar showing C_T; (costs, seconds)."""
+    from ..book.network import train
 
     bar = _progress(args.steps, args.quiet)
 
@@ -170,8 +195,15 @@ def run(args: argparse.Namespace) -> int:
     costs = train(model, X, T, lr=args.lr, steps=args.steps, callback=report)
     seconds = time.perf_counter() - t0
     bar.close()
+    return costs, seconds
 
-    C_T, correct = evaluate(model, X, T)
+
+def _report(costs: list[float], seconds: float, correct: int, state: dict[str, np.ndarray],
+            args: argparse.Namespace) -> None:
+    """C_T along the way, the accuracy, and the demons as the terminal draws them."""
+    from ..book.ch1_demons import output_units_text
+    from ..book.terminal import hidden_units_picture
+
     if args.steps:
         marks = sorted({0, *range(0, args.steps + 1, max(1, args.steps // 5)), args.steps})
         print("C_T at step " + ", ".join(f"{s}: {costs[s]:.6g}" for s in marks)
@@ -179,47 +211,32 @@ def run(args: argparse.Namespace) -> int:
     else:
         print(f"C_T = {costs[0]:.10g} (no training: --steps 0)")
     print(f"accuracy: {correct}/64 images correct ({100 * correct / 64:.1f}%)")
-    state = model.state_dict()
     print()
     print(hidden_units_picture(state["layers.0.weight"], state["layers.0.bias"]))
     print(output_units_text(state["layers.1.weight"], state["layers.1.bias"]))
-    hand_set = args.init == HAND_SET and not args.steps
-    now = ("the hand-set demons" if hand_set else start if not args.steps
-           else f"after {args.steps} steps from {start}")
 
-    if args.json:
-        payload = {"cost": costs, "accuracy": correct / 64,
-                   "params": {k: v.tolist() for k, v in state.items()},
-                   "engine": args.engine, "init": args.init, "seed": args.seed,
-                   "lr": args.lr, "steps": args.steps}
-        write_json(args.json, payload)
-        print(f"wrote {args.json}")
 
-    if args.render:
-        _render(before, model, X, T, args, (f"start: {start}", now))
+def _pictures(costs: list[float], state: dict[str, np.ndarray], hand_set: bool,
+              args: argparse.Namespace) -> None:
+    """--out: the hidden units' weights beside the hand-set demons', and the cost curve."""
+    from ..book import pictures
+    from ..book.ch1_demons import demon_params
 
-    if args.out:
-        from ..book import pictures
-
-        if not pictures.have_matplotlib():
-            print("pictures skipped: matplotlib is not installed (pip install matplotlib)")
-            return 0
-        try:
-            os.makedirs(args.out, exist_ok=True)
-        except OSError as e:
-            raise CommandLineError(f"--out {args.out}: {e.strerror}") from None
-        hand = demon_params()
-        written = [
-            pictures.plot_hidden_weights(
-                state["layers.0.weight"], os.path.join(args.out, "hidden_weights.png"),
-                state["layers.0.bias"], None if hand_set else (hand["W2"], hand["b2"]),
-                caption="hand-set demon" if hand_set else "learned unit" if args.steps
-                else "unit"),
-        ]
-        if args.steps:
-            written.append(pictures.plot_cost_curve(
-                costs, os.path.join(args.out, "cost.png"),
-                f"$C_T$ of the 12-3-2 network ({args.engine} engine, η = {args.lr:g})"))
-        for path in written:
-            print(f"wrote {path}")
-    return 0
+    try:
+        if pictures.picture_folder(args.out) is None:
+            return
+    except OSError as e:
+        raise CommandLineError(f"--out {args.out}: {e.strerror}") from None
+    hand = demon_params()
+    written = [
+        pictures.plot_hidden_weights(
+            state["layers.0.weight"], os.path.join(args.out, "hidden_weights.png"),
+            state["layers.0.bias"], None if hand_set else (hand["W2"], hand["b2"]),
+            caption="hand-set demon" if hand_set else "learned unit" if args.steps else "unit"),
+    ]
+    if args.steps:
+        written.append(pictures.plot_cost_curve(
+            costs, os.path.join(args.out, "cost.png"),
+            f"$C_T$ of the 12-3-2 network ({args.engine} engine, η = {args.lr:g})"))
+    for path in written:
+        print(f"wrote {path}")
