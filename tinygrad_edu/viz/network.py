@@ -200,6 +200,16 @@ def draw_network(model: Any, x: Any = None, *, show_weights: bool = False,
     g.attr("node", shape="circle", style="filled", fillcolor="white", fontname="Helvetica",
            fontsize="10", fixedsize="true", width="0.62", color="#333333")
     g.attr("edge", arrowsize="0.5", fontname="Helvetica", fontsize="8")
+    _draw_units(g, sizes, bs, names, acts, where, row_gap, input_grid)
+    _draw_weights(g, Ws, where, show_weights)
+    _draw_legend(g, where, row_gap, acts is not None, title)
+    return g
+
+
+def _draw_units(g: Any, sizes: Sequence[int], bs: Sequence[np.ndarray],
+                names: Sequence[Sequence[str]], acts: Any, where: Sequence[Sequence[Any]],
+                row_gap: float, input_grid: tuple[int, int] | None) -> None:
+    """Each layer's heading and its units: name, bias b, activation a (shaded by its size)."""
     n_layers = len(sizes)
     top_y = max(y for column in where for _, y in column)
     for k, n in enumerate(sizes):
@@ -235,6 +245,11 @@ def draw_network(model: Any, x: Any = None, *, show_weights: bool = False,
             xpos, ypos = where[k][i]
             g.node(f"u{k}_{i}", label=html_label(lines, title=names[k][i]),
                    pos=f"{xpos:.3f},{ypos:.3f}!", width=f"{size:.2f}", **attrs)
+
+
+def _draw_weights(g: Any, Ws: Sequence[np.ndarray], where: Sequence[Sequence[Any]],
+                  show_weights: bool) -> None:
+    """One arrow per weight, its width and colour from w; with `show_weights`, its value."""
     for k, W in enumerate(Ws):
         fin = np.abs(W[np.isfinite(W)])
         wmax = float(fin.max()) if fin.size else 0.0
@@ -250,9 +265,14 @@ def draw_network(model: Any, x: Any = None, *, show_weights: bool = False,
                            shape="plaintext", style="filled", fillcolor="#ffffffd0",
                            fixedsize="false", width="0", height="0", margin="0.01",
                            fontsize="8")
+
+
+def _draw_legend(g: Any, where: Sequence[Sequence[Any]], row_gap: float, with_activations: bool,
+                 title: str | None) -> None:
+    """What the widths and colours mean, under the network (the title first)."""
     legend = ["arrow width ∝ |w| (per layer); red: w > 0, blue: w < 0, grey dotted: w = 0"]
     legend.append("b: bias" + ("; a: activation for the given input (darker = larger)"
-                               if acts is not None else ""))
+                               if with_activations else ""))
     if title is not None:
         legend.insert(0, title)
     bottom_y = min(y for column in where for _, y in column)
@@ -260,4 +280,3 @@ def draw_network(model: Any, x: Any = None, *, show_weights: bool = False,
     g.node("legend", label=html_label(legend, align="LEFT"), shape="plaintext", style="",
            fixedsize="false", pos=f"{(min(xs_all) + max(xs_all)) / 2:.3f},"
                                   f"{bottom_y - 1.1 * row_gap:.3f}!")
-    return g
