@@ -615,7 +615,8 @@ def _grouping(nodes: Sequence[Node], users: Sequence[list[int]], level: str
 def _draw_groups(canvas: _Canvas, paint: _Painter, inputs: Sequence[list[int]],
                  titles: dict[int, str], data: Sequence[_Data], level: str,
                  max_nodes: int | None) -> None:
-    nodes, show = paint.nodes, paint.show
+    """The graph at neuron or layer level: one box per group of ops, leaves and data."""
+    nodes = paint.nodes
     users = _users(nodes, inputs)
     key, order, members, leaf_groups = _grouping(nodes, users, level)
 
@@ -627,15 +628,6 @@ def _draw_groups(canvas: _Canvas, paint: _Painter, inputs: Sequence[list[int]],
     for n, d in enumerate(data):
         data_groups.setdefault(("data", fed(d.users)), []).append(n)
     check_size(len(members) + len(leaf_groups) + len(data_groups), max_nodes, level)
-
-    def cluster_of(k: tuple) -> tuple:
-        if k[0] == "scope":
-            return k[1][:-1]
-        if k[0] == "op":
-            return tuple(nodes[k[1]]._ctx.scope)
-        if k[0] in ("leaves", "data"):
-            return _common_prefix(cluster_of(f) for f in k[1])
-        return ()
 
     names = _group_names(members, leaf_groups)
     names.update({k: f"d{n}" for n, k in enumerate(data_groups)})  # d: data, as at op level
@@ -656,59 +648,14 @@ def _draw_groups(canvas: _Canvas, paint: _Painter, inputs: Sequence[list[int]],
         pending.append((first[k], k, {"label": paint.data_label([data[n] for n in idx]),
                                       **_DATA_STYLE}))
     for k, idx in members.items():
-        outs = outputs[k]
-        if k[0] == "scope":
-            lines: list[str | tuple[str, str]] = [f"{k[1][-1].kind}, {len(idx)} ops"]
-            if len(outs) == 1:
-                lines += paint.value_lines(nodes[outs[0]], data_name="out")
-            else:
-                lines.append(f"{len(outs)} outputs")
-                lines += _many_lines([nodes[i] for i in outs], show, paint.with_grad)
-            label = html_label(lines, title=paint.box_name(k[1][-1]))
-        else:
-            v = nodes[k[1]]
-            op = titles.get(k[1], _op_symbol(v._ctx.fn.name()))
-            title = f"{v.label}: {op}" if ("label" in show and v.label) else op
-            label = html_label(paint.value_lines(v), title=title)
-        attrs = {"label": label}
-        paint.fill(attrs, [nodes[i] for i in idx], [nodes[i] for i in outs])
-        if any(id(nodes[i]) in paint.root_ids for i in idx):
-            attrs["peripheries"] = "2"
-        pending.append((first[k], k, attrs))
-
+        pending.append((first[k], k, _group_attrs(paint, k, idx, outputs[k], titles)))
     for k, idx in leaf_groups.items():
-        leaves = [nodes[i] for i in idx]
-        if len(leaves) <= 3:
-            lines = []
-            for v in leaves:
-                name = v.label if ("label" in show and v.label) else "leaf"
-                lines.append(f"{name} = {_summary(v.data)}" if "data" in show else name)
-                if paint.with_grad and v.grad is not None:
-                    lines.append(f"grad {_summary(v.grad)}")
-            label = html_label(lines)
-        else:
-            lines = []
-            if "label" in show:
-                labels = sorted({v.label for v in leaves if v.label}, key=_natural)
-                if labels:
-                    lines.append(", ".join(labels[:3]) + (", …" if len(labels) > 3 else ""))
-            if paint.with_grad:
-                lines.append(f"|grad| max {_num(max(_magnitude(v.grad) for v in leaves))}")
-            label = html_label(lines, title=f"{len(leaves)} leaves")
-        attrs = {"label": label, "style": "filled,dashed", "color": _LEAF_LINE}
-        if paint.bad(leaves):
-            attrs.update(fillcolor=_BAD_FILL, color=_BAD_LINE, penwidth="2.5")
-        pending.append((first[k], k, attrs))
-    flows: dict[tuple[tuple, tuple], int] = {}
-    for i, ins in enumerate(inputs):
-        for j in ins:
-            a, b = key[j], key[i]
-            if a != b:
-                flows[(a, b)] = flows.get((a, b), 0) + 1
-    for k, idx in data_groups.items():
-        for n in idx:
-            for u in data[n].users:
-                flows[(k, key[u])] = flows.get((k, key[u]), 0) + 1
+        pending.append((first[k], k, _leaf_group_attrs(paint, [nodes[i] for i in idx])))
+    flows = _flows(inputs, key, data_groups, data)
+
+    def cluster_of(k: tuple) -> tuple:
+        return _cluster_of(k, nodes)
+
     # dot reverses the units of a box that is entered from another box (an output layer fed by
     # the hidden layer): write those units in reverse, so that they too read 0, 1 from the top
     # (their weights stay in order); tests/viz/test_viz.py checks the order dot draws
@@ -724,6 +671,82 @@ def _draw_groups(canvas: _Canvas, paint: _Painter, inputs: Sequence[list[int]],
             eattrs["label"] = html_label([f"×{n}"])
             eattrs["penwidth"] = f"{min(1.0 + math.log10(n), 4.0):.2f}"
         canvas.edge(names[a], names[b], **eattrs)
+
+
+def _cluster_of(k: tuple, nodes: Sequence[Node]) -> tuple:
+    """The module path of the box a group is drawn in."""
+    if k[0] == "scope":
+        return k[1][:-1]
+    if k[0] == "op":
+        return tuple(nodes[k[1]]._ctx.scope)
+    if k[0] in ("leaves", "data"):
+        return _common_prefix(_cluster_of(f, nodes) for f in k[1])
+    return ()
+
+
+def _group_attrs(paint: _Painter, k: tuple, idx: list[int], outs: list[int],
+                 titles: dict[int, str]) -> dict[str, str]:
+    """A unit or layer drawn as one node (its kind, its op count, its output), or a lone op."""
+    nodes, show = paint.nodes, paint.show
+    if k[0] == "scope":
+        lines: list[str | tuple[str, str]] = [f"{k[1][-1].kind}, {len(idx)} ops"]
+        if len(outs) == 1:
+            lines += paint.value_lines(nodes[outs[0]], data_name="out")
+        else:
+            lines.append(f"{len(outs)} outputs")
+            lines += _many_lines([nodes[i] for i in outs], show, paint.with_grad)
+        label = html_label(lines, title=paint.box_name(k[1][-1]))
+    else:
+        v = nodes[k[1]]
+        op = titles.get(k[1], _op_symbol(v._ctx.fn.name()))
+        title = f"{v.label}: {op}" if ("label" in show and v.label) else op
+        label = html_label(paint.value_lines(v), title=title)
+    attrs = {"label": label}
+    paint.fill(attrs, [nodes[i] for i in idx], [nodes[i] for i in outs])
+    if any(id(nodes[i]) in paint.root_ids for i in idx):
+        attrs["peripheries"] = "2"
+    return attrs
+
+
+def _leaf_group_attrs(paint: _Painter, leaves: list[Node]) -> dict[str, str]:
+    """The leaves that feed the same groups: listed when few, else counted."""
+    show = paint.show
+    lines: list[str | tuple[str, str]] = []
+    if len(leaves) <= 3:
+        for v in leaves:
+            name = v.label if ("label" in show and v.label) else "leaf"
+            lines.append(f"{name} = {_summary(v.data)}" if "data" in show else name)
+            if paint.with_grad and v.grad is not None:
+                lines.append(f"grad {_summary(v.grad)}")
+        label = html_label(lines)
+    else:
+        if "label" in show:
+            labels = sorted({v.label for v in leaves if v.label}, key=_natural)
+            if labels:
+                lines.append(", ".join(labels[:3]) + (", …" if len(labels) > 3 else ""))
+        if paint.with_grad:
+            lines.append(f"|grad| max {_num(max(_magnitude(v.grad) for v in leaves))}")
+        label = html_label(lines, title=f"{len(leaves)} leaves")
+    attrs = {"label": label, "style": "filled,dashed", "color": _LEAF_LINE}
+    if paint.bad(leaves):
+        attrs.update(fillcolor=_BAD_FILL, color=_BAD_LINE, penwidth="2.5")
+    return attrs
+
+
+def _flows(inputs: Sequence[list[int]], key: Sequence[tuple], data_groups: dict[tuple, list[int]],
+           data: Sequence[_Data]) -> dict[tuple[tuple, tuple], int]:
+    """How many edges run from one group to another (drawn as one arrow, ×n)."""
+    flows: dict[tuple[tuple, tuple], int] = {}
+    for i, ins in enumerate(inputs):
+        for j in ins:
+            a, b = key[j], key[i]
+            if a != b:
+                flows[(a, b)] = flows.get((a, b), 0) + 1
+    for k, idx in data_groups.items():
+        for n in idx:
+            for u in data[n].users:
+                flows[(k, key[u])] = flows.get((k, key[u]), 0) + 1
+    return flows
 
 
 def _many_lines(vs: Sequence[Node], show: Sequence[str], with_grad: bool
