@@ -374,20 +374,7 @@ def draw_graph(root: Node | Sequence[Node], rankdir: str = "LR",
     nodes without a gradient.  Returns a `graphviz.Digraph`: ``.source`` is the DOT text; in
     Jupyter it displays itself; `tinygrad_edu.viz.render(g, "graph.svg")` writes SVG, PNG or PDF.
     """
-    roots: list[Any] = list(root) if isinstance(root, (list, tuple)) else [root]
-    if not roots or not all(isinstance(r, Node) for r in roots):
-        raise TypeError("draw_graph needs a Value or a Tensor (or a list of them), got "
-                        f"{type(root).__name__}; draw the result of a computation, e.g. "
-                        "draw_graph(C_T)")
-    if rankdir not in _RANKDIRS:
-        raise ValueError(f"draw_graph: rankdir must be one of {_RANKDIRS}, got {rankdir!r}")
-    if level not in LEVELS:
-        raise ValueError(f"draw_graph: level must be one of {LEVELS}, got {level!r}")
-    show = tuple(show)
-    unknown = [s for s in show if s not in SHOW_ALL]
-    if unknown:
-        raise ValueError(f"draw_graph: show may hold {SHOW_ALL}, got {unknown}")
-
+    roots, show = _checked_arguments(root, rankdir, show, level)
     nodes, inputs = _number_nodes(roots)
     named = {str(k): np.asarray(v) for k, v in (data_names or {}).items()}
     titles, data = _operands(nodes, named)
@@ -422,6 +409,25 @@ def draw_graph(root: Node | Sequence[Node], rankdir: str = "LR",
     if caption:
         g.attr(label=html_label(caption, align="LEFT"), labelloc="b", labeljust="l")
     return g
+
+
+def _checked_arguments(root: Any, rankdir: str, show: Sequence[str],
+                       level: str) -> tuple[list[Any], tuple[str, ...]]:
+    """draw_graph's roots as a list and `show` as a tuple, or one sentence saying what is off."""
+    roots: list[Any] = list(root) if isinstance(root, (list, tuple)) else [root]
+    if not roots or not all(isinstance(r, Node) for r in roots):
+        raise TypeError("draw_graph needs a Value or a Tensor (or a list of them), got "
+                        f"{type(root).__name__}; draw the result of a computation, e.g. "
+                        "draw_graph(C_T)")
+    if rankdir not in _RANKDIRS:
+        raise ValueError(f"draw_graph: rankdir must be one of {_RANKDIRS}, got {rankdir!r}")
+    if level not in LEVELS:
+        raise ValueError(f"draw_graph: level must be one of {LEVELS}, got {level!r}")
+    show = tuple(show)
+    unknown = [s for s in show if s not in SHOW_ALL]
+    if unknown:
+        raise ValueError(f"draw_graph: show may hold {SHOW_ALL}, got {unknown}")
+    return roots, show
 
 
 class _Painter:
