@@ -18,6 +18,7 @@ Rendering needs the ``dot`` program (Graphviz); the DOT text (``graph.source``) 
 from __future__ import annotations
 
 import html
+import math
 import os
 import shutil
 import subprocess
@@ -221,3 +222,12 @@ class Drawing(graphviz.Digraph):
             return super()._repr_mimebundle_(include, exclude, **kwargs)
         except graphviz.ExecutableNotFound:
             return {"text/html": missing_dot_html(self.source), "text/plain": self.source}
+
+
+def number_text(x: float, digits: int = 4) -> str:
+    """A number in `digits` significant digits for a drawing; NaN and ±inf spelled out."""
+    if math.isnan(x):
+        return "NaN"
+    if math.isinf(x):
+        return "inf" if x > 0 else "-inf"
+    return f"{x:.{digits}g}"

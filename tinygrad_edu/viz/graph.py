@@ -45,6 +45,7 @@ import numpy as np
 from ..autograd import Node, Scope, topological_order
 from ..functions import WeightedInput
 from .dot import Drawing, check_size, escape_plain, html_label
+from .dot import number_text as _num
 
 __all__ = ["draw_graph", "SHOW_ALL", "LEVELS", "DEFAULT_MAX_NODES"]
 
@@ -184,14 +185,6 @@ def _magnitude(g: Any) -> float:
     arr = np.asarray(g, dtype=np.float64)
     fin = arr[np.isfinite(arr)]
     return float(np.max(np.abs(fin))) if fin.size else 0.0
-
-
-def _num(x: float) -> str:
-    if math.isnan(x):
-        return "NaN"
-    if math.isinf(x):
-        return "inf" if x > 0 else "-inf"
-    return f"{x:.4g}"
 
 
 def _summary(x: Any) -> str:

@@ -26,7 +26,7 @@ import graphviz
 import numpy as np
 
 from ..autograd import Node
-from .dot import Drawing, check_size, html_label
+from .dot import Drawing, check_size, html_label, number_text
 
 __all__ = ["draw_network", "POSITIVE", "NEGATIVE", "ZERO"]
 
@@ -99,11 +99,7 @@ def _activations(model: Any, x: Any, sizes: Sequence[int]) -> list[np.ndarray]:
 
 
 def _num(x: float) -> str:
-    if math.isnan(x):
-        return "NaN"
-    if math.isinf(x):
-        return "inf" if x > 0 else "-inf"
-    return f"{x:.3g}"
+    return number_text(x, 3)
 
 
 def _shade(a: float, top: float) -> tuple[str, str]:
