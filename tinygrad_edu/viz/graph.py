@@ -496,6 +496,7 @@ def _users(nodes: Sequence[Node], inputs: Sequence[list[int]]) -> list[list[int]
 
 def _draw_ops(canvas: _Canvas, paint: _Painter, inputs: Sequence[list[int]],
               titles: dict[int, str], data: Sequence[_Data]) -> None:
+    """The graph at op level: every value, every op, every operand that is data."""
     nodes, show = paint.nodes, paint.show
     users = _users(nodes, inputs)
     scope: list[tuple] = [tuple(v._ctx.scope) if v._ctx is not None else () for v in nodes]
@@ -503,20 +504,10 @@ def _draw_ops(canvas: _Canvas, paint: _Painter, inputs: Sequence[list[int]],
         if v._ctx is None and users[i]:
             scope[i] = _common_prefix(scope[u] for u in users[i])
     data_of: dict[int, list[int]] = {}
-    same_users: dict[tuple, list[int]] = {}
     for k, d in enumerate(data):
         for u in d.users:
             data_of.setdefault(u, []).append(k)
-        same_users.setdefault(tuple(d.users), []).append(k)
-    box: dict[int, tuple] = {}  # data used by the same ops (the pixels of an image): one box
-    for ks in same_users.values():
-        where = _common_prefix(scope[u] for u in data[ks[0]].users)
-        if len(ks) > 3:
-            names = [data[k].title for k in ks if data[k].title]
-            span = f"{names[0]} … {names[-1]}" if len(names) > 1 else f"{len(ks)} values"
-            where = (*where, Scope(f"data: {span}", "data"))
-        for k in ks:
-            box[k] = where
+    box = _data_boxes(scope, data)
     drawn: set[int] = set()
     for i, v in enumerate(nodes):
         ctx = v._ctx
@@ -543,20 +534,44 @@ def _draw_ops(canvas: _Canvas, paint: _Painter, inputs: Sequence[list[int]],
         if ctx is None:
             continue
         canvas.edge(f"op{i}", f"v{i}")
-        locals_ = _local_derivatives(v) if "local" in show else []
-        k = 0
-        for pos, p in enumerate(ctx.inputs):
-            if p is None:
-                continue
-            j = inputs[i][k]
-            k += 1
-            eattrs: dict[str, str] = {}
-            local = locals_[pos] if locals_ else None
-            if local is not None:
-                eattrs["label"] = html_label([_num(local)])
-                if not math.isfinite(local):
-                    eattrs.update(color=_BAD_LINE, fontcolor=_BAD_LINE, penwidth="2")
-            canvas.edge(f"v{j}", f"op{i}", **eattrs)
+        _draw_input_edges(canvas, v, i, inputs[i], "local" in show)
+
+
+def _data_boxes(scope: Sequence[tuple], data: Sequence[_Data]) -> dict[int, tuple]:
+    """Where each data operand is drawn: beside its ops; data used by the same ops (the pixels of
+    an image), when more than three, in a box of their own."""
+    same_users: dict[tuple, list[int]] = {}
+    for k, d in enumerate(data):
+        same_users.setdefault(tuple(d.users), []).append(k)
+    box: dict[int, tuple] = {}
+    for ks in same_users.values():
+        where = _common_prefix(scope[u] for u in data[ks[0]].users)
+        if len(ks) > 3:
+            names = [data[k].title for k in ks if data[k].title]
+            span = f"{names[0]} … {names[-1]}" if len(names) > 1 else f"{len(ks)} values"
+            where = (*where, Scope(f"data: {span}", "data"))
+        for k in ks:
+            box[k] = where
+    return box
+
+
+def _draw_input_edges(canvas: _Canvas, v: Node, i: int, inputs_i: Sequence[int],
+                      with_local: bool) -> None:
+    """An arrow from each graph input of op i, with its local derivative where it is a number."""
+    locals_ = _local_derivatives(v) if with_local else []
+    k = 0
+    for pos, p in enumerate(v._ctx.inputs):
+        if p is None:
+            continue
+        j = inputs_i[k]
+        k += 1
+        eattrs: dict[str, str] = {}
+        local = locals_[pos] if locals_ else None
+        if local is not None:
+            eattrs["label"] = html_label([_num(local)])
+            if not math.isfinite(local):
+                eattrs.update(color=_BAD_LINE, fontcolor=_BAD_LINE, penwidth="2")
+        canvas.edge(f"v{j}", f"op{i}", **eattrs)
 
 
 def _group_key(v: Node, i: int, level: str) -> tuple:
