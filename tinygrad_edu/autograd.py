@@ -265,7 +265,8 @@ class Node:
     `xp` (the math namespace of their raw data), `_engine` (the class results are made of),
     `_grad_type` (a gradient of exactly this type is used as is), `_new(raw)` (a node holding an
     op's raw result), `_constant(x, fn)` (a plain operand as raw data, or a clear TypeError),
-    `_fit_grad(g, fn)`, `_accumulate(g, given)` and `_seed(create_graph)`.
+    `_fit_grad(g, fn)`, `_own(g, given)` (a first gradient piece a leaf may keep) and
+    `_seed(create_graph)`.
     """
 
     __slots__ = ("grad", "requires_grad", "fn", "inputs", "args", "_users", "_pending",
@@ -407,8 +408,14 @@ class Node:
     def _fill(out: Any, raw: Any, fn: Any) -> None:  # pragma: no cover - abstract
         raise NotImplementedError
 
-    def _accumulate(self, g: Any, given: set[int]) -> None:  # pragma: no cover - abstract
-        raise NotImplementedError
+    def _accumulate(self, g: Any, given: set[int]) -> None:
+        """Add a piece of this leaf's gradient into `.grad`; the first piece becomes its own."""
+        held = self.grad
+        self.grad = self._own(g, given) if held is None else held + g
+
+    def _own(self, g: Any, given: set[int]) -> Any:
+        """A first gradient piece this leaf may keep (a float is always its own)."""
+        return g
 
     def _seed(self, create_graph: bool) -> Any:  # pragma: no cover - abstract
         raise NotImplementedError
@@ -799,13 +806,10 @@ def run_backward(root: Node, seed: Any) -> None:
                     if type(pg) is not gt or gt is _ndarray and (  # (only a Tensor has _data)
                             pg.shape != p._data.shape or pg.dtype is not p._data.dtype):
                         pg = p._fit_grad(pg, node.fn)
-                if p.fn is None:  # a weight: add its piece in now
+                if p.fn is None:  # a weight: add its piece in now (p._accumulate, inlined)
                     if pg is not None:
                         held = p.grad
-                        if held is None:  # a Tensor's first piece: an array of its own
-                            p._accumulate(pg, given)
-                        else:
-                            p.grad = held + pg
+                        p.grad = p._own(pg, given) if held is None else held + pg
                     continue
                 if pg is not None:
                     prev = p._pending

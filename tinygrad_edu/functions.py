@@ -464,19 +464,18 @@ class SoftmaxCrossEntropy(Function):
     @staticmethod
     def backward(ctx: Context, grad: Any) -> Any:
         z = ctx.args[0]
-        p, target = ctx.p, ctx.target
-        if target.ndim == 2:  # probability rows
-            onehot = target
-        elif isinstance(z, np.ndarray):  # first order, class labels: (p - onehot) / N in place
+        p, target = ctx.p, ctx.target  # target: probability rows, or each label's flat index
+        if isinstance(z, np.ndarray):  # first order: (softmax - p) / N from the saved softmax
+            if target.ndim == 2:
+                return (p - target) * (grad / len(p))
             delta = p.copy()
-            delta.ravel()[target] -= 1.0
+            delta.ravel()[target] -= 1.0  # minus the one-hot rows, in place
             delta *= grad / len(p)
             return delta
-        else:
+        onehot = target
+        if target.ndim == 1:
             onehot = np.zeros(p.shape, dtype=p.dtype)
             onehot.ravel()[target] = 1.0
-        if isinstance(z, np.ndarray):  # first order: the saved softmax
-            return (p - onehot) * (grad / len(p))
         # differentiated again: the softmax as graph ops
         return (z.softmax(axis=1) - onehot) * (grad * (1.0 / len(p)))
 

@@ -28,6 +28,7 @@ import numpy as np
 from . import functions as F
 from .autograd import Context, Node, no_grad, run_forward, topological_order
 from .checks import numerical_gradient
+from .xp import ArrayMath
 
 # ops whose backward is a chosen surrogate, not the derivative: finite differences cannot check
 # them (the unit step's straight-through and sigmoid rules, §1-2)
@@ -324,8 +325,6 @@ def _flat_gradient(g: Any, a: Any) -> np.ndarray | str:
     g_arr = np.asarray(getattr(g, "data", g), dtype=np.float64)
     if g_arr.shape != shape:
         try:  # a broadcasting op may return the broadcast shape: sum it back
-            from .xp import ArrayMath
-
             g_arr = ArrayMath.sum_to(g_arr, shape)
         except ValueError:
             return f"a gradient of shape {g_arr.shape}"

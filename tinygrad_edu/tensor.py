@@ -252,15 +252,12 @@ class Tensor(Operators, Node):
             return g
         return raw.astype(self._data.dtype, copy=False)
 
-    def _accumulate(self, g: np.ndarray, given: set[int]) -> None:
-        if self.grad is None:
-            memory = g if g.base is None else g.base  # a view's numbers live in its base
-            if id(memory) in given or not g.flags.writeable:
-                g = memory = g.copy()  # never two leaves on one memory, never a read-only array
-            given.add(id(memory))
-            self.grad = g
-        else:
-            self.grad = self.grad + g
+    def _own(self, g: np.ndarray, given: set[int]) -> np.ndarray:
+        memory = g if g.base is None else g.base  # a view's numbers live in its base
+        if id(memory) in given or not g.flags.writeable:
+            g = memory = g.copy()  # never two leaves on one memory, never a read-only array
+        given.add(id(memory))
+        return g
 
     def _seed(self, create_graph: bool) -> Any:
         if self._data.size != 1:

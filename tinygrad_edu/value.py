@@ -145,9 +145,6 @@ class Value(Operators, Node):
                              f"shape {g.shape} for {self._name()}; return one number")
         return _to_float(g.item() if isinstance(g, np.ndarray) else g, "a hook's result")
 
-    def _accumulate(self, g: float, given: set[int]) -> None:
-        self.grad += g
-
     def _seed(self, create_graph: bool) -> Any:
         return Value(1.0, requires_grad=False) if create_graph else 1.0
 
