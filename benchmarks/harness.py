@@ -11,11 +11,14 @@ How a figure is taken:
   warm-up steps; the figure is the MEAN step, with the garbage collector OFF (disabled while
   clocking; gc.collect() between chunks of steps, outside the clock, or micrograd's cyclic
   graphs would pile up) or ON (as a user runs it: its pauses land in the steps that trigger them).
-- `paired_ratio` (the judged "x numpy" of W1 tensor, W3 and W4 large): tinygrad_edu and the numpy
-  reference clocked in alternating blocks of `Budget.paired_block_s`, the order swapped every
-  round, one ratio per round; the judged figure is the MEDIAN ratio over `Budget.paired_rounds`
+- `paired_ratio` (the judged "x numpy" of W1 tensor, W3 and W4 large, and W1 scalar's speed-up
+  over micrograd with the collector off): tinygrad_edu and the reference clocked in alternating
+  blocks of `Budget.paired_block_s`, the order swapped every round, one ratio of the blocks'
+  mean calls per round; the judged figure is the MEDIAN ratio over `Budget.paired_rounds`
   rounds, with the middle half printed. Both halves of a round see the same machine load, which
-  the ratio of two medians taken a minute apart does not.
+  the ratio of two figures taken a minute apart does not. (With the collector on, micrograd's
+  cyclic garbage would be collected in whichever block came next, so W1 scalar with the
+  collector on keeps the sequential means of `time_steps`.)
 - `live_graph_cost` (W2 memory): bytes of a live graph per node, by tracemalloc, and objects the
   garbage collector tracks per node, by gc.get_objects(), right after the build and after a
   collection (which untracks tuples of plain numbers).
@@ -60,7 +63,7 @@ class Budget:
 QUICK = Budget(quick=True, repeats=5, warmup=1, min_repeat_s=0.002, step_repeat_s=0.1, scalar_step_s=0.8,
                linear_sizes=(10_000, 100_000), linear_repeats=(5, 1), paired_rounds=9, paired_block_s=0.02)
 FULL = Budget(quick=False, repeats=15, warmup=2, min_repeat_s=0.010, step_repeat_s=0.25, scalar_step_s=3.0,
-              linear_sizes=(10_000, 100_000, 1_000_000), linear_repeats=(7, 2, 1))
+              linear_sizes=(10_000, 100_000, 1_000_000), linear_repeats=(7, 3, 3))
 
 SLOW_CALL_S = 1e-3  # calls at least this long are also clocked one by one
 WARMUP_STEPS = 3  # time_steps: steps run before the clock starts
@@ -173,20 +176,30 @@ class Paired:
 
 
 def paired_ratio(ours: Callable[[], Any], reference: Callable[[], Any], rounds: int,
-                 block_s: float) -> Paired:
+                 block_s: float, collector_on: bool = True) -> Paired:
     """Clock `ours` and `reference` in alternating blocks of about `block_s` seconds each, the
-    order swapped every round, and keep one ratio (ours over reference) per round.
+    order swapped every round, and keep one ratio (ours over reference) per round: the ratio of
+    the two blocks' mean calls.
 
     On a shared machine the load changes from second to second; a ratio of two figures taken
     minutes apart takes that change for a difference between the engines, while both halves of
-    one round see the same load. The median over rounds is the judged figure."""
+    one round see the same load. The median over rounds is the judged figure. With
+    `collector_on=False` each block runs with the garbage collector disabled, after a
+    gc.collect() outside the clock, so neither side pays for the other's garbage."""
     clock = time.perf_counter
 
     def per_call(fn: Callable[[], Any], number: int) -> float:
-        start = clock()
-        for _ in range(number):
-            fn()
-        return (clock() - start) / number
+        if not collector_on:
+            gc.collect()
+            gc.disable()
+        try:
+            start = clock()
+            for _ in range(number):
+                fn()
+            return (clock() - start) / number
+        finally:
+            if not collector_on:
+                gc.enable()
 
     numbers = [max(1, math.ceil(block_s / max(per_call(fn, 1), 1e-9))) for fn in (ours, reference)]
     ratios = []

@@ -16,7 +16,7 @@ and the figure is time(2n) / time(n) for backward (the target) and for building:
 Each repeat builds a fresh graph and backpropagates once from its root; gc.collect() runs before
 each build, outside the clock, and the collector stays on while clocking, as a user runs it. The
 2n graph is timed right after the n graph in every repeat, so a change in the machine's load
-touches both; the figures are the FASTEST repeat's (7 repeats at n = 10⁴, 2 at 10⁵, 1 at 10⁶ in
+touches both; the figures are the FASTEST repeat's (7 repeats at n = 10⁴, 3 at 10⁵ and 10⁶ in
 the full run). The first repeat's ∂/∂x is checked against the exact value. micrograd runs at
 n = 10⁴ only (with the recursion limit raised for its recursive topological sort).
 

@@ -5,7 +5,8 @@ standard normal (seed 0). Sizes: "tiny" is shape (3,), except matmul, which take
 "large" is (1000, 1000) for all. Modes:
 - "forward": the op alone;
 - "fwd+bwd": L = op(inputs).sum(), then ∂L/∂(each input). The numpy reference writes that
-  backward by hand (add: ones; mul: b and a; exp: e^a; sum: ones; matmul: 1 b^T and a^T 1).
+  backward by hand (add: ones, and a copy for the second input, since no engine may give two
+  leaves one gradient array; mul: b and a; exp: e^a; sum: ones; matmul: 1 b^T and a^T 1).
 
 tinygrad_edu, the minimal engine and PyTorch run the same code (`engine_op`); the figure is the
 median (harness.time_calls). Target: within 1.2x of numpy on the large arrays.
@@ -76,8 +77,8 @@ def numpy_forward_backward(op: str, inputs: tuple[np.ndarray, ...]) -> tuple[np.
     out = numpy_forward(op, inputs)
     out.sum()  # L itself, as an engine would compute it
     g = np.ones_like(out)  # ∂L/∂out
-    if op == "add":
-        return g, g  # both inputs receive ∂L/∂out itself
+    if op == "add":  # both inputs receive ∂L/∂out, each in an array of its own: an engine may
+        return g, g.copy()  # not hand two leaves one .grad (docs/guarantees.md), so neither does this
     if op == "mul":
         return g * inputs[1], g * a
     if op == "exp":
