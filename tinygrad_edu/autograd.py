@@ -476,8 +476,10 @@ class Function:
     (the ctx is the result node itself, so its own names such as `shape` are taken).
     It may return None for an input
     that needs no gradient (`ctx.needs_input_grad`), and a gradient of a broadcast shape (the
-    engine sums it back).  Written with arithmetic operators and `ctx.xp` functions only, it is
-    differentiable again: under `grad(..., create_graph=True)` the same lines run on graph values.
+    engine sums it back).  The `grad` it is given may be a read-only view (a sum's gradient,
+    repeated): compute new arrays from it, as above, rather than change it in place.  Written
+    with arithmetic operators and `ctx.xp` functions only, it is differentiable again: under
+    `grad(..., create_graph=True)` the same lines run on graph values.
     """
 
     @staticmethod

@@ -222,11 +222,15 @@ class ArrayMath:
 
     @staticmethod
     def broadcast_to(g: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
-        # a fresh array rather than np.broadcast_to's read-only view: as fast for the small
-        # arrays of the book and safe to accumulate into
-        out = np.empty(shape, dtype=np.result_type(g))
-        out[...] = g
-        return out
+        # a read-only view that repeats g, as np.broadcast_to gives: no array of the input's size
+        # is made for the gradient of a sum (8 MB for a 1000x1000 input), and a leaf that keeps
+        # it gets a copy of its own (Tensor._own).  The usual case, a cost's 0-d gradient, is
+        # made directly (strides 0), without np.broadcast_to's checks: 0.6 µs against 4 µs.
+        if type(g) is np.ndarray and not g.ndim:
+            view = np.ndarray(shape, g.dtype, g, 0, (0,) * len(shape))
+            view.flags.writeable = False
+            return view
+        return np.broadcast_to(g, shape)
 
     @staticmethod
     def summed_axes(gshape: tuple[int, ...], shape: tuple[int, ...]) -> tuple[tuple, int]:

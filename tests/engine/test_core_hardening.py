@@ -5,6 +5,7 @@ numerics at the edges, empty tensors, and errors that name the op and the fix.""
 
 import math
 import threading
+import tracemalloc
 
 import numpy as np
 import pytest
@@ -195,6 +196,30 @@ class _TwoViews(Function):
     def backward(ctx, grad):
         twice = grad * 2.0
         return twice[:], twice.reshape(twice.shape)
+
+
+def test_the_gradient_of_a_sum_is_a_view_and_each_leaf_gets_its_own_array():
+    """A sum's rule hands on its gradient repeated as a read-only view (no array of the
+    input's size); each leaf that keeps it gets a writable array of its own."""
+    a = Tensor(np.full((400, 500), 2.0), requires_grad=True)
+    b = Tensor(np.full((400, 500), 3.0), requires_grad=True)
+    cost = (a * b).sum()
+    tracemalloc.start()
+    try:
+        cost.backward()
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 2.2 * a.data.nbytes  # a.grad and b.grad, nothing else of their size
+    assert cost.inputs[0].grad.strides == (0, 0) and not cost.inputs[0].grad.flags.writeable
+    x = Tensor(np.zeros((2, 3)), requires_grad=True)
+    for _ in range(2):  # a first piece, then one added to it
+        (x + x).sum().backward()
+    assert x.grad.flags.writeable and x.grad.strides == (24, 8) and x.grad.tolist() == [[4.0] * 3] * 2
+    x.grad[0, 0] = 7.0  # its own memory: the other elements stay
+    assert x.grad.tolist() == [[7.0, 4.0, 4.0], [4.0] * 3]
+    assert a.grad.flags.writeable and not np.shares_memory(a.grad, b.grad)
+    assert a.grad[0, 0] == 3.0 and b.grad[-1, -1] == 2.0
 
 
 def test_two_leaves_never_share_memory_even_through_views():
