@@ -948,6 +948,7 @@ def grad(output: Node, inputs: Node | Sequence[Node], grad_output: Any = None, *
         else:
             run_backward_general(output, seed, create_graph=create_graph, wanted=wanted)
     result: list[Any] = []
+    given: set[int] = set()
     for t in targets:
         g = wanted[id(t)]
         if g is None and not allow_unused:
@@ -956,9 +957,8 @@ def grad(output: Node, inputs: Node | Sequence[Node], grad_output: Any = None, *
         if g is not None:
             if create_graph and not isinstance(g, Node):
                 g = t._new(g)
-            elif not create_graph and isinstance(g, Node):
-                g = g.data
-            if isinstance(g, np.ndarray) and id(g) in {id(r) for r in result}:
-                g = g.copy()  # two inputs never share one array
+            elif not create_graph:  # the caller's own array, as a leaf's .grad: never one
+                # shared by two inputs, never a read-only view (a sum's gradient)
+                g = t._own(g.data if isinstance(g, Node) else g, given)
         result.append(g)
     return result[0] if single else tuple(result)

@@ -220,6 +220,10 @@ def test_the_gradient_of_a_sum_is_a_view_and_each_leaf_gets_its_own_array():
     assert x.grad.tolist() == [[7.0, 4.0, 4.0], [4.0] * 3]
     assert a.grad.flags.writeable and not np.shares_memory(a.grad, b.grad)
     assert a.grad[0, 0] == 3.0 and b.grad[-1, -1] == 2.0
+    g = grad(x.sum(), x)  # grad() hands back arrays of the caller's own, as .grad is
+    assert g.flags.writeable and g.strides == (24, 8) and g.tolist() == [[1.0] * 3] * 2
+    ga, gb = grad((a + b).sum(), [a, b])
+    assert ga.flags.writeable and gb.flags.writeable and not np.shares_memory(ga, gb)
 
 
 def test_two_leaves_never_share_memory_even_through_views():
