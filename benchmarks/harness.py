@@ -174,6 +174,14 @@ class Paired:
         q = statistics.quantiles(self.ratios, n=4) if len(self.ratios) > 1 else self.ratios * 3
         return f"{q[0]:.2f}-{q[-1]:.2f}x"
 
+    def fill(self, row: Result, figure: str, column: str, what: str = "paired rounds") -> float:
+        """Make the median `row`'s judged `figure` and its `column` cell, with a note saying how
+        it was taken; returns it."""
+        row.figures[figure] = self.median
+        row.cells[column] = fmt_ratio(self.median)
+        row.notes.append(f"{column}: median of {len(self.ratios)} {what} (middle half {self.spread})")
+        return self.median
+
 
 def paired_ratio(ours: Callable[[], Any], reference: Callable[[], Any], rounds: int,
                  block_s: float, collector_on: bool = True) -> Paired:

@@ -43,10 +43,12 @@ def run_entries(
     build: Callable[[Entry], Any],
     check: Callable[[Any], list[str]],
     measure: Callable[[Entry, Any, Result], None],
+    keep: dict[str, Any] | None = None,
 ) -> list[Result]:
     """For each implementation registered as (`workload`, `key`): obj = build(entry);
     notes = check(obj) (raises AssertionError on a wrong result); then measure(entry, obj, row)
-    fills the row of `case`."""
+    fills the row of `case`.  With `keep`, every obj that passed its check is kept there under
+    its implementation's name (for a paired ratio taken afterwards)."""
     rows = []
     for entry in entries(workload, key):
         progress(f"  {workload} {key}{', ' + case if case else ''}: {entry.impl}")
@@ -56,6 +58,8 @@ def run_entries(
         except Exception as exc:  # the row says what went wrong; the run goes on
             rows.append(failure_row(case, entry.impl, exc))
             continue
+        if keep is not None:
+            keep[entry.impl] = obj
         row = Result(case, entry.impl, notes=notes)
         measure(entry, obj, row)
         rows.append(row)

@@ -304,22 +304,16 @@ def run_tensor(budget: Budget) -> Table:
     started = Started()
     problem = book_problem("tensor")
     built: dict[str, Stepper] = {}
-
-    def build(entry: Any) -> Stepper:
-        built[entry.impl] = entry.factory(book_problem("tensor"))
-        return built[entry.impl]
-
-    rows = run_entries("W1", "tensor", "", build=build, check=lambda stepper: check_one_step(stepper, problem),
-                       measure=timed(budget, lambda stepper: stepper.step, min_repeat_s=budget.step_repeat_s))
+    rows = run_entries("W1", "tensor", "", build=lambda entry: entry.factory(book_problem("tensor")),
+                       check=lambda stepper: check_one_step(stepper, problem),
+                       measure=timed(budget, lambda stepper: stepper.step, min_repeat_s=budget.step_repeat_s),
+                       keep=built)
     ratio_column(rows, "median_s", NUMPY, "x numpy")
     ratio_column(rows, "median_s", FLOOR, "x floor")
     ours, torch = row_of(rows, TENSOR), row_of(rows, "torch")
     if ours is not None and ours.status == "ok" and NUMPY in built:
-        paired = paired_ratio(built[TENSOR].step, built[NUMPY].step, budget.paired_rounds, budget.paired_block_s)
-        ours.figures["x numpy"] = paired.median
-        ours.cells["x numpy"] = fmt_ratio(paired.median)
-        ours.notes.append(f"x numpy: median of {len(paired.ratios)} paired rounds "
-                          f"(middle half {paired.spread})")
+        paired_ratio(built[TENSOR].step, built[NUMPY].step, budget.paired_rounds,
+                     budget.paired_block_s).fill(ours, "x numpy", "x numpy")
     if ours is not None:
         x = ours.figures.get("x numpy", float("inf"))
         ours.judge(f"<= {TENSOR_LIMIT}x numpy", x <= TENSOR_LIMIT, f"{x:.3f}x")
@@ -347,13 +341,9 @@ def run_scalar(budget: Budget) -> list[Table]:
                               "max/med": f"{timing.steadiness:.2f}", "steps": str(len(timing.per_call))})
 
         built: dict[str, Stepper] = {}
-
-        def build(entry: Any) -> Stepper:
-            built[entry.impl] = entry.factory(book_problem("scalar"))
-            return built[entry.impl]
-
-        rows = run_entries("W1", "scalar", "", build=build,
-                           check=lambda stepper: check_one_step(stepper, problem), measure=measure)
+        rows = run_entries("W1", "scalar", "", build=lambda entry: entry.factory(book_problem("scalar")),
+                           check=lambda stepper: check_one_step(stepper, problem), measure=measure,
+                           keep=built)
         micrograd = row_of(rows, "micrograd")
         for row in rows:
             if row.status == "ok" and micrograd is not None:
@@ -363,12 +353,9 @@ def run_scalar(budget: Budget) -> list[Table]:
         ours = row_of(rows, VALUE)
         if not collector_on and ours is not None and ours.status == "ok" and "micrograd" in built:
             # the narrow target: judged on mean steps clocked in paired blocks (harness.paired_ratio)
-            paired = paired_ratio(built["micrograd"].step, built[VALUE].step, budget.paired_rounds,
-                                  budget.paired_block_s * 4, collector_on=False)
-            ours.figures["speed-up"] = paired.median
-            ours.cells["micrograd / this"] = fmt_ratio(paired.median)
-            ours.notes.append(f"micrograd / this: median of {len(paired.ratios)} paired rounds of "
-                              f"mean steps (middle half {paired.spread})")
+            paired_ratio(built["micrograd"].step, built[VALUE].step, budget.paired_rounds,
+                         budget.paired_block_s * 4, collector_on=False).fill(
+                ours, "speed-up", "micrograd / this", "paired rounds of mean steps")
         if ours is not None and micrograd is not None:
             speedup = ours.figures["speed-up"]
             if collector_on:

@@ -24,7 +24,7 @@ from collections.abc import Callable
 import numpy as np
 
 from benchmarks.compat import Unavailable, require
-from benchmarks.harness import (Budget, Result, Started, Table, Timing, fmt_bytes, fmt_ratio, paired_ratio,
+from benchmarks.harness import (Budget, Result, Started, Table, Timing, fmt_bytes, paired_ratio,
                                 peak_memory, ratio_column, time_once, timing_cells)
 from benchmarks.registry import entries, register
 from benchmarks.runner import failure_row, run_entries
@@ -237,22 +237,14 @@ def run(budget: Budget) -> list[Table]:
             row.cells["peak mem"] = fmt_bytes(row.figures["peak_bytes"])
 
     built: dict[str, Trainer] = {}
-
-    def build(entry: Any) -> Trainer:
-        built[entry.impl] = entry.factory(problem)
-        return built[entry.impl]
-
-    rows = run_entries("W3", "mlp", "", build=build, check=check, measure=measure)
+    rows = run_entries("W3", "mlp", "", build=lambda entry: entry.factory(problem), check=check,
+                       measure=measure, keep=built)
     ratio_column(rows, "median_s", NUMPY, "x numpy")
     ours = next((row for row in rows if row.impl == TENSOR and row.status == "ok"), None)
     if ours is not None and NUMPY in built:
-        paired = paired_ratio(lambda: built[TENSOR].train_epoch(epochs[1]),
-                              lambda: built[NUMPY].train_epoch(epochs[1]), budget.paired_rounds,
-                              budget.paired_block_s)
-        ours.figures["x numpy"] = paired.median
-        ours.cells["x numpy"] = fmt_ratio(paired.median)
-        ours.notes.append(f"x numpy: median of {len(paired.ratios)} paired rounds "
-                          f"(middle half {paired.spread})")
+        paired_ratio(lambda: built[TENSOR].train_epoch(epochs[1]),
+                     lambda: built[NUMPY].train_epoch(epochs[1]), budget.paired_rounds,
+                     budget.paired_block_s).fill(ours, "x numpy", "x numpy")
     for row in rows:
         if row.impl == TENSOR and row.status == "ok":
             x, accuracy = row.figures["x numpy"], row.figures["test_accuracy"]

@@ -28,7 +28,7 @@ import numpy as np
 
 from benchmarks import minimal_engine
 from benchmarks.compat import as_numpy, require
-from benchmarks.harness import Budget, Result, Started, Table, fmt_ratio, paired_ratio, ratio_column
+from benchmarks.harness import Budget, Result, Started, Table, paired_ratio, ratio_column
 from benchmarks.registry import register
 from benchmarks.runner import run_entries, timed
 
@@ -154,31 +154,25 @@ def run(budget: Budget) -> list[Table]:
     for size in SIZES:
         started = Started()
         rows: list[Result] = []
-        built: dict[tuple[str, str], Callable[[], Any]] = {}
+        built: dict[str, dict[str, Callable[[], Any]]] = {}  # case -> implementation -> its call
         for op in OPS:
             for mode in MODES:
                 inputs = inputs_for(op, size)
                 backward = mode == "fwd+bwd"
                 want = numpy_forward_backward(op, inputs) if backward else numpy_forward(op, inputs)
                 case = case_title(op, size, mode)
-
-                def build(entry: Any, case: str = case, inputs: Any = inputs, backward: bool = backward) -> Any:
-                    built[case, entry.impl] = entry.factory(case.split()[0], inputs, backward)
-                    return built[case, entry.impl]
-
-                rows += run_entries("W4", "ops", case, build=build, check=check_against(want),
-                                    measure=timed(budget, lambda fn: fn, memory=size == "large"))
+                rows += run_entries("W4", "ops", case, build=lambda entry: entry.factory(op, inputs, backward),
+                                    check=check_against(want),
+                                    measure=timed(budget, lambda fn: fn, memory=size == "large"),
+                                    keep=built.setdefault(case, {}))
         ratio_column(rows, "median_s", NUMPY, "x numpy")
         ratio_column(rows, "median_s", FLOOR, "x floor")
         if size == "large":
             for row in rows:
-                if row.impl == TENSOR and row.status == "ok" and (row.case, NUMPY) in built:
-                    paired = paired_ratio(built[row.case, TENSOR], built[row.case, NUMPY],
-                                          budget.paired_rounds, budget.paired_block_s)
-                    row.figures["x numpy"] = x = paired.median
-                    row.cells["x numpy"] = fmt_ratio(x)
-                    row.notes.append(f"x numpy: median of {len(paired.ratios)} paired rounds "
-                                     f"(middle half {paired.spread})")
+                calls = built[row.case]
+                if row.impl == TENSOR and row.status == "ok" and NUMPY in calls:
+                    x = paired_ratio(calls[TENSOR], calls[NUMPY], budget.paired_rounds,
+                                     budget.paired_block_s).fill(row, "x numpy", "x numpy")
                     row.judge(f"<= {LARGE_TARGET}x numpy", x <= LARGE_TARGET, f"{x:.3f}x")
         columns = ["case", "median", "max/med"] + (["peak mem"] if size == "large" else []) + ["x numpy", "x floor"]
         title = ("single ops on 1000x1000 float64 arrays: throughput" if size == "large"
