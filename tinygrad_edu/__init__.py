@@ -1,24 +1,25 @@
 """tinygrad_edu: the mathematics of deep learning (Wakui & Wakui), made to run on numpy.
 
-Public names only; each lives in a module with one job (the README's Layout section maps them).
+Public names only: the core is `engine/` (read in the order its docstring gives), the tools
+that watch it are `tools/`.
 """
 
 __version__ = "0.1.0"
 
-from .autograd import (AnomalyError, Context, Function, Scope, backward, backward_order,
-                       detect_anomaly, enable_grad, grad, is_grad_enabled, name_scope, no_grad,
-                       record_sites, recording, topological_order)
-from .checks import GradcheckError, gradcheck, gradgradcheck, numerical_gradient
-from .graphcheck import GraphReport, OpCheck, check_graph
-from .tensor import Tensor, concatenate, stack
-from .value import Value, weighted_input
+from .engine import (Function, Tensor, Value, backward, concatenate, enable_grad, grad,
+                     is_grad_enabled, no_grad, recording, set_grad_enabled, stack,
+                     topological_order, weighted_input, where)
+from .engine.graph import backward_order
+from .tools import (AnomalyError, GradcheckError, GraphReport, OpCheck, Scope, check_graph,
+                    detect_anomaly, gradcheck, gradgradcheck, name_scope, numerical_gradient,
+                    record_sites)
+
+Context = Function  # what PyTorch calls ctx: here the op's Function instance, its record
 
 __all__ = [
     "__version__", "Value", "Tensor", "weighted_input", "Function", "Context", "backward", "grad",
-    "no_grad",
-    "enable_grad", "is_grad_enabled", "name_scope", "Scope", "detect_anomaly", "AnomalyError",
-    "gradcheck", "GradcheckError", "concatenate", "stack", "gradgradcheck", "numerical_gradient",
-    "check_graph",
-    "GraphReport", "OpCheck", "record_sites", "recording", "backward_order",
-    "topological_order",
+    "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled", "name_scope", "Scope",
+    "detect_anomaly", "AnomalyError", "gradcheck", "GradcheckError", "concatenate", "stack",
+    "where", "gradgradcheck", "numerical_gradient", "check_graph", "GraphReport", "OpCheck",
+    "record_sites", "recording", "backward_order", "topological_order",
 ]

@@ -17,10 +17,10 @@ from typing import Any
 
 import numpy as np
 
-from . import functions as F
-from .autograd import Scope, name_scope
-from .tensor import Tensor
-from .value import Value
+from .engine.fused import SoftmaxCrossEntropy
+from .tools.trace import Scope, name_scope
+from .engine import Tensor
+from .engine import Value
 
 __all__ = ["squared_error", "mse", "softmax_cross_entropy"]
 
@@ -214,7 +214,7 @@ def _cross_entropy(z: Any, t: Any, reduction: str) -> Any:
         zz = z if z.ndim == 2 else z.reshape(1, -1)
         n = zz.shape[0]
         if idx is not None:
-            mean = F.SoftmaxCrossEntropy.apply(zz, labels=idx)  # one node for the whole cost
+            mean = SoftmaxCrossEntropy.apply(zz, labels=idx)  # one node for the whole cost
         else:
             assert p is not None  # either class indices or probability rows
             mean = -(zz.log_softmax(axis=1) * p.astype(z.dtype)).sum() * (1.0 / n)

@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from .autograd import Node
+from .engine import Node
 
 __all__ = ["Optimizer", "SGD", "Adam", "AdamW", "StepLR"]
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from .autograd import no_grad
+from .engine import no_grad
 from .optim import Optimizer
 
 __all__ = ["fit"]

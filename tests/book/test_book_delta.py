@@ -14,7 +14,7 @@ from tinygrad_edu.book.delta import (
     nn_gradient_descent,
     sigmoid,
 )
-from tinygrad_edu.checks import numerical_gradient
+from tinygrad_edu.tools.checks import numerical_gradient
 from tinygrad_edu.datasets import (
     book_cnn_params,
     book_digits_4x3,

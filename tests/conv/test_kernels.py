@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from tinygrad_edu.checks import numerical_gradient
+from tinygrad_edu.tools.checks import numerical_gradient
 from tinygrad_edu.conv.kernels import (
     conv2d_backward,
     conv2d_forward,

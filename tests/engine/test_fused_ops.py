@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from tinygrad_edu import Tensor, Value, grad, weighted_input
-from tinygrad_edu import functions as F
+from tinygrad_edu.engine import fused as F
 
 
 def _second_order(f, xs):

@@ -180,7 +180,7 @@ def test_ndarray_on_the_left_defers_to_tensor():
 
 @pytest.mark.parametrize("x_shape", [(5, 3), (2, 5, 3), (3,)])
 def test_a_layer_written_with_plain_ops_is_right_to_second_order(rng, x_shape):
-    from tinygrad_edu.checks import gradgradcheck
+    from tinygrad_edu.tools.checks import gradgradcheck
     x, w, b = T(rng, *x_shape), T(rng, 4, 3), T(rng, 4)
     z = x @ w.T + b  # Z = X Wᵀ + b, as nn.Linear computes it
     assert np.allclose(z.data, x.data @ w.data.T + b.data)

@@ -144,7 +144,7 @@ def test_costs_refuse_targets_of_another_shape(loss, engine, a_shape, t_shape, r
 
 @pytest.mark.parametrize("engine", ["tensor", "scalar"])
 def test_mse_and_squared_error_agree_and_take_gradients_through_plain_ops(engine, rng):
-    from tinygrad_edu.checks import gradcheck, gradgradcheck
+    from tinygrad_edu.tools.checks import gradcheck, gradgradcheck
 
     T3 = rng.random((3, 4))
     C = squared_error(_outputs(engine, (3, 4), np.random.default_rng(1)), T3)

@@ -24,7 +24,7 @@ from benchmarks.__main__ import parse_args
 from benchmarks.harness import (Budget, Result, Table, fmt_time, live_graph_cost, markdown_table, paired_ratio,
                                 ratio_column, targets_summary, text_table)
 from benchmarks.runner import run_entries
-from tinygrad_edu.checks import numerical_gradient
+from tinygrad_edu.tools.checks import numerical_gradient
 
 TINY = Budget(quick=True, repeats=2, warmup=0, min_repeat_s=0.0, step_repeat_s=0.0, scalar_step_s=0.0,
               linear_sizes=(200,), linear_repeats=(1,), memory_nodes=1000, paired_rounds=3, paired_block_s=0.001)

@@ -1030,7 +1030,7 @@ def test_viz_imports_nothing_from_the_book_or_its_data():
     files = sorted(Path(tinygrad_edu.viz.__file__).parent.glob("*.py"))
     assert len(files) >= 5
     imported = {f.name: _imported_modules(f) for f in files}
-    assert "tinygrad_edu.autograd" in imported["graph.py"]  # the scan resolves relative imports
+    assert "tinygrad_edu.engine" in imported["graph.py"]  # the scan resolves relative imports
     for name, modules in imported.items():
         for m in modules:
             assert not m.startswith(("tinygrad_edu.book", "tinygrad_edu.datasets")), (name, m)

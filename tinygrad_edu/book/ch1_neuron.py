@@ -14,7 +14,7 @@ from __future__ import annotations
 from typing import NamedTuple
 
 from ..nn import Neuron
-from ..value import Value, weighted_input
+from ..engine import Value, weighted_input
 
 __all__ = ["Row", "RULES", "mcculloch_pitts", "example1_table", "format_table"]
 

@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from ..checks import numerical_gradient
+from ..tools.checks import numerical_gradient
 from ..datasets import book_digits_4x3, book_nn_params
 from . import delta
 from .network import cost, demon_network, state_dict_to_book, train

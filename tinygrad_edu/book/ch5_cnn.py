@@ -27,12 +27,13 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ..autograd import enable_grad, name_scope, no_grad, topological_order
+from ..engine import enable_grad, no_grad, topological_order
+from ..tools.trace import name_scope
 from ..datasets import book_cnn_params
 from ..losses import squared_error
 from ..nn import Conv2d, Flatten, Linear, MaxPool2d, Sequential
 from ..optim import SGD
-from ..tensor import Tensor
+from ..engine import Tensor
 from ..training import fit
 
 __all__ = ["PARAM_SHAPES", "INITS", "CNNLayers", "BookCNN", "gradient_descent"]

@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from ..autograd import no_grad
+from ..engine import no_grad
 from .ch5_cnn import BookCNN
 from .pictures import _figure, save_figure  # Figures: the user's backend is untouched
 

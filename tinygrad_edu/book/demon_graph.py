@@ -27,10 +27,10 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from ..autograd import name_scope
+from ..tools.trace import name_scope
 from ..datasets import book_digits_4x3
 from ..losses import squared_error
-from ..tensor import Tensor
+from ..engine import Tensor
 from ..viz import draw_graph, draw_network, render
 
 __all__ = ["render_demon", "box_names"]

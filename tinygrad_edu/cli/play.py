@@ -40,7 +40,7 @@ def _save(root: Any, level: str, folder: str, title: str) -> str:
 
 def write_demon_player(model: Any, args: argparse.Namespace) -> str:
     """The player for image `args.image` (1-64) of the 64, through `model` as it starts."""
-    from ..autograd import name_scope
+    from ..tools.trace import name_scope
     from ..datasets import book_digits_4x3
     from ..losses import squared_error
 

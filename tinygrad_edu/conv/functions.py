@@ -22,11 +22,11 @@ from typing import Any
 
 import numpy as np
 
-from ..autograd import Context, Function, Node
+from ..engine import Function, Node
 from .kernels import (IntOrPair, conv2d_backward, conv2d_forward, max_pool2d_backward,
                            max_pool2d_forward)
 
-__all__ = ["Conv2d", "MaxPool2d"]
+__all__ = ["Conv2d", "MaxPool2d", "conv2d", "max_pool2d"]
 
 
 def _first_order_only(op: str, grad: Any) -> np.ndarray:
@@ -48,13 +48,13 @@ class Conv2d(Function):
     """
 
     @staticmethod
-    def forward(ctx: Context, x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None = None,
+    def forward(ctx: Any, x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None = None,
                 stride: IntOrPair = 1, padding: IntOrPair = 0) -> np.ndarray:
         z, ctx.cache = conv2d_forward(x, weight, bias, stride=stride, padding=padding)
         return z
 
     @staticmethod
-    def backward(ctx: Context, grad: Any) -> Any:
+    def backward(ctx: Any, grad: Any) -> Any:
         grad = _first_order_only("conv2d", grad)
         grad_x, grad_w, grad_b = conv2d_backward(grad, ctx.cache)
         if len(ctx.needs_input_grad) == 3:
@@ -73,11 +73,25 @@ class MaxPool2d(Function):
         return "max_pool2d"
 
     @staticmethod
-    def forward(ctx: Context, x: np.ndarray, kernel_size: IntOrPair = 2,
+    def forward(ctx: Any, x: np.ndarray, kernel_size: IntOrPair = 2,
                 stride: IntOrPair | None = None, padding: IntOrPair = 0) -> np.ndarray:
         y, ctx.cache = max_pool2d_forward(x, kernel_size, stride=stride, padding=padding)
         return y
 
     @staticmethod
-    def backward(ctx: Context, grad: Any) -> Any:
+    def backward(ctx: Any, grad: Any) -> Any:
         return max_pool2d_backward(_first_order_only("max_pool2d", grad), ctx.cache)
+
+
+def conv2d(x: Any, weight: Any, bias: Any = None, stride: IntOrPair = 1,
+           padding: IntOrPair = 0) -> Any:
+    """The convolution layer's weighted input (§5-4): x (N, C, H, W), weight (F, C, KH, KW),
+    bias (F,) or None -> (N, F, OH, OW), as `torch.nn.functional.conv2d`."""
+    inputs = (x, weight) if bias is None else (x, weight, bias)
+    return Conv2d.apply(*inputs, stride=stride, padding=padding)
+
+
+def max_pool2d(x: Any, kernel_size: IntOrPair, stride: IntOrPair | None = None,
+               padding: IntOrPair = 0) -> Any:
+    """Max pooling (§5-4): the largest value of each window; stride defaults to kernel_size."""
+    return MaxPool2d.apply(x, kernel_size=kernel_size, stride=stride, padding=padding)

@@ -17,12 +17,12 @@ from pathlib import Path
 
 import numpy as np
 
-from ..autograd import no_grad
+from ..engine import no_grad
 from ..datasets.digits import DigitsData
 from ..losses import softmax_cross_entropy
 from ..nn import Conv2d, Flatten, Linear, MaxPool2d, Sequential
 from ..optim import Adam
-from ..tensor import Tensor
+from ..engine import Tensor
 from ..training import fit
 
 __all__ = ["DigitsNet", "train_digits", "DigitsResult", "confusion_matrix", "format_confusion",

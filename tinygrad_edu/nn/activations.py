@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..autograd import Node
-from ..operators import Operators
-from ..tensor import Tensor
+from ..engine import Node
+from ..engine.ops import Operators
+from ..engine import Tensor
 from .module import Module
 
 __all__ = ["ACTIVATIONS", "activate", "check_activation", "fire", "Activation", "ReLU", "Sigmoid",

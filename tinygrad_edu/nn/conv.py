@@ -16,7 +16,8 @@ from typing import Any
 
 import numpy as np
 
-from ..tensor import Tensor
+from ..conv import conv2d, max_pool2d
+from ..engine import Tensor
 from .activations import check_activation, fire
 from .module import Module
 from .parameter import Parameter
@@ -67,7 +68,7 @@ class Conv2d(Module):
     def forward(self, x: Any) -> Tensor:
         if not isinstance(x, Tensor):
             x = Tensor(x)
-        z = x.conv2d(self.weight, self.bias, stride=self.stride, padding=self.padding)
+        z = conv2d(x, self.weight, self.bias, stride=self.stride, padding=self.padding)
         return fire(z, self.activation, ("zF", "aF"))
 
     def __repr__(self) -> str:
@@ -88,7 +89,7 @@ class MaxPool2d(Module):
         self.kernel_size, self.stride, self.padding = kernel_size, stride, padding
 
     def forward(self, x: Tensor) -> Tensor:
-        aP = x.max_pool2d(self.kernel_size, self.stride, self.padding)
+        aP = max_pool2d(x, self.kernel_size, self.stride, self.padding)
         aP.label = "aP"
         return aP
 

@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from ..tensor import Tensor
+from ..engine import Tensor
 from .activations import check_activation, fire
 from .module import Module
 from .parameter import Parameter

@@ -13,8 +13,8 @@ from typing import Any
 
 import numpy as np
 
-from ..autograd import Node, Scope, enter_scope, exit_scope
-from ..value import Value
+from ..engine import Node, Scope, enter_scope, exit_scope
+from ..engine import Value
 
 __all__ = ["Module", "ForwardHookHandle"]
 

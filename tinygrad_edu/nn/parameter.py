@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from ..tensor import Tensor
+from ..engine import Tensor
 
 __all__ = ["Parameter"]
 

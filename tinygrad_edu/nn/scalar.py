@@ -11,7 +11,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from ..value import Value, weighted_input
+from ..engine import Value, weighted_input
 from .activations import check_activation, fire
 from .module import Module, State
 

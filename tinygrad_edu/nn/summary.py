@@ -17,7 +17,7 @@ from typing import Any, TextIO
 
 import numpy as np
 
-from ..autograd import no_grad
+from ..engine import no_grad
 from .module import Module
 
 __all__ = ["summary"]

@@ -19,7 +19,7 @@ shows what the walk sees:
 Placement of leaves (weights, inputs: values no op made): a leaf is drawn in the innermost box
 that holds all of its users, so a neuron's own weights sit in the neuron's box and a pixel used by
 every hidden neuron sits in the layer's box.  Nodes are written in the engine's forward order
-(`autograd.topological_order`, the one walk of the graph) and ``dot`` keeps it, so units stack
+(`engine.graph.topological_order`, the one walk of the graph) and ``dot`` keeps it, so units stack
 A, B, C and 0, 1 from the top, as in the network diagram.
 
 `level="neuron"` or `level="layer"` collapses every neuron (every layer) into one node.  The same
@@ -42,8 +42,8 @@ from collections.abc import Iterable, Mapping, Sequence
 import graphviz
 import numpy as np
 
-from ..autograd import Node, Scope, topological_order
-from ..functions import WeightedInput
+from ..engine import Node, Scope, topological_order
+from ..engine.fused import WeightedInput
 from .dot import Drawing, check_size, escape_plain, html_label
 from .dot import number_text as _num
 
@@ -69,7 +69,7 @@ _LEAF_LINE, _ROOT_LINE = "#1f4e99", "#000000"
 
 
 def _number_nodes(roots: Sequence[Node]) -> tuple[list[Node], list[list[int]]]:
-    """All nodes behind `roots` in the engine's forward order (`autograd.topological_order`:
+    """All nodes behind `roots` in the engine's forward order (`engine.graph.topological_order`:
     inputs before the ops that use them), and each node's input indices in that list."""
     nodes: list[Node] = []
     index: dict[int, int] = {}

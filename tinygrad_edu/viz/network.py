@@ -25,7 +25,7 @@ from collections.abc import Sequence
 import graphviz
 import numpy as np
 
-from ..autograd import Node
+from ..engine import Node
 from .dot import Drawing, check_size, html_label, number_text
 
 __all__ = ["draw_network", "POSITIVE", "NEGATIVE", "ZERO"]

@@ -34,7 +34,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 
 from ..atomic import write_atomic
-from ..autograd import Node, grad as autograd_grad
+from ..engine import Node, grad as autograd_grad
 from .dot import INSTALL_HELP, GraphvizNotFound, layout
 from .graph import (DEFAULT_MAX_NODES, LEVELS, _OP_SYMBOLS, _common_prefix, _local_derivatives,
                     _magnitude, _num, _summary, _users, _number_nodes, draw_graph, group_names)

@@ -15,9 +15,7 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from .autograd import Node, no_grad
-from .tensor import Tensor
-from .value import Value
+from ..engine import Node, Tensor, Value, no_grad
 
 
 # ----------------------------------------------------------------------------------------------
@@ -305,7 +303,7 @@ def _check_fast(f: Callable, leaves: list[Any], nodes: list[Node], out: Node, n_
 def _first_grads(f: Callable, leaves: list[Any], nodes: list[Node], v: np.ndarray,
                  create_graph: bool) -> list[Any]:
     """The gradients of v · f(leaves) with respect to each node (graph values or raw numbers)."""
-    from .autograd import enable_grad, grad
+    from ..engine import enable_grad, grad
 
     with enable_grad():
         out = _output(f, leaves)
@@ -398,7 +396,7 @@ class _FirstDerivative:
 
     def backprop(self, w: np.ndarray) -> np.ndarray:
         """w · dG/dx by backprop through the graph of the first derivatives."""
-        from .autograd import grad
+        from ..engine import grad
 
         gs = _first_grads(self.f, self.leaves, self.nodes, self.v, True)
         total: Any = None

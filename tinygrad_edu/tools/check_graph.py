@@ -25,15 +25,14 @@ from collections.abc import Callable, Iterator
 
 import numpy as np
 
-from . import functions as F
-from .autograd import Context, Node, no_grad, run_forward, topological_order
+from ..engine import Function, Node, no_grad, topological_order
+from ..engine.ops import Step, sum_to
 from .checks import numerical_gradient
-from .xp import ArrayMath
 
 # ops whose backward is a chosen surrogate, not the derivative: finite differences cannot check
 # them (the unit step's straight-through and sigmoid rules, §1-2)
 _SURROGATE: dict[type, Callable[[dict[str, Any]], bool]] = {
-    F.Step: lambda kw: kw.get("surrogate", "zero") != "zero",
+    Step: lambda kw: kw.get("surrogate", "zero") != "zero",
 }
 
 
@@ -42,7 +41,7 @@ class OpCheck:
     """The verdict on one recorded op."""
 
     position: int  # 1-based, in topological order from the inputs
-    name: str  # ctx.fn.name(), e.g. "mul", "sigmoid"
+    name: str  # the op's name, e.g. "mul", "sigmoid"
     input_shapes: tuple[str, ...]  # "(3, 4)", "scalar", with " const" for a constant operand
     scope: str  # the module path, "MLP/layers.0/A", or ""
     created_at: str | None  # "file:line in function" under record_sites()/detect_anomaly()
@@ -150,8 +149,8 @@ def _shape_text(a: Any, constant: bool) -> str:
     return text + " const" if constant else text
 
 
-def _scope_text(ctx: Context) -> str:
-    return "/".join(s.name for s in ctx.scope)
+def _scope_text(ctx: Function) -> str:
+    return "/".join(s.name for s in getattr(ctx, "scope", ()))
 
 
 def _size(a: Any) -> int:
@@ -190,7 +189,7 @@ def check_graph(root: Node, eps: float = 1e-6, atol: float = 1e-5, rtol: float =
     report = GraphReport(eps=eps, atol=atol, rtol=rtol)
     how = _How(eps, atol, rtol, max_elements, directions, np.random.default_rng(seed))
     with no_grad():
-        for position, node in enumerate([n for n in topological_order(root) if n.fn is not None],
+        for position, node in enumerate([n for n in topological_order(root) if n.grad_fn is not None],
                                         start=1):
             report.checks.append(_check_op(node, position, how))
     return report
@@ -212,10 +211,10 @@ class _How:
 def _check_op(node: Node, position: int, how: _How) -> OpCheck:
     """Re-run one op in float64, call its backward, and compare each input's gradient with
     central differences of v · forward (the steps below, in order)."""
-    ctx: Any = node._ctx
-    args = getattr(ctx, "args", None)
+    ctx: Any = node.grad_fn
+    args = ctx.raw_args
     shapes = tuple(_shape_text(a, ctx.inputs[i] is None) for i, a in enumerate(args or ()))
-    check = OpCheck(position, ctx.fn.name(), shapes, _scope_text(ctx), ctx.created_at, "ok")
+    check = OpCheck(position, ctx.name(), shapes, _scope_text(ctx), node.created_at, "ok")
     op = _Rerun(node, ctx)
     skipped = _why_skipped(op, args)
     if skipped or args is None:
@@ -252,16 +251,18 @@ class _Rerun:
     """One recorded op, re-run alone on float64 copies of its operands."""
 
     def __init__(self, node: Node, ctx: Any) -> None:
-        self.node, self.ctx, self.fn = node, ctx, ctx.fn
-        self.kwargs = getattr(ctx, "kwargs", None) or {}
+        self.node, self.ctx, self.fn = node, ctx, type(ctx)
+        self.kwargs = ctx.options
         self.scalar_engine = not isinstance(node.data, np.ndarray)  # a Value: floats throughout
         self.v: Any = None  # the random weighting of the output, drawn once the op is fresh
         self.s0 = 0.0  # v · the re-run output
 
-    def forward(self, values: list[Any]) -> tuple[Any, Context]:
-        c, raw = run_forward(self.fn, self.node._engine, tuple(values), self.kwargs)
-        c.inputs = self.ctx.inputs  # the rule asks which operands want a gradient
-        return raw, c
+    def forward(self, values: list[Any]) -> tuple[Any, Function]:
+        """The op's forward on `values`, with a fresh ctx that its backward can then read."""
+        c = self.fn()
+        c.inputs, c.raw_args, c.options = self.ctx.inputs, tuple(values), self.kwargs
+        c.raw_out = self.fn.forward(c, *values, **self.kwargs)
+        return c.raw_out, c
 
     def matches_record(self, y: Any) -> bool:
         """Whether the re-run output equals the recorded one (else an operand was modified in
@@ -276,7 +277,7 @@ class _Rerun:
         return y_arr.shape == recorded.shape and bool(np.allclose(
             y_arr, recorded.astype(np.float64), rtol=loose, atol=loose, equal_nan=True))
 
-    def backward(self, c0: Context) -> tuple[Any, ...]:
+    def backward(self, c0: Function) -> tuple[Any, ...]:
         """The op's backward(v) from the context of a re-run, one entry per operand."""
         grads = self.fn.backward(c0, self.v)
         if not isinstance(grads, tuple):
@@ -325,7 +326,7 @@ def _flat_gradient(g: Any, a: Any) -> np.ndarray | str:
     g_arr = np.asarray(getattr(g, "data", g), dtype=np.float64)
     if g_arr.shape != shape:
         try:  # a broadcasting op may return the broadcast shape: sum it back
-            g_arr = ArrayMath.sum_to(g_arr, shape)
+            g_arr = sum_to(g_arr, shape)
         except ValueError:
             return f"a gradient of shape {g_arr.shape}"
     return g_arr.reshape(-1)

@@ -1,0 +1,331 @@
+"""The graph: nodes, grad mode, the one topological walk, `backward` and `grad` (§4-1 to §4-4).
+
+Every number that takes part in a computation is a *node*: a `Value` (one float) or a `Tensor`
+(one numpy array).  A node made by an op keeps the op's record in `grad_fn`: a `Function`
+instance (function.py) holding the op's inputs.  Following `grad_fn` from the cost back to the
+weights is the whole graph, and error backpropagation is one walk over it:
+
+1. `topological_order(root)` lists the nodes behind the cost, each after its inputs;
+2. `backpropagate` visits them in reverse: a node's gradient is complete once every node that
+   used it has passed its piece on (§4-3: the unit error δ of a layer needs every δ after it);
+   the op's rule (`grad_fn.backward`) then splits it among the op's inputs, by the chain rule.
+
+The walk keeps its gradients in a dict of its own, never on the nodes it passes, so two threads
+may backpropagate through graphs that share a weight.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Iterator, Sequence
+
+if TYPE_CHECKING:
+    from .function import Function
+
+
+# -- switches, one set per thread (as in PyTorch) ---------------------------------------------
+
+class _Switches(threading.local):
+    """What every op reads: is the graph recorded, and which tools watch (see `recording`)."""
+
+    grad_enabled = True
+    on_op: tuple = ()  # called with each recorded op's result node
+    on_backward: tuple = ()  # called with (node, gradients of its inputs) during backward
+
+
+switches = _Switches()
+
+
+def is_grad_enabled() -> bool:
+    """True unless inside `no_grad()` (in this thread)."""
+    return switches.grad_enabled
+
+
+class grad_mode:  # noqa: N801 - used as a function: `with grad_mode(False):`
+    """Record the graph (True) or not (False) inside the block, in this thread."""
+
+    def __init__(self, mode: bool) -> None:
+        self.mode = bool(mode)
+
+    def __enter__(self) -> None:
+        self.previous = switches.grad_enabled
+        switches.grad_enabled = self.mode
+
+    def __exit__(self, *exc: Any) -> None:
+        switches.grad_enabled = self.previous
+
+
+class set_grad_enabled(grad_mode):  # noqa: N801 - PyTorch's name
+    """`grad_mode` that switches at once: `set_grad_enabled(False)` as a plain call holds for
+    the rest of the thread, `with set_grad_enabled(False):` for the block, as in PyTorch."""
+
+    def __init__(self, mode: bool) -> None:
+        super().__init__(mode)
+        super().__enter__()
+
+    def __enter__(self) -> None:
+        pass
+
+
+def no_grad() -> grad_mode:
+    """Record no graph inside the block: for evaluation and for parameter updates."""
+    return grad_mode(False)
+
+
+def enable_grad() -> grad_mode:
+    """Record the graph again inside a `no_grad()` block."""
+    return grad_mode(True)
+
+
+class recording:  # noqa: N801 - used as a function: `with recording(tag):`
+    """The tools' one hook point: inside the block, `on_op(node)` runs for every op recorded in
+    this thread and `on_backward(node, grads)` for every rule run by backward.
+
+    Name scopes, call sites and anomaly mode (tools/trace.py) attach here; the engine itself
+    keeps nothing of theirs.
+    """
+
+    def __init__(self, on_op: Callable[[Node], None] | None = None,
+                 on_backward: Callable[[Node, tuple], None] | None = None) -> None:
+        self.on_op, self.on_backward = on_op, on_backward
+
+    def __enter__(self) -> None:
+        self.previous = switches.on_op, switches.on_backward
+        if self.on_op is not None:
+            switches.on_op += (self.on_op,)
+        if self.on_backward is not None:
+            switches.on_backward += (self.on_backward,)
+
+    def __exit__(self, *exc: Any) -> None:
+        switches.on_op, switches.on_backward = self.previous
+
+
+# -- the node ---------------------------------------------------------------------------------
+
+class Node:
+    """What `Value` and `Tensor` share: `data`, `grad`, `requires_grad`, and `grad_fn`, the op
+    that made it (None for a leaf: a weight or an input the user made)."""
+
+    __slots__ = ("grad", "requires_grad", "grad_fn", "__dict__", "__weakref__")
+    label: str | None = None  # the node's name in messages and drawings
+    hooks: list | None = None
+
+    engine: Any  # the class an op's results are made of: Value or Tensor
+    if TYPE_CHECKING:
+        data: Any
+        grad: Any
+        requires_grad: bool
+        grad_fn: Function | None
+
+    @property
+    def is_leaf(self) -> bool:
+        """True for nodes made by the user (inputs, weights); False for the results of ops."""
+        return self.grad_fn is None
+
+    def backward(self, grad: Any = None, *, create_graph: bool = False) -> None:
+        """Add d(self)/d(leaf) into every leaf's `.grad` (§4-4); see `backward` below."""
+        backward(self, grad, create_graph=create_graph)
+
+    def register_hook(self, hook: Callable[[Any], Any]) -> HookHandle:
+        """Call `hook(grad)` when this node's gradient is complete, before it is passed on (for
+        a leaf: before it is added to `.grad`); a non-None return replaces it.  §4-3: watch the
+        unit error δ arrive at each unit."""
+        if not callable(hook):
+            raise TypeError(f"register_hook needs a callable, got {type(hook).__name__}")
+        if self.hooks is None:
+            self.hooks = []
+        self.hooks.append(hook)
+        return HookHandle(self.hooks, hook)
+
+    def zero_grad(self, set_to_none: bool = False) -> None:
+        """Forget the accumulated gradient."""
+        self.grad = None if set_to_none else self.zero_grad_value
+
+    def _name(self) -> str:
+        """How messages name this node: its type and label."""
+        return f"{type(self).__name__}(label={self.label!r})" if self.label else type(self).__name__
+
+    @property
+    def scope(self) -> tuple:
+        """The module path the op was recorded in (tools/trace.py's name scopes), or ()."""
+        return getattr(self.grad_fn, "scope", ())
+
+    @property
+    def created_at(self) -> str | None:
+        """The user's file and line that made this op (under `record_sites()`), or None."""
+        return getattr(self.grad_fn, "created_at", None)
+
+    # what each engine provides (value.py, tensor.py)
+    zero_grad_value: Any = None
+
+    def fit_gradient(self, g: Any, op: str) -> Any:  # pragma: no cover - per engine
+        """A gradient piece made to fit this node (its shape, its kind of number)."""
+        raise NotImplementedError
+
+    def seed(self, grad: Any = None) -> Any:  # pragma: no cover - per engine
+        """The gradient a backward from this node starts with: d(self)/d(self) = 1, or a copy
+        of the `grad` given, checked to fit."""
+        raise NotImplementedError
+
+
+class HookHandle:
+    """Returned by `register_hook`; `handle.remove()` takes the hook away."""
+
+    def __init__(self, hooks: list, hook: Callable) -> None:
+        self.hooks, self.hook = hooks, hook
+
+    def remove(self) -> None:
+        if self.hook in self.hooks:
+            self.hooks.remove(self.hook)
+
+
+# -- the walk ---------------------------------------------------------------------------------
+
+def topological_order(root: Node) -> list[Node]:
+    """The nodes behind `root` (leaves included), each after all of its inputs.
+
+    Iterative depth-first search, so the depth of a graph is limited by memory only.
+    """
+    order: list[Node] = []
+    seen = {id(root)}
+    stack: list[tuple[Node, Iterator[Node | None]]] = [(root, _inputs(root))]
+    while stack:
+        node, inputs = stack[-1]
+        for p in inputs:
+            if p is not None and id(p) not in seen:
+                seen.add(id(p))
+                stack.append((p, _inputs(p)))
+                break
+        else:  # every input of `node` is listed: `node` comes next
+            stack.pop()
+            order.append(node)
+    return order
+
+
+def backward_order(root: Node) -> list[Node]:
+    """The nodes behind `root` in the order backward completes them: `root` first."""
+    return topological_order(root)[::-1]
+
+
+def _inputs(node: Node) -> Iterator[Node | None]:
+    return iter(node.grad_fn.inputs) if node.grad_fn is not None else iter(())
+
+
+def backpropagate(root: Node, seed: Any, *, create_graph: bool = False,
+                  targets: dict[int, Any] | None = None) -> None:
+    """The one backward walk, from `root` (whose gradient is `seed`) back to the leaves.
+
+    Each node is visited after every node that used it, so its gradient (summed in `pending`,
+    a dict of this call) is complete; hooks may replace it; a leaf adds it into `.grad`, any
+    other node keeps it in `.grad` and its op's rule passes one piece to each input.
+    With `targets` (a dict from id(node) to None: `grad()`), nothing is stored in `.grad`: the
+    gradients of those nodes are written into `targets` instead.
+    """
+    pending = {id(root): seed}
+    given: set[int] = set()  # arrays a leaf keeps: never one array in two leaves
+    watchers = switches.on_backward
+    with grad_mode(create_graph):  # rules on raw numbers, or recorded for higher order
+        for node in backward_order(root):
+            g = pending.pop(id(node), None)
+            if g is None:
+                continue
+            if node.hooks:
+                g = _run_hooks(node, g)
+            ctx = node.grad_fn
+            if targets is not None:
+                if id(node) in targets:
+                    targets[id(node)] = g
+            else:
+                raw = g.data if isinstance(g, Node) else g
+                if ctx is not None:
+                    node.grad = raw
+                else:
+                    node.grad = _own(raw, given) if node.grad is None else node.grad + raw
+            if ctx is None:
+                continue
+            grads = ctx.run_backward(node, g)
+            for w in watchers:
+                w(node, grads)
+            for p, pg in zip(ctx.inputs, grads):
+                if p is not None and pg is not None:
+                    pg = p.fit_gradient(pg, ctx.name())
+                    before = pending.get(id(p))
+                    pending[id(p)] = pg if before is None else before + pg
+
+
+def _own(g: Any, given: set[int]) -> Any:
+    """A first gradient piece a leaf keeps: an array of its own, never a view a rule handed on
+    (a sum's gradient is a read-only view) nor one another leaf holds (add's `grad, grad`)."""
+    if not hasattr(g, "flags"):  # a float
+        return g
+    if g.base is not None or not g.flags.writeable or id(g) in given:
+        g = g.copy()
+    given.add(id(g))
+    return g
+
+
+def _run_hooks(node: Node, g: Any) -> Any:
+    for hook in list(node.hooks or ()):
+        try:
+            r = hook(g)
+        except Exception as e:
+            raise type(e)(f"hook {getattr(hook, '__name__', hook)!r} on {node._name()} "
+                          f"raised: {e}") from e
+        if r is not None:
+            g = node.fit_gradient(r, f"hook {getattr(hook, '__name__', hook)!r}")
+    return g
+
+
+def backward(root: Node, grad: Any = None, *, create_graph: bool = False) -> None:
+    """Backpropagate from `root`, adding d(root)/d(leaf) into every leaf's `.grad`.
+
+    Leaves accumulate across calls until zeroed (as in PyTorch); every other node's `.grad` is
+    the gradient of the latest call.  `grad` is needed when `root` is not one number.  With
+    `create_graph=True` the gradients are recorded too (see `grad` for higher derivatives).
+    """
+    _check_output("backward", root)
+    seed = root.seed(grad)
+    if create_graph:
+        seed = type(root)(seed)
+    backpropagate(root, seed, create_graph=create_graph)
+
+
+def grad(outputs: Node, inputs: Node | Sequence[Node], grad_outputs: Any = None, *,
+         create_graph: bool = False, allow_unused: bool = False) -> tuple:
+    """The gradients of `outputs` with respect to `inputs`, as a tuple, like
+    `torch.autograd.grad` (one input gives a tuple of one: `(dx,) = grad(y, x)`).
+
+    Nothing is stored in any `.grad`.  With `create_graph=True` the gradients are graph values,
+    to be differentiated again (second derivatives, Newton's method).  An input the output does
+    not depend on raises, or, with `allow_unused=True`, gets None.
+    """
+    targets = [inputs] if isinstance(inputs, Node) else list(inputs)
+    for t in targets:
+        if not isinstance(t, Node):
+            raise TypeError(f"grad: inputs must be Values or Tensors, got {type(t).__name__}")
+    _check_output("grad", outputs)
+    seed = outputs.seed(grad_outputs)
+    if create_graph and not isinstance(seed, Node):
+        seed = type(outputs)(seed)
+    found: dict[int, Any] = {id(t): None for t in targets}
+    backpropagate(outputs, seed, create_graph=create_graph, targets=found)
+    result = []
+    for t in targets:
+        g = found[id(t)]
+        if g is None and not allow_unused:
+            raise RuntimeError(f"grad: {t._name()} is not used to compute the output "
+                               "(pass allow_unused=True to get None for it)")
+        if g is not None and not create_graph:
+            g = _own(g.data if isinstance(g, Node) else g, set())
+        result.append(g)
+    return tuple(result)
+
+
+def _check_output(op: str, root: Any) -> None:
+    if not isinstance(root, Node):
+        raise TypeError(f"{op} needs a Value or a Tensor, got {type(root).__name__}")
+    if not root.requires_grad:
+        raise RuntimeError(
+            f"{op}: {root._name()} does not require a gradient and has no recorded graph: was "
+            "it computed under no_grad(), or from inputs with requires_grad=False?")

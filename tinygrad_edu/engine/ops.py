@@ -1,0 +1,705 @@
+"""Every derivative rule, once: forward and backward side by side, for both engines, any order.
+
+A rule reads its operands as `ctx.args` and its result as `ctx.out` (function.py) and writes the
+chain rule with operators, the methods floats, arrays and graph values share (`.sum`,
+`.reshape`, `.T`), and the handful of helpers below, each of which does the one thing on a
+float, an array or a graph value.  So the same lines give first derivatives on raw numbers and,
+under `create_graph`, higher ones.  What a rule computes from `ctx.raw_args` (a mask, a slope) is
+a constant at every order.
+
+At a kink an activation's derivative is that of the flat side (0), as in PyTorch; a flat region
+passes 0 even for an infinite gradient (`mask`, never a multiplication by 0).  Each op carries its
+drawing `symbol` and its local `derivative`, a template per operand ({0}, {1}: the operands'
+names), which the drawings and the backward player show.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from .function import Function
+from .graph import Node
+
+# -- the helpers: one job each, on a float, an array or a graph value -------------------------
+
+
+def exp(x: Any) -> Any:
+    """e^x; inf past about 709, as IEEE 754 says (Python's math.exp would raise)."""
+    if isinstance(x, Node):
+        return x.exp()
+    if isinstance(x, float):
+        try:
+            return math.exp(x)
+        except OverflowError:
+            return math.inf
+    with np.errstate(over="ignore"):
+        return np.exp(x)
+
+
+def log(x: Any) -> Any:
+    """ln x; ln 0 = -inf, ln of a negative number is NaN."""
+    if isinstance(x, Node):
+        return x.log()
+    if isinstance(x, float):
+        return math.log(x) if x > 0.0 else -math.inf if x == 0.0 else math.nan
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.log(x)
+
+
+def divide(a: Any, b: Any) -> Any:
+    """a / b; x/0 is ±inf and 0/0 NaN, as IEEE 754 says."""
+    if isinstance(a, Node) or isinstance(b, Node) or not isinstance(b, float) or b != 0.0:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return a / b
+    return float(np.divide(a, b)) if a == 0.0 or a != a else math.copysign(math.inf, a) * (
+        math.copysign(1.0, b))
+
+
+def power(a: Any, b: Any) -> Any:
+    """a ** b; IEEE 754 where Python raises: 0 ** -1 = inf, (-8) ** 0.5 = NaN, overflow inf."""
+    if isinstance(a, Node) or isinstance(b, Node):
+        return a ** b
+    if isinstance(a, float):
+        try:
+            r = a ** b
+            if not isinstance(r, complex):
+                return float(r)
+        except (OverflowError, ZeroDivisionError):
+            pass
+    with np.errstate(all="ignore"):
+        r = np.power(a, b)
+    return float(r) if isinstance(a, float) else r
+
+
+def mask(g: Any, keep: Any) -> Any:
+    """g where `keep`, 0 elsewhere: an infinite g in a flat region gives 0, not NaN."""
+    if isinstance(g, Node):
+        return Mask.apply(g, keep=keep)
+    if isinstance(g, float):
+        return g if keep else 0.0
+    return np.where(keep, g, 0.0)  # a Python 0.0: float32 stays float32
+
+
+def expand(g: Any, shape: tuple[int, ...]) -> Any:
+    """g repeated to `shape` (numpy broadcasting), as a read-only view of g for an array."""
+    if isinstance(g, Node):
+        return BroadcastTo.apply(g, shape=shape)
+    return np.broadcast_to(g, shape)
+
+
+def sum_to(g: Any, shape: tuple[int, ...]) -> Any:
+    """Sum a broadcast gradient back to `shape`: the inverse of broadcasting (the engine does
+    this for every rule, so a rule may return the gradient of a broadcast shape)."""
+    lead = len(g.shape) - len(shape)
+    axes = tuple(range(lead)) + tuple(lead + i for i, n in enumerate(shape)
+                                      if n == 1 and g.shape[lead + i] != 1)
+    if axes:
+        g = g.sum(axis=axes, keepdims=True)
+    return g.reshape(shape) if g.shape != shape else g
+
+
+def _sigmoid(z: Any) -> Any:
+    """σ(z) computed from e^-|z|, which never overflows."""
+    if isinstance(z, float):
+        e = math.exp(-abs(z))
+        return 1.0 / (1.0 + e) if z >= 0.0 else e / (1.0 + e)
+    e = np.exp(-np.abs(z))
+    return np.where(z >= 0, 1.0, e) / (1.0 + e)
+
+
+def _float_mask(keep: Any, like: Any) -> Any:
+    """1.0 where `keep`, else 0.0: a float, or an array of `like`'s dtype."""
+    return (1.0 if keep else 0.0) if isinstance(keep, bool) else keep.astype(like.dtype)
+
+
+# -- arithmetic --------------------------------------------------------------------------------
+
+class Add(Function):
+    """z = a + b;  ∂z/∂a = 1, ∂z/∂b = 1."""
+    op_name, symbol, derivative = "add", "+", ("1", "1")
+
+    @staticmethod
+    def forward(ctx: Any, a: Any, b: Any) -> Any:
+        return a + b
+
+    @staticmethod
+    def backward(ctx: Any, grad: Any) -> Any:
+        return grad, grad
+
+
+class Sub(Function):
+    """z = a − b;  ∂z/∂a = 1, ∂z/∂b = −1."""
+    op_name, symbol, derivative = "sub", "−", ("1", "(−1)")
+
+    @staticmethod
+    def forward(ctx: Any, a: Any, b: Any) -> Any:
+        return a - b
+
+    @staticmethod
+    def backward(ctx: Any, grad: Any) -> Any:
+        return grad, -grad
+
+
+class Neg(Function):
+    """z = −a;  ∂z/∂a = −1."""
+    op_name, symbol, derivative = "neg", "−x", ("(−1)",)
+
+    @staticmethod
+    def forward(ctx: Any, a: Any) -> Any:
+        return -a
+
+    @staticmethod
+    def backward(ctx: Any, grad: Any) -> Any:
+        return -grad
+
+
+class Mul(Function):
+    """z = a·b;  ∂z/∂a = b, ∂z/∂b = a (a weight times an input: §1-3)."""
+    op_name, symbol, derivative = "mul", "×", ("{1}", "{0}")
+
+    @staticmethod
+    def forward(ctx: Any, a: Any, b: Any) -> Any:
+        return a * b
+
+    @staticmethod
+    def backward(ctx: Any, grad: Any) -> Any:
+        a, b = ctx.args
+        return grad * b, grad * a
+
+
+class Div(Function):
+    """z = a / b;  ∂z/∂a = 1/b, ∂z/∂b = −a/b² = −z/b."""
+    op_name, symbol, derivative = "div", "÷", ("1/{1}", "(−{0}/{1}²)")
+
+    @staticmethod
+    def forward(ctx: Any, a: Any, b: Any) -> Any:
+        return divide(a, b)
+
+    @staticmethod
+    def backward(ctx: Any, grad: Any) -> Any:
+        ga = divide(grad, ctx.args[1])
+        return ga, -(ga * ctx.out)
+
+
+class Pow(Function):
+    """z = a^b;  ∂z/∂a = b·a^(b−1), ∂z/∂b = z·ln a.
+
+    At the corners the limits, as in PyTorch: ∂z/∂a = 0 where b = 0 (so x**0 passes even an
+    infinite gradient on as 0), and ∂z/∂b = 0 where a = 0.
+    """
+    op_name, symbol, derivative = "pow", "^", ("{1}·{0}^({1}−1)", "{0}^{1}·ln {0}")
+
+    @staticmethod
+    def forward(ctx: Any, a: Any, b: Any) -> Any:
+        return power(a, b)
+
+    @staticmethod
+    def backward(ctx: Any, grad: Any) -> Any:
+        (a, b), (ra, rb) = ctx.args, ctx.raw_args
+        if isinstance(rb, (int, float)):  # the usual x ** 2
+            ga = grad * (b * power(a, b - 1)) if rb != 0 else mask(grad, False)
+        else:  # where b = 0 the base is moved off 0 first, so no inf is made
+            ga = mask(grad * (b * power(a + (rb == 0), b - 1)), rb != 0)
+        gb = None
+        if ctx.inputs[1] is not None:
+            gb = mask(grad * (ctx.out * log(a + (ra == 0))), ra != 0)
+        return ga, gb
+
+
+class Exp(Function):
+    """a = e^z;  da/dz = e^z = a."""
+    op_name, symbol, derivative = "exp", "exp", ("exp({0})",)
+
+    @staticmethod
+    def forward(ctx: Any, z: Any) -> Any:
+        return exp(z)
+
+    @staticmethod
+    def backward(ctx: Any, grad: Any) -> Any:
+        return grad * ctx.out
+
+
+class Log(Function):
+    """a = ln z;  da/dz = 1/z (+inf at 0)."""
+    op_name, symbol, derivative = "log", "ln", ("1/{0}",)
+
+    @staticmethod
+    def forward(ctx: Any, z: Any) -> Any:
+        return log(z)
+
+    @staticmethod
+    def backward(ctx: Any, grad: Any) -> Any:
+        return divide(grad, ctx.args[0])
+
+
+class Mask(Function):
+    """g where `keep`, 0 elsewhere (`keep` constant): linear in g, its backward is itself."""
+    op_name, symbol, derivative = "mask", "mask", ("mask",)
+
+    @staticmethod
+    def forward(ctx: Any, g: Any, keep: Any = True) -> Any:
+        return mask(g, keep.data if isinstance(keep, Node) else keep)
+
+    @staticmethod
+    def backward(ctx: Any, grad: Any) -> Any:
+        keep = ctx.options["keep"]
+        return mask(grad, keep.data if isinstance(keep, Node) else keep)
+
+
+# -- activation functions (§1-2, §1-3) ----------------------------------------------------------
+
+class Sigmoid(Function):
+    """σ(z) = 1/(1 + e^−z) (§1-3);  σ'(z) = σ(z)(1 − σ(z)).  No overflow for any z."""
+    op_name, symbol, derivative = "sigmoid", "σ", ("σ'({0})",)
+
+    @staticmethod
+    def forward(ctx: Any, z: Any) -> Any:
+        return _sigmoid(z)
+
+    @staticmethod
+    def backward(ctx: Any, grad: Any) -> Any:
+        a = ctx.out
+        return grad * (a * (1.0 - a))
+
+
+class Tanh(Function):
+    """tanh z = 2σ(2z) − 1;  tanh'(z) = 1 − tanh²(z)."""
+    op_name, symbol, derivative = "tanh", "tanh", ("tanh'({0})",)
+
+    @staticmethod
+    def forward(ctx: Any, z: Any) -> Any:
+        return math.tanh(z) if isinstance(z, float) else np.tanh(z)
+
+    @staticmethod
+    def backward(ctx: Any, grad: Any) -> Any:
+        a = ctx.out
+        return grad * (1.0 - a * a)
+
+
+class ReLU(Function):
+    """ReLU(z) = max(0, z);  derivative 1 for z > 0, 0 for z < 0 and at the corner z = 0."""
+    op_name, symbol, derivative = "relu", "relu", ("relu'({0})",)
+
+    @staticmethod
+    def forward(ctx: Any, z: Any) -> Any:
+        return (z if z > 0.0 or z != z else 0.0) if isinstance(z, float) else np.maximum(z, 0.0)
+
+    @staticmethod
+    def backward(ctx: Any, grad: Any) -> Any:
+        return mask(grad, ctx.raw_args[0] > 0)
+
+
+class LeakyReLU(Function):
+    """z for z > 0, slope·z otherwise;  derivative 1 for z > 0, `slope` for z <= 0."""
+    op_name, symbol, derivative = "leaky_relu", "leaky", ("leaky'({0})",)
+
+    @staticmethod
+    def forward(ctx: Any, z: Any, slope: float = 0.01) -> Any:
+        ctx.slope = _float_mask(z > 0, z) * (1.0 - slope) + slope  # the derivative at each z
+        return z * ctx.slope
+
+    @staticmethod
+    def backward(ctx: Any, grad: Any) -> Any:
+        return grad * ctx.slope
+
+
+STEP_GRADIENTS = ("zero", "ste", "sigmoid")
+
+
+class Step(Function):
+    """The unit step u(z) of the McCulloch-Pitts neuron (§1-2): 1 for z >= 0, 0 for z < 0.
+
+    The book's neuron fires when the weighted input *reaches* the threshold (u(0) = 1);
+    `strict=True` fires only above it (u(0) = 0).  u'(z) is 0 where it exists and undefined at
+    0, so by default no gradient flows (`surrogate="zero"`, a convention); `"ste"` pretends
+    u' = 1 (straight-through), `"sigmoid"` pretends u' = σ'.  A surrogate is a constant to a
+    second derivative.
+    """
+    op_name, symbol, derivative = "step", "u", ("u'({0})",)
+
+    @staticmethod
+    def forward(ctx: Any, z: Any, surrogate: str = "zero", strict: bool = False) -> Any:
+        if surrogate not in STEP_GRADIENTS:
+            raise ValueError(f"unknown surrogate {surrogate!r}: choose one of {STEP_GRADIENTS}")
+        ctx.surrogate = surrogate
+        return _float_mask(z > 0 if strict else z >= 0, z if isinstance(z, np.ndarray)
+                           and z.dtype.kind == "f" else np.zeros(0))
+
+    @staticmethod
+    def backward(ctx: Any, grad: Any) -> Any:
+        if ctx.surrogate == "ste":
+            return grad
+        if ctx.surrogate == "zero":
+            return mask(grad, False)
+        s = _sigmoid(ctx.raw_args[0])
+        return grad * (s * (1.0 - s))
+
+
+class HardSigmoid(Function):
+    """clip(0.25z + 0.5, 0, 1);  derivative 0.25 inside (−2, 2), 0 outside and at ±2."""
+    op_name, symbol, derivative = "hard_sigmoid", "hσ", ("hard_sigmoid'({0})",)
+
+    @staticmethod
+    def forward(ctx: Any, z: Any) -> Any:
+        return min(max(0.25 * z + 0.5, 0.0), 1.0) if isinstance(z, float) else np.clip(
+            0.25 * z + 0.5, 0.0, 1.0)
+
+    @staticmethod
+    def backward(ctx: Any, grad: Any) -> Any:
+        z = ctx.raw_args[0]
+        return mask(grad * 0.25, (z > -2.0) & (z < 2.0))
+
+
+class HardTanh(Function):
+    """clip(z, −1, 1);  derivative 1 inside (−1, 1), 0 outside and at the corners ±1."""
+    op_name, symbol, derivative = "hard_tanh", "htanh", ("hard_tanh'({0})",)
+
+    @staticmethod
+    def forward(ctx: Any, z: Any) -> Any:
+        return min(max(z, -1.0), 1.0) if isinstance(z, float) else np.clip(z, -1.0, 1.0)
+
+    @staticmethod
+    def backward(ctx: Any, grad: Any) -> Any:
+        z = ctx.raw_args[0]
+        return mask(grad, (z > -1.0) & (z < 1.0))
+
+
+# -- tensor ops: products, reductions, shapes --------------------------------------------------
+
+class MatMul(Function):
+    """Z = A @ B (numpy's rules);  ∂C/∂A = G Bᵀ, ∂C/∂B = Aᵀ G.  A layer's weighted inputs for a
+    whole batch at once (§1-4): Z = X Wᵀ + b."""
+    op_name, symbol, derivative = "matmul", "@", ("·{1}ᵀ", "{0}ᵀ·")
+
+    @staticmethod
+    def forward(ctx: Any, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        if np.ndim(a) == 0 or np.ndim(b) == 0:
+            raise ValueError("both operands need at least 1 dimension; use * for a scalar")
+        if a.shape[-1] != b.shape[0 if b.ndim == 1 else -2]:
+            raise ValueError(f"shapes {a.shape} and {b.shape} do not fit: the last axis of the "
+                             "left must equal the second-to-last of the right; transpose one "
+                             "of them (.T) or check the layer sizes")
+        return a @ b
+
+    @staticmethod
+    def backward(ctx: Any, grad: Any) -> Any:
+        a, b = ctx.args
+        if a.ndim == 2 and b.ndim == 2:  # the usual case: a batch of rows times a weight
+            return grad @ b.T, a.T @ grad
+        # a 1-D operand is a matrix of one row (left) or one column (right): lift, multiply, drop
+        a2 = a.reshape((1,) + a.shape) if a.ndim == 1 else a
+        b2 = b.reshape(b.shape + (1,)) if b.ndim == 1 else b
+        g2 = grad.reshape(grad.shape[:-1] + (1,) + grad.shape[-1:]) if a.ndim == 1 else grad
+        g2 = g2.reshape(g2.shape + (1,)) if b.ndim == 1 else g2
+        ga, gb = g2 @ b2.swapaxes(-1, -2), a2.swapaxes(-1, -2) @ g2
+        ga = ga.reshape(ga.shape[:-2] + ga.shape[-1:]) if a.ndim == 1 else ga
+        return ga, gb.reshape(gb.shape[:-1]) if b.ndim == 1 else gb
+
+
+def normalise_axis(axis: Any, ndim: int) -> tuple[int, ...]:
+    """`axis` (None, an int or a tuple) as a sorted tuple of axes; a clear error otherwise."""
+    if axis is None:
+        return tuple(range(ndim))
+    axes = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
+    for ax in axes:
+        if isinstance(ax, bool) or not isinstance(ax, (int, np.integer)):
+            raise TypeError(f"axis must be an integer or a tuple of integers, got {ax!r}")
+        if not -ndim <= ax < max(ndim, 1):
+            raise ValueError(f"axis {ax} is out of range for an array of {ndim} dimension(s)")
+    out = tuple(sorted(int(ax) % max(ndim, 1) for ax in axes))
+    if len(set(out)) != len(out):
+        raise ValueError(f"axis {axis} repeats an axis; name each axis once")
+    return out
+
+
+class Sum(Function):
+    """s = Σ x over `axis`;  ∂s/∂x = 1 for every summed element (C_T sums over images)."""
+    op_name, symbol, derivative = "sum", "Σ", ("1",)
+
+    @staticmethod
+    def forward(ctx: Any, x: np.ndarray, axis: Any = None, keepdims: bool = False) -> Any:
+        axes = normalise_axis(axis, x.ndim)
+        ctx.kept = tuple(1 if i in axes else n for i, n in enumerate(x.shape))
+        return np.asarray(x.sum(axis=axes, keepdims=keepdims))
+
+    @staticmethod
+    def backward(ctx: Any, grad: Any) -> Any:
+        return expand(grad.reshape(ctx.kept), ctx.raw_args[0].shape)
+
+
+class Max(Function):
+    """m = max x over `axis`;  ∂m/∂x = 1 at the maximum, 0 elsewhere (ties share it)."""
+    op_name, symbol, derivative = "max", "max", ("1 at the max",)
+
+    @staticmethod
+    def forward(ctx: Any, x: np.ndarray, axis: Any = None, keepdims: bool = False) -> Any:
+        axes = normalise_axis(axis, x.ndim)
+        if any(x.shape[a] == 0 for a in axes):
+            raise ValueError(f"max over an empty axis of shape {x.shape} is undefined")
+        with np.errstate(invalid="ignore"):  # NaN propagates without a warning
+            m = x.max(axis=axes, keepdims=True)
+            hit = (x == m) | (np.isnan(x) & np.isnan(m))
+            ctx.share = hit / hit.sum(axis=axes, keepdims=True)
+        ctx.kept = m.shape
+        return m if keepdims else m.reshape(tuple(n for i, n in enumerate(x.shape)
+                                                  if i not in axes))
+
+    @staticmethod
+    def backward(ctx: Any, grad: Any) -> Any:
+        return grad.reshape(ctx.kept) * ctx.share
+
+
+class Reshape(Function):
+    """The same numbers in a new shape; the gradient is reshaped back."""
+    op_name, symbol, derivative, view = "reshape", "reshape", ("1",), True
+
+    @staticmethod
+    def forward(ctx: Any, x: np.ndarray, shape: tuple[int, ...] = ()) -> np.ndarray:
+        return x.reshape(shape)
+
+    @staticmethod
+    def backward(ctx: Any, grad: Any) -> Any:
+        return grad.reshape(ctx.raw_args[0].shape)
+
+
+class Transpose(Function):
+    """Permute the axes (reverse them when `axes` is None); the gradient is permuted back."""
+    op_name, symbol, derivative, view = "transpose", "ᵀ", ("1",), True
+
+    @staticmethod
+    def forward(ctx: Any, x: np.ndarray, axes: Any = None) -> np.ndarray:
+        ctx.back = None if axes is None else tuple(np.argsort(axes).tolist())
+        return x.transpose(axes)
+
+    @staticmethod
+    def backward(ctx: Any, grad: Any) -> Any:
+        return grad.transpose(ctx.back)
+
+
+class Clone(Function):
+    """A copy that stays in the graph; the gradient passes through."""
+    op_name, symbol, derivative = "clone", "clone", ("1",)
+
+    @staticmethod
+    def forward(ctx: Any, x: np.ndarray) -> np.ndarray:
+        return x.copy()
+
+    @staticmethod
+    def backward(ctx: Any, grad: Any) -> Any:
+        return grad
+
+
+class BroadcastTo(Function):
+    """x repeated to `shape` by broadcasting; the engine sums the gradient back."""
+    op_name, symbol, derivative, view = "broadcast_to", "expand", ("1",), True
+
+    @staticmethod
+    def forward(ctx: Any, x: np.ndarray, shape: tuple[int, ...] = ()) -> np.ndarray:
+        return np.broadcast_to(x, shape)
+
+    @staticmethod
+    def backward(ctx: Any, grad: Any) -> Any:
+        return grad
+
+
+class GetItem(Function):
+    """y = x[index];  the gradient goes back to the picked places (twice picked: summed)."""
+    op_name, symbol, derivative, view = "getitem", "[ ]", ("1 where picked",), True
+
+    @staticmethod
+    def forward(ctx: Any, x: np.ndarray, index: Any = None) -> np.ndarray:
+        return x[index]
+
+    @staticmethod
+    def backward(ctx: Any, grad: Any) -> Any:
+        return ScatterAdd.apply(grad, index=ctx.options["index"], shape=ctx.raw_args[0].shape
+                                ) if isinstance(grad, Node) else ScatterAdd.forward(
+            ctx, grad, ctx.options["index"], ctx.raw_args[0].shape)
+
+
+class ScatterAdd(Function):
+    """Zeros of `shape` with g added at `index`: GetItem's backward, whose backward is GetItem."""
+    op_name, symbol, derivative = "scatter_add", "scatter", ("1",)
+
+    @staticmethod
+    def forward(ctx: Any, g: np.ndarray, index: Any = None, shape: tuple = ()) -> np.ndarray:
+        out = np.zeros(shape, dtype=g.dtype)
+        np.add.at(out, index, g)
+        return out
+
+    @staticmethod
+    def backward(ctx: Any, grad: Any) -> Any:
+        return grad[ctx.options["index"]]
+
+
+class Concatenate(Function):
+    """Join along an existing axis; each input gets its slice of the gradient."""
+    op_name, symbol, derivative = "concatenate", "cat", ("1",)
+
+    @staticmethod
+    def forward(ctx: Any, *xs: np.ndarray, axis: int = 0) -> np.ndarray:
+        out = np.concatenate(xs, axis=axis)
+        ctx.axis = axis % out.ndim
+        ctx.bounds = np.cumsum([0] + [x.shape[ctx.axis] for x in xs]).tolist()
+        return out
+
+    @staticmethod
+    def backward(ctx: Any, grad: Any) -> Any:
+        before, b = (slice(None),) * ctx.axis, ctx.bounds
+        return tuple(grad[before + (slice(b[i], b[i + 1]),)] for i in range(len(b) - 1))
+
+
+class Stack(Function):
+    """Join same-shaped tensors along a new axis; input i gets the gradient's slice i."""
+    op_name, symbol, derivative = "stack", "stack", ("1",)
+
+    @staticmethod
+    def forward(ctx: Any, *xs: np.ndarray, axis: int = 0) -> np.ndarray:
+        out = np.stack(xs, axis=axis)
+        ctx.axis = axis % out.ndim
+        return out
+
+    @staticmethod
+    def backward(ctx: Any, grad: Any) -> Any:
+        before = (slice(None),) * ctx.axis
+        return tuple(grad[before + (i,)] for i in range(len(ctx.inputs)))
+
+
+class Where(Function):
+    """a where `condition`, b elsewhere (`condition` constant); each side gets its places."""
+    op_name, symbol, derivative = "where", "where", ("1 where chosen", "1 where chosen")
+
+    @staticmethod
+    def forward(ctx: Any, a: Any, b: Any, condition: Any = True) -> Any:
+        return np.where(condition, a, b)
+
+    @staticmethod
+    def backward(ctx: Any, grad: Any) -> Any:
+        condition = ctx.options["condition"]
+        return mask(grad, condition), mask(grad, ~condition)
+
+
+class Softmax(Function):
+    """y_i = e^{x_i} / Σ_j e^{x_j} along `axis`;  ∂C/∂x = y (g − Σ g y).  From x − max x."""
+    op_name, symbol, derivative = "softmax", "softmax", ("softmax'",)
+
+    @staticmethod
+    def forward(ctx: Any, x: np.ndarray, axis: int = -1) -> np.ndarray:
+        ctx.axis = axis
+        e = np.exp(x - x.max(axis=axis, keepdims=True))
+        return e / e.sum(axis=axis, keepdims=True)
+
+    @staticmethod
+    def backward(ctx: Any, grad: Any) -> Any:
+        y = ctx.out
+        return y * (grad - (grad * y).sum(axis=ctx.axis, keepdims=True))
+
+
+class LogSoftmax(Function):
+    """y_i = x_i − log Σ_j e^{x_j} along `axis`;  ∂C/∂x = g − softmax(x) Σ g."""
+    op_name, symbol, derivative = "log_softmax", "log softmax", ("log_softmax'",)
+
+    @staticmethod
+    def forward(ctx: Any, x: np.ndarray, axis: int = -1) -> np.ndarray:
+        ctx.axis = axis
+        shifted = x - x.max(axis=axis, keepdims=True)
+        return shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
+
+    @staticmethod
+    def backward(ctx: Any, grad: Any) -> Any:
+        return grad - exp(ctx.out) * grad.sum(axis=ctx.axis, keepdims=True)
+
+
+# -- the operators, written once for both engines ---------------------------------------------
+
+class Operators:
+    """Mixed into `Value` and `Tensor`: arithmetic with Python numbers on either side
+    (`1.0 - a`, `2 * w`, `a ** 2`), elementwise functions and the book's activations."""
+
+    __slots__ = ()
+
+    def __add__(self, other: Any) -> Any:
+        return Add.apply(self, other)
+
+    def __radd__(self, other: Any) -> Any:
+        return Add.apply(other, self)
+
+    def __sub__(self, other: Any) -> Any:
+        return Sub.apply(self, other)
+
+    def __rsub__(self, other: Any) -> Any:
+        return Sub.apply(other, self)
+
+    def __mul__(self, other: Any) -> Any:
+        return Mul.apply(self, other)
+
+    def __rmul__(self, other: Any) -> Any:
+        return Mul.apply(other, self)
+
+    def __truediv__(self, other: Any) -> Any:
+        return Div.apply(self, other)
+
+    def __rtruediv__(self, other: Any) -> Any:
+        return Div.apply(other, self)
+
+    def __pow__(self, other: Any) -> Any:
+        return Pow.apply(self, other)
+
+    def __rpow__(self, other: Any) -> Any:
+        return Pow.apply(other, self)
+
+    def __neg__(self) -> Any:
+        return Neg.apply(self)
+
+    def __pos__(self) -> Any:
+        return self
+
+    def exp(self) -> Any:
+        """e^x (inf past about 709)."""
+        return Exp.apply(self)
+
+    def log(self) -> Any:
+        """ln x; ln 0 = −inf with gradient +inf, ln of a negative number is NaN."""
+        return Log.apply(self)
+
+    def sqrt(self) -> Any:
+        """√x = x ** 0.5 (gradient inf at 0, as in PyTorch)."""
+        return self ** 0.5
+
+    def abs(self) -> Any:
+        """|x| = relu(x) + relu(−x): derivative ±1, and 0 at the corner x = 0 (as PyTorch)."""
+        return ReLU.apply(self) + ReLU.apply(-self)
+
+    __abs__ = abs
+
+    def sigmoid(self) -> Any:
+        """σ(z) = 1/(1 + e^−z), the book's activation (§1-3); σ' = σ(1 − σ)."""
+        return Sigmoid.apply(self)
+
+    def tanh(self) -> Any:
+        """tanh z; derivative 1 − tanh²z."""
+        return Tanh.apply(self)
+
+    def relu(self) -> Any:
+        """max(0, z); derivative 1 for z > 0, 0 for z <= 0."""
+        return ReLU.apply(self)
+
+    def leaky_relu(self, slope: float = 0.01) -> Any:
+        """z for z > 0 else slope·z."""
+        return LeakyReLU.apply(self, slope=slope)
+
+    def step(self, surrogate: str = "zero", strict: bool = False) -> Any:
+        """The unit step (§1-2): 1 when z reaches 0 (z > 0 with `strict`), else 0; gradient 0,
+        or a surrogate: "ste" (straight through) or "sigmoid" (σ'(z))."""
+        return Step.apply(self, surrogate=surrogate, strict=strict)
+
+    def hard_sigmoid(self) -> Any:
+        """clip(0.25z + 0.5, 0, 1)."""
+        return HardSigmoid.apply(self)
+
+    def hard_tanh(self) -> Any:
+        """clip(z, −1, 1)."""
+        return HardTanh.apply(self)
