@@ -32,7 +32,7 @@ import re
 from importlib import resources
 from dataclasses import dataclass
 from typing import Any
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 import numpy as np
 
@@ -40,7 +40,8 @@ from ..atomic import write_atomic
 from ..autograd import Node, grad as autograd_grad
 from .dot import INSTALL_HELP, GraphvizNotFound, layout
 from .graph import (DEFAULT_MAX_NODES, LEVELS, _OP_SYMBOLS, _common_prefix, _local_derivatives,
-                    _magnitude, _num, _summary, _users, _number_nodes, draw_graph, group_names)
+                    _magnitude, _num, _summary, _users, _number_nodes, draw_graph, group_names,
+                    scope_title)
 
 __all__ = ["play_backward", "BackwardPlayer", "Step"]
 
@@ -70,22 +71,29 @@ class Step:
 
 
 def play_backward(root: Node, level: str = "op", *, rankdir: str = "LR",
-                  max_nodes: int | None = DEFAULT_MAX_NODES) -> BackwardPlayer:
+                  max_nodes: int | None = DEFAULT_MAX_NODES,
+                  box_names: Mapping[str, str] | None = None) -> BackwardPlayer:
     """A step-by-step player of backpropagation through the graph behind `root` (a cost: a
     `Value` or a one-element `Tensor`), at `level` "op", "neuron" or "layer" of `draw_graph`.
+
+    box_names: a title per module, as for `draw_graph`, used by the boxes and the captions; for
+    the book's 12-3-2 network ``tinygrad_edu.book.demon_graph.box_names(model)`` gives the
+    drawings' names (hidden layer, A, B, C, output layer, 0, 1); without it, the module names.
 
     ``player.save("backprop.html")`` writes the page; in Jupyter the player displays itself.
     ``player.steps`` holds each step, ``player.order`` the engine's nodes in the order backward
     completed them, ``player.grads[i]`` the gradient of ``player.nodes[i]``.
     """
-    return BackwardPlayer(root, level, rankdir=rankdir, max_nodes=max_nodes)
+    return BackwardPlayer(root, level, rankdir=rankdir, max_nodes=max_nodes,
+                          box_names=box_names)
 
 
 class BackwardPlayer:
     """See `play_backward`."""
 
     def __init__(self, root: Node, level: str = "op", *, rankdir: str = "LR",
-                 max_nodes: int | None = DEFAULT_MAX_NODES) -> None:
+                 max_nodes: int | None = DEFAULT_MAX_NODES,
+                 box_names: Mapping[str, str] | None = None) -> None:
         if not isinstance(root, Node):
             raise TypeError(f"play_backward needs a Value or a Tensor, got {type(root).__name__}")
         if level not in LEVELS:
@@ -98,12 +106,14 @@ class BackwardPlayer:
                              "was computed under no_grad()): compute it from values that "
                              "require a gradient")
         self.root, self.level = root, level
+        self.box_names = dict(box_names or {})
         self.nodes, self.inputs = _number_nodes([root])
         self.users = _users(self.nodes, self.inputs)
         self.order, self.grads = _observe_backward(root, self.nodes)
         self.graph = _draw_with(self.nodes, self.grads,
                                 lambda: draw_graph(root, rankdir=rankdir, level=level,
-                                                   max_nodes=max_nodes))
+                                                   max_nodes=max_nodes,
+                                                   box_names=self.box_names))
         self.drawn = group_names(self.nodes, self.inputs, level)
         names = _node_names(self.nodes, next(i for i, v in enumerate(self.nodes) if v is root))
         captions = _Captions(self.nodes, self.users, self.grads, names)
@@ -385,11 +395,19 @@ class _Captions:
 
 
 def _group_header(player: BackwardPlayer, members: Sequence[int]) -> str | None:
-    """"layers.0 (layer) has its gradient:" for a module, "13 leaves ...:" for a set of leaves."""
+    """"unit A of the hidden layer (layer 2) has its gradient:" for a unit titled in `box_names`,
+    "layers.0 (layer) has its gradient:" for another, "13 leaves ...:" for a set of leaves."""
     recorded = [player.nodes[m]._ctx for m in members if player.nodes[m]._ctx is not None]
     if recorded:
         path = _common_prefix(tuple(ctx.scope) for ctx in recorded)
-        return f"{path[-1].name} ({path[-1].kind}) has its gradient:" if path else None
+        if not path:
+            return None
+        names = player.box_names
+        title = scope_title(path[-1], names)
+        if path[-1].kind == "neuron" and path[-1].name in names and len(path) > 1 \
+                and path[-2].name in names:  # a unit: in which layer
+            title = f"unit {title} of the {names[path[-2].name]}"
+        return f"{title} has its gradient:"
     if len(members) > 1:
         return f"{len(members)} leaves have their gradients:"
     return None
