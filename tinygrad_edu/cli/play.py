@@ -2,7 +2,8 @@
 
 ``demon --play DIR`` writes DIR/backprop.html for image `--image` of the 12-3-2 network at the
 command's start values (`--init`, `--engine`), neuron level by default (``--level op`` for every
-weight); ``cnn --play DIR`` does the same for the book's CNN at layer level.
+weight), its boxes and captions in the drawings' names (unit A of the hidden layer, the cost C of
+the image); ``cnn --play DIR`` does the same for the book's CNN at layer level.
 """
 
 from __future__ import annotations

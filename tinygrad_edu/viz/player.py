@@ -15,11 +15,13 @@ drawn node (a neuron, a layer, a set of leaves), taken when the gradient first r
 caption gives all its members, in the engine's order.
 
 The page is drawn once: `draw_graph` with the gradients, laid out by Graphviz as SVG; the page's
-JavaScript hides the gradients not yet complete, and highlights and captions each step.
-``player.save("backprop.html")`` writes one self-contained file (no network); in Jupyter the
-player shows itself.  Nothing in the graph is changed: ``.grad`` is only borrowed while the
-drawing is made and put back.  Hooks the user registered run once more during the player's
-backward (as they would in any backward).
+JavaScript hides the gradients not yet complete, highlights and captions each step, keeps the lit
+node in view and zooms (never below a scale where the text stays readable).  The page itself is
+a data file, ``player_page.html``, whose slots are filled once with text escaped for its place,
+so a label is always shown, never run.  ``player.save("backprop.html")`` writes one
+self-contained file (no network); in Jupyter the player shows itself.  Nothing in the graph is
+changed: ``.grad`` is only borrowed while the drawing is made and put back.  Hooks the user
+registered run once more during the player's backward (as they would in any backward).
 """
 
 from __future__ import annotations
