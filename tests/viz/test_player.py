@@ -350,12 +350,15 @@ HOSTILE = {
 
 
 def hostile_cost(surrogate: bool = False):
-    """C = (a·b + c)·d with a label from HOSTILE on every value (and the root)."""
+    """C = (a·b + c)·d with a label from HOSTILE on every value (and the root), a·b + c in a
+    module whose name is hostile too."""
     a = Value(2.0, label=HOSTILE["img"])
     b = Value(3.0, label=HOSTILE["comment"] + ("\ud800" if surrogate else ""))
     c = Value(1.0, label=HOSTILE["slots"])
     d = Value(0.5, label=HOSTILE["script"])
-    C = (a * b + c) * d
+    with name_scope(HOSTILE["img"] + HOSTILE["close"], "neuron"):
+        z = a * b + c
+    C = z * d
     C.label = HOSTILE["close"]
     return C
 
@@ -395,8 +398,9 @@ def test_the_page_is_a_package_data_file_with_four_slots():
         os.path.join(ROOT, "MANIFEST.in")).read()
 
 
-def test_hostile_labels_are_escaped_for_their_place():
-    p = play_backward(hostile_cost(), "op")
+@pytest.mark.parametrize("level", ["op", "neuron"])
+def test_hostile_labels_are_escaped_for_their_place(level):
+    p = play_backward(hostile_cost(), level)
     page = p.html()
     title = re.search(r"<title>(.*?)</title>", page, re.S).group(1)
     assert html.unescape(title) == f"Backpropagation through {HOSTILE['close']}, step by step"
