@@ -49,9 +49,14 @@ def screenshot(page: str | os.PathLike, tmp_path: Path, size: tuple[int, int] = 
     return read_png(str(shot))[..., :3].astype(int)
 
 
-def dump_dom(page: str | os.PathLike, tmp_path: Path, fragment: str = "") -> str:
-    """The page's DOM after its scripts ran on load, as HTML text."""
-    done = _run(["--dump-dom", _url(page, fragment)], tmp_path)
+def dump_dom(page: str | os.PathLike, tmp_path: Path, fragment: str = "",
+             size: tuple[int, int] | None = None, wait_ms: int = 0) -> str:
+    """The page's DOM after its scripts ran on load, as HTML text; `size`: the window's (width,
+    height); `wait_ms`: also let timers and events (an image's error) run for that long."""
+    flags = [f"--window-size={size[0]},{size[1]}"] if size else []
+    if wait_ms:
+        flags.append(f"--virtual-time-budget={wait_ms}")
+    done = _run([*flags, "--dump-dom", _url(page, fragment)], tmp_path)
     assert done.returncode == 0, done.stderr.decode("utf-8", "replace")[-2000:]
     return done.stdout.decode("utf-8")
 

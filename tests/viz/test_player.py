@@ -26,6 +26,7 @@ from tinygrad_edu.viz import dot as viz_dot
 sys.path.insert(0, os.path.dirname(__file__))
 from _browser import chromium, dump_dom, screenshot  # noqa: E402
 
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 HAVE_DOT = shutil.which("dot") is not None
 needs_dot = pytest.mark.skipif(not HAVE_DOT, reason="Graphviz (dot) is not installed")
 NUMBER = r"\(?(-?[\d.]+(?:e[-+]?\d+)?)\)?"
@@ -252,6 +253,14 @@ needs_browser = pytest.mark.skipif(chromium() is None or not HAVE_DOT,
                                    reason="needs Chromium and Graphviz")
 
 
+#: a script that clicks as a user would: next, next, next, prev, then → → ← (step 3 at the end)
+CLICKS = ("<script>var b = function (id) { document.getElementById(id).click(); };"
+          "b('next'); b('next'); b('next'); b('prev');"
+          "var key = function (k) { document.dispatchEvent(new KeyboardEvent('keydown', "
+          "{key: k})); }; key('ArrowRight'); key('ArrowRight'); key('ArrowLeft');"
+          "</script>")
+
+
 def caption_in(dom: str) -> str:
     m = re.search(r'<div id="caption">(.*?)</div>', dom, re.S)
     assert m, dom[:2000]
@@ -301,14 +310,8 @@ def test_the_page_in_a_browser_opens_each_step_with_the_engines_numbers(tmp_path
 @pytest.mark.slow
 def test_the_buttons_and_arrow_keys_move_the_steps(tmp_path):
     p = play_backward(demon_cost(), "neuron")
-    # the page, with a script that clicks as a user would: next, next, next, prev, then → and ←
-    clicks = ("<script>var b = function (id) { document.getElementById(id).click(); };"
-              "b('next'); b('next'); b('next'); b('prev');"
-              "var key = function (k) { document.dispatchEvent(new KeyboardEvent('keydown', "
-              "{key: k})); }; key('ArrowRight'); key('ArrowRight'); key('ArrowLeft');"
-              "</script></body>")
     page = tmp_path / "clicked.html"
-    page.write_text(p.html().replace("</body>", clicks), encoding="utf-8")
+    page.write_text(p.html().replace("</body>", CLICKS + "</body>"), encoding="utf-8")
     dom = dump_dom(page, tmp_path)
     assert counter_in(dom) == f"step 3 / {len(p.steps) - 1}"
     assert caption_in(dom) == p.steps[3].caption
@@ -330,3 +333,252 @@ def test_screenshots_show_the_graph_and_the_highlighted_step(tmp_path):
         assert dark > 0.003, (k, dark)
         assert k == 0 or blue > 0.002, (k, blue)
     assert orange[0] == 0.0 and orange[len(p.steps) // 2] > 0.0005, orange
+
+
+# ----------------------------------------------------------------------------------------------
+# the page is data, never code: hostile labels, any #step=, any folder
+# ----------------------------------------------------------------------------------------------
+
+#: labels that would run, or break the page, if pasted into it as they are
+HOSTILE = {
+    "img": "<img src=x onerror=\"document.title='pwned'; window.pwned = 1\">",
+    "script": "<script>document.title='pwned'; window.pwned = 1</script>",
+    "close": "</script><script>document.title='pwned'; window.pwned = 1</script>",
+    "comment": "<!--<script>",
+    "slots": "__DATA__ __GRAPH__ __TITLE__ __LAST__ & \u2028",
+}
+
+
+def hostile_cost(surrogate: bool = False):
+    """C = (a·b + c)·d with a label from HOSTILE on every value (and the root), a·b + c in a
+    module whose name is hostile too."""
+    a = Value(2.0, label=HOSTILE["img"])
+    b = Value(3.0, label=HOSTILE["comment"] + ("\ud800" if surrogate else ""))
+    c = Value(1.0, label=HOSTILE["slots"])
+    d = Value(0.5, label=HOSTILE["script"])
+    with name_scope(HOSTILE["img"] + HOSTILE["close"], "neuron"):
+        z = a * b + c
+    C = z * d
+    C.label = HOSTILE["close"]
+    return C
+
+
+def test_script_json_keeps_its_strings_inside_the_script():
+    from tinygrad_edu.viz.player import script_json
+
+    data = {"caption": "</script><!--<script> a < b > c & d \u2028 \u2029 \\ é", "k": [1, 2.5]}
+    text = script_json(data)
+    for ch in "<>&\u2028\u2029":
+        assert ch not in text
+    assert "\\u003c/script\\u003e\\u003c!--\\u003cscript\\u003e" in text
+    assert json.loads(text) == data  # the same characters to a JSON reader
+    assert "é" in text  # nothing else is escaped
+
+
+def test_each_slot_is_filled_once():
+    from tinygrad_edu.viz.player import fill_page
+
+    slots = {"TITLE": "__DATA__", "LAST": "7", "GRAPH": "__TITLE__ __GRAPH__", "DATA": "{}"}
+    page = fill_page("<t>__TITLE__</t><h>__TITLE__</h>__LAST__|__GRAPH__|__DATA__", slots)
+    assert page == "<t>__DATA__</t><h>__DATA__</h>7|__TITLE__ __GRAPH__|{}"
+    assert fill_page("__OTHER__ __data__", slots) == "__OTHER__ __data__"
+
+
+def test_the_page_is_a_package_data_file_with_four_slots():
+    from importlib import resources
+
+    from tinygrad_edu.viz import player
+
+    page = resources.files("tinygrad_edu.viz").joinpath("player_page.html").read_text("utf-8")
+    assert sorted(set(re.findall(r"__[A-Z]+__", page))) == [
+        "__DATA__", "__GRAPH__", "__LAST__", "__TITLE__"]
+    assert "<html" not in open(player.__file__, encoding="utf-8").read()  # no page in Python
+    assert "tinygrad_edu.viz = *.html" in open(os.path.join(ROOT, "setup.cfg")).read()
+    assert "recursive-include tinygrad_edu/viz *.html" in open(
+        os.path.join(ROOT, "MANIFEST.in")).read()
+
+
+@pytest.mark.parametrize("level", ["op", "neuron"])
+def test_hostile_labels_are_escaped_for_their_place(level):
+    p = play_backward(hostile_cost(), level)
+    page = p.html()
+    title = re.search(r"<title>(.*?)</title>", page, re.S).group(1)
+    assert html.unescape(title) == f"Backpropagation through {HOSTILE['close']}, step by step"
+    # no tag from a label: the page's own tags only, and each slot's text once
+    assert "<img" not in page and "<!--<script>" not in page
+    assert page.count("<script") == 2 and page.count("</script>") == 2
+    data = page_data(page)
+    assert [s["caption"] for s in data["steps"]] == [s.caption for s in p.steps]
+    assert any(HOSTILE["slots"] in s.caption for s in p.steps)
+    script = re.search(r'id="player-data">(.*?)</script>', page, re.S).group(1)
+    assert not set("<>&\u2028") & set(script)
+
+
+def test_save_writes_utf8_with_replacements_into_a_new_folder(tmp_path):
+    p = play_backward(hostile_cost(surrogate=True), "layer")
+    path = tmp_path / "new" / "deeper" / "backprop.html"
+    assert p.save(path) == str(path)  # a lone surrogate does not raise; the folders are made
+    assert os.listdir(path.parent) == ["backprop.html"]  # no temporary file left
+    page = path.read_bytes().decode("utf-8")  # strict: valid UTF-8
+    assert page == p.html() and "\ud800" not in page
+    assert HOSTILE["comment"] + "\ufffd" in "".join(s["caption"] for s in page_data(page)["steps"])
+
+
+# ----------------------------------------------------------------------------------------------
+# the player speaks the book: the drawings' names for the 12-3-2 network
+# ----------------------------------------------------------------------------------------------
+
+
+def book_named_player(level: str):
+    from tinygrad_edu.book.demon_graph import COST_OF_IMAGE, box_names
+
+    X, T = book_digits_4x3(one_hot=True)
+    net = demon_network("scalar", "book-4-4")
+    C = losses.squared_error(net(X[0].tolist()), T[0].tolist())
+    return play_backward(C, level, box_names={**box_names(net), "squared_error": COST_OF_IMAGE})
+
+
+def test_boxes_and_captions_use_the_drawings_names():
+    neuron, layer = book_named_player("neuron"), book_named_player("layer")
+    headers = [s.caption.splitlines()[0] for s in neuron.steps[1:]]
+    assert [h for h in headers if "leaves" not in h] == [
+        "cost C of the image has its gradient:",
+        "unit 1 of the output layer (layer 3) has its gradient:",
+        "unit 0 of the output layer (layer 3) has its gradient:",
+        "unit C of the hidden layer (layer 2) has its gradient:",
+        "unit B of the hidden layer (layer 2) has its gradient:",
+        "unit A of the hidden layer (layer 2) has its gradient:"]
+    assert [s.caption.splitlines()[0] for s in layer.steps[1:] if "leaves" not in s.caption] == [
+        "cost C of the image has its gradient:", "output layer (layer 3) has its gradient:",
+        "hidden layer (layer 2) has its gradient:"]
+    for p in (neuron, layer, book_named_player("op")):
+        assert "hidden layer (layer 2)" in p.graph.source
+        assert "cost C of the image" in p.graph.source
+        assert "layers.0" not in p.graph.source and "squared_error" not in p.graph.source
+    # without box_names: the module names, as draw_graph titles them
+    plain = play_backward(demon_cost(), "neuron")
+    assert "layers.0.neurons.0 (neuron) has its gradient:" in [
+        s.caption.splitlines()[0] for s in plain.steps]
+
+
+def test_demon_play_speaks_the_book(tmp_path):
+    assert main(["demon", "--play", str(tmp_path), "--steps", "0", "--quiet"]) == 0
+    page = (tmp_path / "backprop.html").read_text(encoding="utf-8")
+    captions = [s["caption"] for s in page_data(page)["steps"]]
+    assert "unit A of the hidden layer (layer 2) has its gradient:" in "\n".join(captions)
+    assert ">cost C of the image</text>" in page and ">hidden layer (layer 2)</text>" in page
+    assert "(neuron)" not in page and "squared_error" not in page
+
+
+# ----------------------------------------------------------------------------------------------
+# hostile labels, #step=, scrolling and zoom, in a real browser
+# ----------------------------------------------------------------------------------------------
+
+#: a script put at the end of a page: after its events ran, it writes whether a label's code ran
+PROBE = ("<script>setTimeout(function () { document.body.setAttribute('data-pwned', "
+         "String(window.pwned === 1)); }, 300);</script>")
+
+
+@pytest.mark.browser
+@needs_browser
+def test_hostile_labels_run_nothing_and_the_page_still_steps(tmp_path):
+    p = play_backward(hostile_cost(), "op")
+    last = len(p.steps) - 1
+    page = p.save(tmp_path / "hostile.html")
+    clicked = tmp_path / "clicked.html"
+    clicked.write_text(p.html().replace("</body>", CLICKS + PROBE + "</body>"),
+                       encoding="utf-8")
+    # the control: the same label pasted raw into the page runs (so the probe can see it)
+    raw = tmp_path / "raw.html"
+    raw.write_text(p.html().replace("</body>", HOSTILE["img"] + PROBE + "</body>"),
+                   encoding="utf-8")
+    dom = dump_dom(raw, tmp_path, wait_ms=1500)
+    assert 'data-pwned="true"' in dom and "<title>pwned</title>" in dom
+    for path, fragment, k in ((page, "step=2", 2), (clicked, "", 3)):
+        dom = dump_dom(path, tmp_path, fragment, wait_ms=1500)
+        title = re.search(r"<title>(.*?)</title>", dom, re.S).group(1)
+        assert html.unescape(title) == f"Backpropagation through {HOSTILE['close']}, step by step"
+        assert "<img" not in dom and "pwned</title>" not in dom
+        # the player's script runs ("<!--<script>" did not swallow it): it shows step k
+        assert counter_in(dom) == f"step {k} / {last}"
+        assert caption_in(dom) == p.steps[k].caption
+        if path == clicked:
+            assert 'data-pwned="false"' in dom
+
+
+@pytest.mark.browser
+@needs_browser
+@pytest.mark.parametrize("fragment, where", [
+    ("step=1e21", "last"), ("step=99999999999999999999", "last"), ("step=-5", 0),
+    ("step=abc", 0), ("step=", 0), ("step=2.9", 2), ("step=Infinity", "last")])
+def test_any_step_in_the_address_opens_a_step_in_range(tmp_path, fragment, where):
+    p = play_backward(hostile_cost(), "op")
+    last = len(p.steps) - 1
+    k = last if where == "last" else where
+    dom = dump_dom(p.save(tmp_path / "backprop.html"), tmp_path, fragment)
+    assert counter_in(dom) == f"step {k} / {last}"
+    assert caption_in(dom) == p.steps[k].caption
+
+
+#: walks every step forward, then back, and writes where the lit node was not in view; then the
+#: zoom: the scale, the smallest text in px, after - ten times, + once, and fit
+WALK = """<script>
+(function () {
+  var graph = document.getElementById("graph"), svg = graph.querySelector("svg"), out = [];
+  var click = function (id) { document.getElementById(id).click(); };
+  function scale() { return svg.getBoundingClientRect().width / svg.viewBox.baseVal.width; }
+  function smallest() {
+    return Math.min.apply(null, Array.prototype.map.call(svg.querySelectorAll("text"),
+      function (t) { return parseFloat(t.getAttribute("font-size")) * scale(); }));
+  }
+  function check(where) {
+    var g = graph.querySelector("g.current");
+    if (!g) { out.push(where + ": nothing lit"); return; }
+    var r = g.getBoundingClientRect(), v = graph.getBoundingClientRect();
+    if (r.left < v.left - 1 || r.right > v.right + 1 || r.top < v.top - 1 ||
+        r.bottom > v.bottom + 1 || r.bottom > window.innerHeight + 1) {
+      out.push(where + ": " + [r.left, r.top, r.right, r.bottom].map(Math.round) + " outside " +
+               [v.left, v.top, v.right, v.bottom].map(Math.round));
+    }
+  }
+  var zoom0 = graph.getAttribute("data-zoom"), scale0 = scale(), small0 = smallest();
+  var big = svg.getBoundingClientRect(), seen = [graph.clientWidth, graph.clientHeight];
+  for (var k = 1; k <= LAST; k++) { click("next"); check("forward " + k); }
+  for (k = LAST - 1; k >= 1; k--) { click("prev"); check("back " + k); }
+  var zooms = [];
+  for (k = 0; k < 10; k++) { click("zoomout"); }
+  zooms.push(Number(graph.getAttribute("data-zoom")), smallest());
+  click("zoomin");
+  zooms.push(Number(graph.getAttribute("data-zoom")));
+  click("zoomfit");
+  zooms.push(Number(graph.getAttribute("data-zoom")));
+  var pre = document.createElement("pre");
+  pre.id = "walk";
+  pre.textContent = JSON.stringify({misses: out, zoom: Number(zoom0), scale: scale0,
+    smallest: small0, drawing: [big.width, big.height], view: seen, zooms: zooms});
+  document.body.appendChild(pre);
+}());
+</script>"""
+
+
+@pytest.mark.browser
+@needs_browser
+@pytest.mark.slow
+def test_the_lit_node_is_in_view_both_ways_and_the_text_stays_readable(tmp_path):
+    p = play_backward(demon_cost(), "op")
+    last = len(p.steps) - 1
+    page = tmp_path / "walk.html"
+    page.write_text(p.html().replace("</body>", WALK.replace("LAST", str(last)) + "</body>"),
+                    encoding="utf-8")
+    dom = dump_dom(page, tmp_path, size=(1100, 800))
+    walk = json.loads(html.unescape(re.search(r'<pre id="walk">(.*?)</pre>', dom, re.S)
+                                    .group(1)))
+    # the drawing is larger than its window both ways, so the walk had to scroll
+    assert walk["drawing"][0] > walk["view"][0] and walk["drawing"][1] > walk["view"][1], walk
+    assert walk["misses"] == [], walk["misses"][:5]
+    # at the op level the page opens at the smallest scale, not smaller: 0.75 of Graphviz's size
+    # (1 pt = 1 px), where the smallest text (9 pt, the arrows' numbers) is 9 px
+    assert walk["zoom"] == 0.75 and walk["scale"] == pytest.approx(1.0, rel=1e-3)
+    assert walk["smallest"] >= 9 - 1e-6
+    assert walk["zooms"][0] == 0.75 and walk["zooms"][1] >= 9 - 1e-6  # "−" stops there
+    assert walk["zooms"][2] == pytest.approx(0.75 * 1.25) and walk["zooms"][3] == 0.75

@@ -33,7 +33,10 @@ from ..losses import squared_error
 from ..engine import Tensor
 from ..viz import draw_graph, draw_network, render
 
-__all__ = ["render_demon", "box_names"]
+__all__ = ["render_demon", "box_names", "COST_OF_IMAGE", "COST_OF_BATCH"]
+
+#: the cost's box, as the drawings title it: C of one image (§1-7), C_T of a batch (§3-5)
+COST_OF_IMAGE, COST_OF_BATCH = "cost C of the image", "cost C_T of the batch"
 
 
 def _twin(model: Any, engine: str) -> Any:
@@ -110,8 +113,8 @@ def render_demon(model_before: Any, model_after: Any, X: Any, out_dir: str | os.
     n = image
     drawings = {}
     titles = box_names(model_after)
-    titles["C"] = "cost C of the image"
-    titles["squared_error"] = "cost C_T of the batch"
+    titles["C"] = COST_OF_IMAGE
+    titles["squared_error"] = COST_OF_BATCH
 
     scalar = _twin(model_after, "scalar")
     a = scalar([float(p) for p in X[n - 1]])

@@ -2,7 +2,8 @@
 
 ``demon --play DIR`` writes DIR/backprop.html for image `--image` of the 12-3-2 network at the
 command's start values (`--init`, `--engine`), neuron level by default (``--level op`` for every
-weight); ``cnn --play DIR`` does the same for the book's CNN at layer level.
+weight), its boxes and captions in the drawings' names (unit A of the hidden layer, the cost C of
+the image); ``cnn --play DIR`` does the same for the book's CNN at layer level.
 """
 
 from __future__ import annotations
@@ -26,12 +27,12 @@ def add_play_arguments(p: argparse.ArgumentParser, level: str) -> None:
                         "(default: %(default)s)")
 
 
-def _save(root: Any, level: str, folder: str, title: str) -> str:
+def _save(root: Any, level: str, folder: str, title: str,
+          box_names: dict[str, str] | None = None) -> str:
     from ..viz import play_backward
 
     try:
-        os.makedirs(folder, exist_ok=True)
-        path = play_backward(root, level).save(os.path.join(folder, PAGE))
+        path = play_backward(root, level, box_names=box_names).save(os.path.join(folder, PAGE))
     except OSError as e:
         raise CommandLineError(f"--play {folder}: {e.strerror or e}") from None
     print(f"wrote {path} ({title}; open it in a browser, → steps forward)")
@@ -39,18 +40,20 @@ def _save(root: Any, level: str, folder: str, title: str) -> str:
 
 
 def write_demon_player(model: Any, args: argparse.Namespace) -> str:
-    """The player for image `args.image` (1-64) of the 64, through `model` as it starts."""
-    from ..tools.trace import name_scope
+    """The player for image `args.image` (1-64) of the 64, through `model` as it starts; its
+    boxes and captions name the units and layers as the drawings do (A, B, C; 0, 1; cost C)."""
+    from ..book.demon_graph import COST_OF_IMAGE, box_names
     from ..datasets import book_digits_4x3
     from ..losses import squared_error
 
     X, T = book_digits_4x3(one_hot=True)
     n = args.image - 1
     a = model(X[n].tolist()) if args.engine == "scalar" else model(X[n:n + 1])
-    with name_scope("C", "block"):  # the cost in one box (one node at the neuron level)
-        C = squared_error(a, T[n].tolist() if args.engine == "scalar" else T[n:n + 1])
+    # squared_error puts the cost in one box of its own (one node at the neuron level)
+    C = squared_error(a, T[n].tolist() if args.engine == "scalar" else T[n:n + 1])
+    titles = {**box_names(model), "squared_error": COST_OF_IMAGE}
     return _save(C, args.level, args.play, f"the 12-3-2 network, image {args.image}, "
-                 f"{args.level} level")
+                 f"{args.level} level", titles)
 
 
 def write_cnn_player(args: argparse.Namespace) -> str:

@@ -423,6 +423,14 @@ def _checked_arguments(root: Any, rankdir: str, show: Sequence[str],
     return roots, show
 
 
+def scope_title(scope: Scope, box_names: Mapping[str, str]) -> str:
+    """The title of a module's box: its name in `box_names` (the book's, such as "A" or "hidden
+    layer (layer 2)"), else its scope name and kind, "layers.0.neurons.2 (neuron)"."""
+    if scope.name in box_names or scope.kind == "data":
+        return box_names.get(scope.name, scope.name)
+    return f"{scope.name} ({scope.kind})"
+
+
 class _Painter:
     """What every drawing level shares: the options, and the texts and colours of a value."""
 
@@ -437,9 +445,7 @@ class _Painter:
         return self.box_names.get(scope.name, scope.name)
 
     def cluster_label(self, scope: Scope) -> str:
-        if scope.name in self.box_names or scope.kind == "data":
-            return html_label([], title=self.box_names.get(scope.name, scope.name))
-        return html_label([], title=f"{scope.name} ({scope.kind})")
+        return html_label([], title=scope_title(scope, self.box_names))
 
     def value_lines(self, v: Node, data_name: str = "data") -> list[str | tuple[str, str]]:
         lines: list[str | tuple[str, str]] = []

@@ -15,21 +15,26 @@ drawn node (a neuron, a layer, a set of leaves), taken when the gradient first r
 caption gives all its members, in the engine's order.
 
 The page is drawn once: `draw_graph` with the gradients, laid out by Graphviz as SVG; the page's
-JavaScript hides the gradients not yet complete, and highlights and captions each step.
-``player.save("backprop.html")`` writes one self-contained file (no network); in Jupyter the
-player shows itself.  Nothing in the graph is changed: ``.grad`` is only borrowed while the
-drawing is made and put back.  Hooks the user registered run once more during the player's
-backward (as they would in any backward).
+JavaScript hides the gradients not yet complete, highlights and captions each step, keeps the lit
+node in view and zooms (never below a scale where the text stays readable).  The page itself is
+a data file, ``player_page.html``, whose slots are filled once with text escaped for its place,
+so a label is always shown, never run.  ``player.save("backprop.html")`` writes one
+self-contained file (no network); in Jupyter the player shows itself.  Nothing in the graph is
+changed: ``.grad`` is only borrowed while the drawing is made and put back.  Hooks the user
+registered run once more during the player's backward (as they would in any backward).
 """
 
 from __future__ import annotations
 
+import functools
 import html
 import json
+import os
 import re
+from importlib import resources
 from dataclasses import dataclass
 from typing import Any
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 import numpy as np
 
@@ -37,7 +42,8 @@ from ..atomic import write_atomic
 from ..engine import Node, grad as autograd_grad
 from .dot import INSTALL_HELP, GraphvizNotFound, layout
 from .graph import (DEFAULT_MAX_NODES, LEVELS, _OP_SYMBOLS, _common_prefix, _local_derivatives,
-                    _magnitude, _num, _summary, _users, _number_nodes, draw_graph, group_names)
+                    _magnitude, _num, _summary, _users, _number_nodes, draw_graph, group_names,
+                    scope_title)
 
 __all__ = ["play_backward", "BackwardPlayer", "Step"]
 
@@ -67,22 +73,29 @@ class Step:
 
 
 def play_backward(root: Node, level: str = "op", *, rankdir: str = "LR",
-                  max_nodes: int | None = DEFAULT_MAX_NODES) -> BackwardPlayer:
+                  max_nodes: int | None = DEFAULT_MAX_NODES,
+                  box_names: Mapping[str, str] | None = None) -> BackwardPlayer:
     """A step-by-step player of backpropagation through the graph behind `root` (a cost: a
     `Value` or a one-element `Tensor`), at `level` "op", "neuron" or "layer" of `draw_graph`.
+
+    box_names: a title per module, as for `draw_graph`, used by the boxes and the captions; for
+    the book's 12-3-2 network ``tinygrad_edu.book.demon_graph.box_names(model)`` gives the
+    drawings' names (hidden layer, A, B, C, output layer, 0, 1); without it, the module names.
 
     ``player.save("backprop.html")`` writes the page; in Jupyter the player displays itself.
     ``player.steps`` holds each step, ``player.order`` the engine's nodes in the order backward
     completed them, ``player.grads[i]`` the gradient of ``player.nodes[i]``.
     """
-    return BackwardPlayer(root, level, rankdir=rankdir, max_nodes=max_nodes)
+    return BackwardPlayer(root, level, rankdir=rankdir, max_nodes=max_nodes,
+                          box_names=box_names)
 
 
 class BackwardPlayer:
     """See `play_backward`."""
 
     def __init__(self, root: Node, level: str = "op", *, rankdir: str = "LR",
-                 max_nodes: int | None = DEFAULT_MAX_NODES) -> None:
+                 max_nodes: int | None = DEFAULT_MAX_NODES,
+                 box_names: Mapping[str, str] | None = None) -> None:
         if not isinstance(root, Node):
             raise TypeError(f"play_backward needs a Value or a Tensor, got {type(root).__name__}")
         if level not in LEVELS:
@@ -95,12 +108,14 @@ class BackwardPlayer:
                              "was computed under no_grad()): compute it from values that "
                              "require a gradient")
         self.root, self.level = root, level
+        self.box_names = dict(box_names or {})
         self.nodes, self.inputs = _number_nodes([root])
         self.users = _users(self.nodes, self.inputs)
         self.order, self.grads = _observe_backward(root, self.nodes)
         self.graph = _draw_with(self.nodes, self.grads,
                                 lambda: draw_graph(root, rankdir=rankdir, level=level,
-                                                   max_nodes=max_nodes))
+                                                   max_nodes=max_nodes,
+                                                   box_names=self.box_names))
         self.drawn = group_names(self.nodes, self.inputs, level)
         names = _node_names(self.nodes, next(i for i, v in enumerate(self.nodes) if v is root))
         captions = _Captions(self.nodes, self.users, self.grads, names)
@@ -128,18 +143,20 @@ class BackwardPlayer:
         data = {"steps": [{"node": s.node, "edges": [list(e) for e in s.edges],
                            "via": list(s.via), "caption": s.caption} for s in self.steps],
                 "done": done}
-        payload = json.dumps(data, ensure_ascii=False).replace("</", "<\\/")
         graph = self.svg if self.svg is not None else (
             "<pre class='missing'>" + html.escape(INSTALL_HELP) + "</pre>")
         title = f"Backpropagation through {_root_name(self.root)}, step by step"
-        return (_PAGE.replace("__TITLE__", html.escape(title))
-                .replace("__LAST__", str(len(self.steps) - 1))
-                .replace("__GRAPH__", graph)
-                .replace("__DATA__", payload))
+        page = fill_page(_template(), {"TITLE": html.escape(title),
+                                       "LAST": str(len(self.steps) - 1),
+                                       "GRAPH": graph, "DATA": script_json(data)})
+        return encodable(page)
 
-    def save(self, path: str) -> str:
-        """Write the page to `path` (atomically); returns the path."""
-        return write_atomic(path, self.html())
+    def save(self, path: str | os.PathLike) -> str:
+        """Write the page to `path` as UTF-8, atomically, making its folder if it is missing;
+        returns the path."""
+        folder = os.path.dirname(os.path.abspath(path))
+        os.makedirs(folder, exist_ok=True)
+        return write_atomic(path, self.html().encode("utf-8", "replace"))
 
     def _repr_html_(self) -> str:
         height = 260
@@ -380,11 +397,19 @@ class _Captions:
 
 
 def _group_header(player: BackwardPlayer, members: Sequence[int]) -> str | None:
-    """"layers.0 (layer) has its gradient:" for a module, "13 leaves ...:" for a set of leaves."""
+    """"unit A of the hidden layer (layer 2) has its gradient:" for a unit titled in `box_names`,
+    "layers.0 (layer) has its gradient:" for another, "13 leaves ...:" for a set of leaves."""
     recorded = [player.nodes[m]._ctx for m in members if player.nodes[m]._ctx is not None]
     if recorded:
         path = _common_prefix(tuple(ctx.scope) for ctx in recorded)
-        return f"{path[-1].name} ({path[-1].kind}) has its gradient:" if path else None
+        if not path:
+            return None
+        names = player.box_names
+        title = scope_title(path[-1], names)
+        if path[-1].kind == "neuron" and path[-1].name in names and len(path) > 1 \
+                and path[-2].name in names:  # a unit: in which layer
+            title = f"unit {title} of the {names[path[-2].name]}"
+        return f"{title} has its gradient:"
     if len(members) > 1:
         return f"{len(members)} leaves have their gradients:"
     return None
@@ -432,133 +457,35 @@ def _steps(player: BackwardPlayer, captions: _Captions) -> list[Step]:
 
 
 # ----------------------------------------------------------------------------------------------
-# the page
+# the page: a data file with four slots, each filled once with text escaped for its place
 # ----------------------------------------------------------------------------------------------
 
-_PAGE = """<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>__TITLE__</title>
-<style>
-body { font-family: Helvetica, Arial, sans-serif; margin: 0; color: #222; background: #fff; }
-header { position: sticky; top: 0; background: #fafafa; border-bottom: 1px solid #ddd;
-         padding: 8px 12px; z-index: 1; }
-h1 { font-size: 15px; margin: 0 0 6px 0; }
-button { font-size: 14px; padding: 3px 10px; margin-right: 4px; cursor: pointer; }
-#counter { font-variant-numeric: tabular-nums; margin: 0 8px; }
-#slider { vertical-align: middle; width: 240px; }
-#caption { white-space: pre-wrap; font-size: 15px; line-height: 1.45; margin-top: 8px;
-           min-height: 2.9em; font-family: "DejaVu Sans", Helvetica, Arial, sans-serif; }
-#graph { padding: 8px; overflow: auto; }
-#graph svg { max-width: 100%; height: auto; }
-.hint { color: #777; font-size: 12px; }
-g.current path, g.current polygon, g.current ellipse { stroke: #ff7f0e; stroke-width: 5px; }
-g.via ellipse, g.via polygon, g.via path { stroke: #ff7f0e; stroke-width: 2.5px; }
-g.flow > path { stroke: #ff7f0e; stroke-width: 3.5px; }
-g.flow > polygon { stroke: #ff7f0e; fill: #ff7f0e; }
-text.pending { fill: #aaaaaa; }
-</style></head>
-<body>
-<header>
-<h1>__TITLE__</h1>
-<button id="prev" title="previous step (←)">◀ prev</button>
-<button id="play" title="play / pause">▶ play</button>
-<button id="next" title="next step (→)">next ▶</button>
-<span id="counter">step 0 / __LAST__</span>
-<input id="slider" type="range" min="0" max="__LAST__" value="0" aria-label="step">
-<span class="hint">← → keys; the address #step=N opens step N</span>
-<div id="caption"></div>
-</header>
-<div id="graph">__GRAPH__</div>
-<script type="application/json" id="player-data">__DATA__</script>
-<script>
-(function () {
-  "use strict";
-  var data = JSON.parse(document.getElementById("player-data").textContent);
-  var steps = data.steps, last = steps.length - 1, current = 0, timer = null;
-  var graph = document.getElementById("graph"), caption = document.getElementById("caption");
-  var counter = document.getElementById("counter"), slider = document.getElementById("slider");
-  var play = document.getElementById("play");
-  var els = {};
-  graph.querySelectorAll("g.node, g.edge").forEach(function (g) {
-    var t = g.querySelector("title");
-    if (t) { els[t.textContent] = g; }
-  });
-  // the final look of every node that receives a gradient: its fill and its "grad" lines
-  var saved = {};
-  Object.keys(data.done).forEach(function (name) {
-    var g = els[name];
-    if (!g) { return; }
-    var shape = g.querySelector("path, polygon, ellipse");
-    var texts = Array.prototype.filter.call(g.querySelectorAll("text"), function (t) {
-      return /^(grad |\\|grad\\|)/.test(t.textContent);
-    });
-    saved[name] = {shape: shape, fill: shape ? shape.getAttribute("fill") : null, texts: texts,
-                   words: texts.map(function (t) { return t.textContent; })};
-  });
-  function show(k) {
-    k = Math.max(0, Math.min(last, parseInt(k, 10) || 0));
-    current = k;
-    Object.keys(saved).forEach(function (name) {
-      var s = saved[name], done = data.done[name] <= k;
-      if (s.shape && s.fill && s.fill !== "none") {
-        s.shape.setAttribute("fill", done ? s.fill : "#ffffff");
-      }
-      s.texts.forEach(function (t, i) {
-        t.textContent = done ? s.words[i] : "grad ?";
-        t.classList.toggle("pending", !done);
-      });
-    });
-    graph.querySelectorAll(".current, .flow, .via").forEach(function (e) {
-      e.classList.remove("current", "flow", "via");
-    });
-    var step = steps[k];
-    if (step.node && els[step.node]) {
-      els[step.node].classList.add("current");
-      if (els[step.node].scrollIntoView && graph.scrollWidth > graph.clientWidth) {
-        els[step.node].scrollIntoView({block: "nearest", inline: "nearest"});
-      }
-    }
-    step.edges.forEach(function (e) {
-      var g = els[e[0] + "->" + e[1]];
-      if (g) { g.classList.add("flow"); }
-    });
-    step.via.forEach(function (n) { if (els[n]) { els[n].classList.add("via"); } });
-    caption.textContent = step.caption;
-    counter.textContent = "step " + k + " / " + last;
-    slider.value = k;
-    try { history.replaceState(null, "", "#step=" + k); } catch (err) { /* srcdoc frame */ }
-  }
-  function fromHash() {
-    var m = /step=(\\d+)/.exec(window.location.hash);
-    return m ? parseInt(m[1], 10) : 0;
-  }
-  function stop() {
-    if (timer) { clearInterval(timer); timer = null; }
-    play.textContent = "▶ play";
-  }
-  document.getElementById("prev").onclick = function () { stop(); show(current - 1); };
-  document.getElementById("next").onclick = function () { stop(); show(current + 1); };
-  slider.oninput = function () { stop(); show(slider.value); };
-  play.onclick = function () {
-    if (timer) { stop(); return; }
-    if (current >= last) { show(0); }
-    play.textContent = "❚❚ pause";
-    timer = setInterval(function () {
-      if (current >= last) { stop(); } else { show(current + 1); }
-    }, 1100);
-  };
-  document.addEventListener("keydown", function (e) {
-    if (e.key === "ArrowRight" || e.key === "ArrowDown") { stop(); show(current + 1); }
-    else if (e.key === "ArrowLeft" || e.key === "ArrowUp") { stop(); show(current - 1); }
-    else if (e.key === "Home") { stop(); show(0); }
-    else if (e.key === "End") { stop(); show(last); }
-    else { return; }
-    e.preventDefault();
-  });
-  window.addEventListener("hashchange", function () { show(fromHash()); });
-  show(fromHash());
-}());
-</script>
-</body></html>
-"""
+_SLOT = re.compile(r"__(TITLE|LAST|GRAPH|DATA)__")
+# JSON inside <script>: no "<" (so no "</script>" or "<!--"), ">" or "&" in the text, and no line
+# separators (which older JavaScript read as line ends); each is the same character to JSON
+_SCRIPT_SAFE = {ord("<"): "\\u003c", ord(">"): "\\u003e", ord("&"): "\\u0026",
+                0x2028: "\\u2028", 0x2029: "\\u2029"}
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
+
+
+@functools.cache
+def _template() -> str:
+    """The page (tinygrad_edu/viz/player_page.html, a package data file)."""
+    page = resources.files(__name__.rpartition(".")[0]).joinpath("player_page.html")
+    return page.read_text(encoding="utf-8")
+
+
+def script_json(data: Any) -> str:
+    """`data` as JSON that can stand inside a ``<script>`` element whatever its strings hold."""
+    return json.dumps(data, ensure_ascii=False).translate(_SCRIPT_SAFE)
+
+
+def fill_page(template: str, slots: dict[str, str]) -> str:
+    """`template` with each ``__NAME__`` slot replaced by ``slots[NAME]``, in one pass: text put
+    into the page is never read again for slots, so a label "__DATA__" stays that text."""
+    return _SLOT.sub(lambda m: slots[m.group(1)], template)
+
+
+def encodable(text: str) -> str:
+    """`text` with each lone surrogate (which UTF-8 cannot encode) replaced by U+FFFD."""
+    return _SURROGATE.sub("\ufffd", text)
