@@ -10,6 +10,7 @@ from .autograd import (AnomalyError, Context, Function, Scope, backward, backwar
                        record_sites, recording, topological_order)
 from .checks import GradcheckError, gradcheck, gradgradcheck, numerical_gradient
 from .graphcheck import GraphReport, OpCheck, check_graph
+from .random import manual_seed
 from .tensor import Tensor, concatenate, stack
 from .value import Value, weighted_input
 
@@ -20,5 +21,5 @@ __all__ = [
     "gradcheck", "GradcheckError", "concatenate", "stack", "gradgradcheck", "numerical_gradient",
     "check_graph",
     "GraphReport", "OpCheck", "record_sites", "recording", "backward_order",
-    "topological_order",
+    "topological_order", "manual_seed",
 ]

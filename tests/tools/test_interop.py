@@ -181,7 +181,7 @@ def test_from_torch_refuses_what_it_cannot_convert_naming_it(module, named):
 
 
 def test_to_torch_refuses_what_it_cannot_convert_naming_it():
-    with pytest.raises(TypeError, match="'step' at Sequential.layers.0"):
+    with pytest.raises(TypeError, match="'step' at Sequential.0"):
         to_torch(nn.Sequential(nn.Linear(2, 2, "step")))
     with pytest.raises(TypeError, match="Neuron at Neuron"):
         to_torch(nn.Neuron(2))
