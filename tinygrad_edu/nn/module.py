@@ -43,6 +43,13 @@ def state_problems(expected: dict[str, Any], given: dict[str, Any], not_numbers:
     return [f"{kind}: " + ", ".join(names) for kind, names in kinds.items() if names]
 
 
+def _float64_copy(value: Any) -> np.ndarray:
+    """A float64 array of `value`: numbers, arrays, or a torch tensor (a torch state_dict)."""
+    if all(hasattr(value, m) for m in ("detach", "cpu", "numpy")):  # torch.Tensor, duck-typed
+        value = value.detach().cpu().numpy()
+    return np.array(value, dtype=np.float64)
+
+
 def _is_parameter(value: Any) -> bool:
     """A `Parameter` or a `Value` is a parameter, frozen or not; another node (a `Tensor`)
     only while it requires a gradient."""
@@ -272,7 +279,7 @@ class Module:
         for name in expected:
             if name in state:
                 try:
-                    arrays[name] = np.array(state[name], dtype=np.float64)
+                    arrays[name] = _float64_copy(state[name])
                 except (TypeError, ValueError, OverflowError):  # 10**400 overflows
                     not_numbers.append(name)
         problems = state_problems(
