@@ -26,7 +26,7 @@ try:
 except ImportError:  # pragma: no cover - Windows: no flock, stale files are found by age
     fcntl = None  # type: ignore[assignment]
 
-__all__ = ["write_atomic", "atomic_target"]
+__all__ = ["write_atomic", "atomic_target", "remove_left_behind"]
 
 STALE_AGE = 3600.0  # seconds: without flock, a temporary file this old was left behind
 
@@ -46,7 +46,8 @@ def atomic_target(path: str | os.PathLike) -> Iterator[str]:
     except OSError as e:  # a missing or read-only folder: name the file the caller asked for
         raise type(e)(e.errno, e.strerror, path) from None
     if fcntl is not None:
-        fcntl.flock(fd, fcntl.LOCK_EX)  # held until os.close(fd) or this process's death
+        with contextlib.suppress(OSError):  # a file system without locks: no one removes it
+            fcntl.flock(fd, fcntl.LOCK_EX)  # held until os.close(fd) or this process's death
     else:  # pragma: no cover - Windows renames no file that is open
         os.close(fd)
     try:
@@ -67,7 +68,7 @@ def atomic_target(path: str | os.PathLike) -> Iterator[str]:
 def remove_left_behind(folder: str, prefix: str) -> list[str]:
     """Remove the temporary files `prefix*.tmp` in `folder` that no write holds any more (left
     by a killed one); returns their paths.  Files held by a write under way are kept."""
-    pattern = re.compile(re.escape(prefix) + r"[^.]+\.tmp")  # mkstemp's names: no dot inside
+    pattern = re.compile(re.escape(prefix) + r"[a-z0-9_]{8}\.tmp")  # mkstemp's 8 characters
     try:
         names = [name for name in os.listdir(folder) if pattern.fullmatch(name)]
     except OSError:  # a missing folder: mkstemp says so next
