@@ -217,6 +217,8 @@ def test_a_frozen_torch_parameter_stays_frozen_in_ours_and_back():
     ours = from_torch(t)
     assert ours.state_requires_grad() == {"0.weight": False, "0.bias": True, "2.weight": True,
                                           "2.bias": True}
+    assert list(ours.state_dict()) == list(t.state_dict())  # the frozen one kept, as torch keeps it
+    np.testing.assert_array_equal(ours.state_dict()["0.weight"], t[0].weight.detach().numpy())
     again = to_torch(ours)
     assert [p.requires_grad for p in again.parameters()] == [False, True, True, True]
 

@@ -8,7 +8,7 @@ records knows which network, layer and neuron it belongs to (drawings box them t
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 import numpy as np
@@ -225,7 +225,7 @@ class Module:
                 state[name] = np.array([v.data for v in value], dtype=np.float64)
         return state
 
-    def _own_nodes(self, name: str) -> list[Node]:
+    def _own_nodes(self, name: str) -> Sequence[Node]:
         """The parameter nodes behind the own state entry `name` (one, or a list's Values)."""
         value = self.__dict__[name]
         return [value] if isinstance(value, Node) else list(value)
@@ -267,7 +267,8 @@ class Module:
                 node.requires_grad = bool(flag)
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
-        """Set the parameters from arrays by name (as `state_dict()` gives them).
+        """Set the parameters from arrays by name (as `state_dict()` gives them; torch tensors,
+        as a torch `state_dict()` gives them, are read too).
 
         Refuses missing, extra, mis-shaped and non-numeric entries, naming them; the module is
         then left unchanged.

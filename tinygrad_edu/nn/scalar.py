@@ -11,7 +11,6 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from ..autograd import Node
 from ..value import Value, weighted_input
 from .activations import check_activation, fire
 from .module import Module, State
@@ -96,7 +95,7 @@ class Layer(Module):
         return {"weight": np.array([[w.data for w in n.w] for n in self.neurons]),
                 "bias": np.array([n.b.data for n in self.neurons])}
 
-    def _own_nodes(self, name: str) -> list[Node]:
+    def _own_nodes(self, name: str) -> list[Value]:
         if name == "weight":
             return [w for neuron in self.neurons for w in neuron.w]
         return [neuron.b for neuron in self.neurons]
