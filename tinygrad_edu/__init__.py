@@ -10,6 +10,7 @@ from .engine import (Function, Tensor, Value, backward, concatenate, enable_grad
                      is_grad_enabled, no_grad, recording, set_grad_enabled, stack,
                      topological_order, weighted_input, where)
 from .engine.graph import backward_order
+from .random import manual_seed
 from .tools import (AnomalyError, GradcheckError, GraphReport, OpCheck, Scope, check_graph,
                     detect_anomaly, gradcheck, gradgradcheck, name_scope, numerical_gradient,
                     record_sites)
@@ -21,5 +22,5 @@ __all__ = [
     "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled", "name_scope", "Scope",
     "detect_anomaly", "AnomalyError", "gradcheck", "GradcheckError", "concatenate", "stack",
     "where", "gradgradcheck", "numerical_gradient", "check_graph", "GraphReport", "OpCheck",
-    "record_sites", "recording", "backward_order", "topological_order",
+    "record_sites", "recording", "backward_order", "topological_order", "manual_seed",
 ]

@@ -181,6 +181,12 @@ def test_demon_init_from_a_file_of_weights(tmp_path, capsys, writer):
     (b'{"params": {"layers.0.weight": [[1, 2]]}}', "missing"),
     (b"not an npz file", "not a numpy .npz file"),
     (b"{broken json", "cannot load weights"),
+    (b"[" * 100_000 + b"]" * 100_000, "nested too deeply"),  # no RecursionError traceback
+    (b'{"params": ' + b"[" * 100_000 + b"]" * 100_000 + b"}", "nested too deeply"),
+    (b"[1, 2, 3]", "not a weights file: its JSON is a list"),
+    (b'{"params": [1, 2]}', 'no "params" object'),
+    (b'{"params": {"layers.0.weight": "abc"}}', "not plain numbers: layers.0.weight"),
+    (b'{"params": {"W2": [[1e999]]}}', "mis-shaped: layers.0.weight"),
 ])
 def test_demon_init_from_a_bad_file_is_one_line(tmp_path, capsys, content, fragment):
     path = tmp_path / "weights.bin"
@@ -188,3 +194,78 @@ def test_demon_init_from_a_bad_file_is_one_line(tmp_path, capsys, content, fragm
     assert main(["demon", "--quiet", "--init", str(path)]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and fragment in err[0] and str(path) in err[0]
+
+
+def _demon_state(**changes):
+    from tinygrad_edu.book.ch1_demons import demon_params
+    from tinygrad_edu.book.network import demon_network
+
+    state = demon_network("tensor", demon_params()).state_dict()
+    for name, (index, value) in changes.items():
+        state[name][index] = value
+    return state
+
+
+@pytest.mark.parametrize("writer", ["json", "json-null", "npz"])
+@pytest.mark.parametrize("bad", [float("nan"), float("inf"), -float("inf")])
+def test_demon_init_refuses_non_finite_weights_in_one_line(tmp_path, capsys, writer, bad):
+    from tinygrad_edu.book.network import demon_network
+    from tinygrad_edu.nn import save
+
+    state = _demon_state(**{"layers.1.bias": (1, bad)})
+    path = tmp_path / f"weights.{writer}"
+    if writer == "npz":
+        model = demon_network("tensor", "random")
+        model.load_state_dict(state)
+        save(model, path)
+    else:
+        params = {k: v.tolist() for k, v in state.items()}
+        if writer == "json-null":
+            params["layers.1.bias"][1] = None  # what --json writes for a NaN
+        path.write_text(json.dumps({"params": params}))  # Python writes NaN/Infinity tokens
+    assert main(["demon", "--quiet", "--init", str(path)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and str(path) in err[0]
+    assert "layers.1.bias hold NaN, infinite or null numbers" in err[0]
+
+
+def test_demon_init_refuses_a_number_too_big_for_a_float(tmp_path, capsys):
+    path = tmp_path / "big.json"
+    params = {k: v.tolist() for k, v in _demon_state().items()}
+    text = json.dumps({"params": params}).replace("[[", "[[" + "9" * 400 + ", ", 1)
+    path.write_text(text)
+    assert main(["demon", "--quiet", "--init", str(path)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "cannot load weights" in err[0]
+
+
+def _strict_json(text):
+    def refuse(token):
+        raise ValueError(f"{token} is not JSON")
+    return json.loads(text, parse_constant=refuse)
+
+
+@pytest.mark.filterwarnings("ignore:overflow:RuntimeWarning", "ignore:invalid:RuntimeWarning")
+def test_demon_json_is_strict_json_with_null_for_a_diverged_cost(tmp_path):
+    """A run that diverges (η = 1e308) has inf/NaN costs and weights: written as null."""
+    out = tmp_path / "run.json"
+    assert main(["demon", "--quiet", "--engine", "tensor", "--init", "book-4-4", "--lr", "1e308",
+                 "--steps", "3", "--json", str(out)]) == 0
+    text = out.read_text()
+    assert "NaN" not in text and "Infinity" not in text
+    record = _strict_json(text)
+    assert record["cost"][0] == pytest.approx(20.254494686, rel=1e-9)  # the start is finite
+    assert record["cost"][1:] == [None, None, None]  # then C_T is inf or NaN: null
+    assert record["params"]["layers.0.weight"][0] == [None] * 12
+    # such a record cannot start the next run: --init refuses its nulls
+    assert main(["demon", "--quiet", "--init", str(out)]) == 2
+
+
+def test_write_json_turns_every_non_finite_number_into_null(tmp_path):
+    from tinygrad_edu.cli.options import write_json
+
+    path = tmp_path / "r.json"
+    write_json(str(path), {"a": [1.0, float("nan"), [float("inf"), np.float64("-inf")]],
+                           "b": {"c": float("nan")}, "d": 2})
+    assert _strict_json(path.read_text()) == {"a": [1.0, None, [None, None]], "b": {"c": None},
+                                              "d": 2}

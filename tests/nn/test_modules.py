@@ -155,15 +155,15 @@ XOR_T = np.array([[0.0], [1.0], [1.0], [0.0]])
 
 
 def test_linear_starts_at_seeded_uniform_values_in_pytorchs_range():
-    a, b = Linear(3, 5), Linear(3, 5)
+    a, b = Linear(3, 5, seed=0), Linear(3, 5, seed=0)
     bound = 1 / np.sqrt(3)
     for layer in (a, b):
         for p in (layer.weight.data, layer.bias.data):
             assert np.all(np.abs(p) <= bound) and np.unique(p).size == p.size
-    np.testing.assert_array_equal(a.weight.data, b.weight.data)  # seed 0 by default
+    np.testing.assert_array_equal(a.weight.data, b.weight.data)  # a seed of its own
     expected = np.random.default_rng(0).uniform(-bound, bound, (5, 3))
     np.testing.assert_array_equal(a.weight.data, expected)  # what the docstring promises
-    assert "seed 0" in Linear.__doc__ and "1/√n_inputs" in Linear.__doc__
+    assert "manual_seed" in Linear.__doc__ and "1/√n_inputs" in Linear.__doc__
     assert not np.array_equal(Linear(3, 5, seed=1).weight.data, a.weight.data)
     rng = np.random.default_rng(7)
     first, second = Linear(3, 3, rng=rng), Linear(3, 3, rng=rng)  # one generator, two draws

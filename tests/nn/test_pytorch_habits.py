@@ -19,7 +19,7 @@ def test_modules_named_modules_and_apply():
     assert [type(m).__name__ for m in net.modules()] == [
         "Sequential", "Conv2d", "Sigmoid", "MaxPool2d", "Flatten", "Linear"]
     assert [name for name, _ in net.named_modules()] == [
-        "", "layers.0", "layers.1", "layers.2", "layers.3", "layers.4"]
+        "", "0", "1", "2", "3", "4"]  # torch's names
     scalar = demon_network("scalar")
     assert [name for name, _ in scalar.named_modules()][:3] == [
         "", "layers.0", "layers.0.neurons.0"]
@@ -58,7 +58,7 @@ def test_a_shared_layer_is_one_module_and_its_weights_one_parameter():
     net = nn.Sequential(shared, nn.Tanh(), shared)
     assert len(list(net.modules())) == 3
     assert len(net.parameters()) == 2
-    assert [n for n, _ in net.named_parameters()] == ["layers.0.weight", "layers.0.bias"]
+    assert [n for n, _ in net.named_parameters()] == ["0.weight", "0.bias"]
 
 
 def test_train_and_eval_set_the_flag_everywhere():
@@ -154,9 +154,9 @@ def test_summary_prints_layers_shapes_and_parameters(capsys):
     assert capsys.readouterr().out == text + "\n"
     lines = text.splitlines()
     assert lines[0].split() == ["layer", "type", "output", "shape", "parameters"]
-    assert lines[1].split() == ["layers.0", "Conv2d", "(96,", "3,", "4,", "4)", "30"]
-    assert lines[4].split() == ["layers.3", "Flatten", "(96,", "12)", "0"]
-    assert lines[5].split() == ["layers.4", "Linear", "(96,", "3)", "39"]
+    assert lines[1].split() == ["0", "Conv2d", "(96,", "3,", "4,", "4)", "30"]
+    assert lines[4].split() == ["3", "Flatten", "(96,", "12)", "0"]
+    assert lines[5].split() == ["4", "Linear", "(96,", "3)", "39"]
     assert lines[-1] == "total: 69 parameters"
     scalar = nn.summary(demon_network("scalar"), (12,), file=None).splitlines()
     assert scalar[1].split() == ["layers.0", "Layer", "(3,)", "39"]

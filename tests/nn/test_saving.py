@@ -311,3 +311,158 @@ def test_compressed_archives_load_too(tmp_path):
     b = TinyNet(seed=5)
     load(b, path)
     _unchanged(b, a.state_dict())
+
+
+# -- frozen parameters (requires_grad=False): kept, saved, loaded frozen, as PyTorch keeps them --
+def _frozen_cnn(seed: int):
+    from tinygrad_edu import nn
+
+    net = nn.Sequential(nn.Conv2d(1, 2, 3, seed=seed), nn.Sigmoid(), nn.Flatten(),
+                        nn.Linear(8, 2, seed=seed + 1))
+    net[0].requires_grad_(False)  # the convolution frozen, as a fine-tuner freezes a backbone
+    net[3].bias.requires_grad = False
+    return net
+
+
+def test_frozen_parameters_are_kept_saved_and_loaded_frozen(tmp_path):
+    from tinygrad_edu import nn
+
+    net = _frozen_cnn(seed=1)
+    assert list(net.state_dict()) == ["0.weight", "0.bias", "3.weight", "3.bias"]
+    assert len(net.parameters()) == 4
+    flags = {"0.weight": False, "0.bias": False, "3.weight": True, "3.bias": False}
+    assert net.state_requires_grad() == flags
+    path = tmp_path / "frozen.npz"
+    save(net, path)
+    with np.load(path, allow_pickle=False) as z:  # still one array per entry, frozen ones too
+        assert sorted(z.files) == sorted(flags)
+    fresh = nn.Sequential(nn.Conv2d(1, 2, 3, seed=7), nn.Sigmoid(), nn.Flatten(),
+                          nn.Linear(8, 2, seed=8))  # every parameter trainable
+    load(fresh, path)
+    for name, array in net.state_dict().items():
+        np.testing.assert_array_equal(fresh.state_dict()[name], array)
+    assert fresh.state_requires_grad() == flags
+    assert fresh[0].weight.requires_grad is False and fresh[3].weight.requires_grad is True
+    # and back: a file of trainable weights unfreezes a frozen model
+    fresh.requires_grad_(True)
+    save(fresh, path)
+    frozen = _frozen_cnn(seed=3)
+    load(frozen, path)
+    assert all(frozen.state_requires_grad().values())
+
+
+def test_frozen_parameters_train_not_and_the_rest_train():
+    from tinygrad_edu import Tensor
+    from tinygrad_edu.optim import SGD
+
+    net = _frozen_cnn(seed=2)
+    before = net.state_dict()
+    opt = SGD(net.parameters(), lr=0.5)
+    x = Tensor(np.random.default_rng(0).standard_normal((4, 1, 4, 4)))
+    (net(x) ** 2).sum().backward()
+    opt.step()
+    after = net.state_dict()
+    for name, trained in net.state_requires_grad().items():
+        assert np.array_equal(before[name], after[name]) != trained, name
+
+
+def test_a_scalar_network_keeps_its_frozen_values(tmp_path):
+    from tinygrad_edu.book.network import demon_network
+
+    net = demon_network("scalar", init="book-4-4")
+    for neuron in net.layers[1].neurons:
+        neuron.b.requires_grad = False
+    path = tmp_path / "demon.npz"
+    save(net, path)
+    fresh = demon_network("scalar", init="random", seed=5)
+    load(fresh, path)
+    assert fresh.state_requires_grad() == {"layers.0.weight": True, "layers.0.bias": True,
+                                           "layers.1.weight": True, "layers.1.bias": False}
+    np.testing.assert_array_equal(fresh.state_dict()["layers.1.bias"],
+                                  net.state_dict()["layers.1.bias"])
+
+
+def test_a_file_naming_an_unknown_frozen_entry_is_refused(tmp_path):
+    from tinygrad_edu import nn
+
+    path = tmp_path / "net.npz"
+    save(nn.Linear(2, 2, seed=0), path)
+    with zipfile.ZipFile(path, "a") as archive:
+        archive.comment = b"tinygrad_edu frozen: weight nothere"
+    net = nn.Linear(2, 2, seed=1)
+    before = net.state_dict()
+    with pytest.raises(ValueError, match="names nothere frozen, which the module does not"):
+        load(net, path)
+    for name, array in before.items():
+        np.testing.assert_array_equal(net.state_dict()[name], array)
+    assert net.weight.requires_grad
+
+
+# -- a killed save leaves no temporary file for good ---------------------------------------------
+_KILLED_MID_SAVE = """
+import sys, time
+import numpy as np
+from tinygrad_edu import nn
+
+def half_written(f, **arrays):  # np.savez that stops half-way, as a SIGKILL would stop it
+    f.write(b"PK\\x03\\x04 half an archive")
+    f.flush()
+    print("writing", flush=True)
+    time.sleep(120)
+
+np.savez = half_written
+nn.save(nn.Linear(3, 2, seed=0), sys.argv[1])
+"""
+
+
+def _temporary_files(folder) -> list[str]:
+    return sorted(name for name in os.listdir(folder) if name.endswith(".tmp"))
+
+
+@pytest.mark.skipif(not hasattr(os, "fork") or os.name != "posix", reason="SIGKILL is POSIX")
+def test_a_save_killed_by_sigkill_leaves_a_temporary_file_the_next_save_removes(tmp_path):
+    import signal
+    import subprocess
+    import sys
+
+    from tinygrad_edu import nn
+
+    path = tmp_path / "net.npz"
+    save(nn.Linear(3, 2, seed=1), path)
+    old = path.read_bytes()
+    import tinygrad_edu
+
+    root = os.path.dirname(os.path.dirname(os.path.abspath(tinygrad_edu.__file__)))
+    env = {**os.environ, "PYTHONPATH": root + os.pathsep + os.environ.get("PYTHONPATH", "")}
+    child = subprocess.Popen([sys.executable, "-c", _KILLED_MID_SAVE, str(path)],
+                             stdout=subprocess.PIPE, env=env)
+    try:
+        assert child.stdout is not None and child.stdout.readline() == b"writing\n"
+        child.send_signal(signal.SIGKILL)
+    finally:
+        child.wait(timeout=30)
+    left = _temporary_files(tmp_path)
+    assert len(left) == 1 and left[0].startswith(".net.npz.")  # what the kill left behind
+    assert path.read_bytes() == old  # the old file untouched
+    save(nn.Linear(3, 2, seed=2), path)  # the next save of that path cleans it up
+    assert os.listdir(tmp_path) == ["net.npz"]
+    net = nn.Linear(3, 2, seed=3)
+    load(net, path)
+    np.testing.assert_array_equal(net.weight.data, nn.Linear(3, 2, seed=2).weight.data)
+
+
+def test_a_stale_temporary_file_goes_and_a_live_one_or_another_paths_stays(tmp_path):
+    from tinygrad_edu.atomic import atomic_target, write_atomic
+
+    path = tmp_path / "net.npz"
+    stale = tmp_path / ".net.npz.abc123_x.tmp"  # as mkstemp names them; nobody holds it
+    other = tmp_path / ".net.npz.old.k2j4h5g6.tmp"  # a temporary file of "net.npz.old"
+    stale.write_bytes(b"left by a killed save")
+    other.write_bytes(b"another path's")
+    with atomic_target(path) as live:  # a write of the same path under way holds its file
+        write_atomic(path, b"first")
+        assert os.path.exists(live) and not stale.exists() and other.exists()
+        with open(live, "wb") as f:
+            f.write(b"second")
+    assert path.read_bytes() == b"second"
+    assert sorted(os.listdir(tmp_path)) == [other.name, "net.npz"]

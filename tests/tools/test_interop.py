@@ -181,9 +181,112 @@ def test_from_torch_refuses_what_it_cannot_convert_naming_it(module, named):
 
 
 def test_to_torch_refuses_what_it_cannot_convert_naming_it():
-    with pytest.raises(TypeError, match="'step' at Sequential.layers.0"):
+    with pytest.raises(TypeError, match="'step' at Sequential.0"):
         to_torch(nn.Sequential(nn.Linear(2, 2, "step")))
     with pytest.raises(TypeError, match="Neuron at Neuron"):
         to_torch(nn.Neuron(2))
     with pytest.raises(TypeError, match="needs a torch.nn.Module"):
         from_torch(nn.Linear(2, 2))
+
+
+# -- frozen parameters, torch's names, into= and dtype= ------------------------------------------
+def test_requires_grad_goes_to_torch_and_comes_back():
+    net = cnn()
+    net[0].requires_grad_(False)
+    net[6].bias.requires_grad = False
+    tnet = to_torch(net)
+    frozen = {"0.weight", "0.bias", "6.bias"}
+    ours = net.state_requires_grad()
+    assert {k for k, trained in ours.items() if not trained} == frozen
+    # torch counts the layer activations ours hold inside a layer: our 6 is torch's 8
+    named = dict(tnet.named_parameters())
+    assert {k for k, p in named.items() if not p.requires_grad} == {"0.weight", "0.bias", "8.bias"}
+    back = from_torch(tnet)
+    assert sum(not trained for trained in back.state_requires_grad().values()) == 3
+    assert back[0].weight.requires_grad is False and back[0].bias.requires_grad is False
+    # torch side: a frozen layer trains not, a trainable one trains, on both sides alike
+    X, T = book_digits_6x6(one_hot=True)
+    (0.5 * ((torch.tensor(T) - tnet(torch.tensor(X.reshape(-1, 1, 6, 6)))) ** 2).sum()).backward()
+    assert named["0.weight"].grad is None and named["3.weight"].grad is not None
+    assert named["8.bias"].grad is None and named["8.weight"].grad is not None
+
+
+def test_a_frozen_torch_parameter_stays_frozen_in_ours_and_back():
+    t = torch.nn.Sequential(torch.nn.Linear(3, 4), torch.nn.Sigmoid(), torch.nn.Linear(4, 2))
+    t[0].weight.requires_grad_(False)
+    ours = from_torch(t)
+    assert ours.state_requires_grad() == {"0.weight": False, "0.bias": True, "2.weight": True,
+                                          "2.bias": True}
+    assert list(ours.state_dict()) == list(t.state_dict())  # the frozen one kept, as torch keeps it
+    np.testing.assert_array_equal(ours.state_dict()["0.weight"], t[0].weight.detach().numpy())
+    again = to_torch(ours)
+    assert [p.requires_grad for p in again.parameters()] == [False, True, True, True]
+
+
+def test_sequential_names_parameters_as_torch_and_loads_its_state_dict():
+    torch.manual_seed(1)
+    t = torch.nn.Sequential(torch.nn.Linear(3, 4), torch.nn.Tanh(), torch.nn.Linear(4, 2),
+                            torch.nn.Sigmoid()).double()
+    ours = nn.Sequential(nn.Linear(3, 4), nn.Tanh(), nn.Linear(4, 2), nn.Sigmoid())
+    assert list(ours.state_dict()) == list(t.state_dict()) == [
+        "0.weight", "0.bias", "2.weight", "2.bias"]
+    assert [n for n, _ in ours.named_parameters()] == [n for n, _ in t.named_parameters()]
+    ours.load_state_dict(t.state_dict())  # torch tensors, torch's names: loaded as they are
+    x = np.random.default_rng(0).standard_normal((5, 3))
+    np.testing.assert_allclose(ours(x).data, t(torch.tensor(x)).detach().numpy(), **TOL)
+
+
+@pytest.mark.parametrize("engine", ["scalar", "tensor"])
+def test_torch_weights_load_into_our_mlp(engine):
+    X, T = book_digits_4x3(one_hot=True)
+    torch.manual_seed(2)
+    t = torch.nn.Sequential(torch.nn.Linear(12, 3), torch.nn.Sigmoid(), torch.nn.Linear(3, 2),
+                            torch.nn.Sigmoid()).double()
+    t[2].bias.requires_grad_(False)
+    net = demon_network(engine, init="random", seed=4)
+    assert from_torch(t, into=net) is net
+    np.testing.assert_allclose(net.predict(X), t(torch.tensor(X)).detach().numpy(), **TOL)
+    assert net.state_requires_grad()["layers.1.bias"] is False
+    assert net.state_requires_grad()["layers.1.weight"] is True
+    # what to_torch makes of an MLP comes back into an MLP too
+    other = demon_network(engine, init="random", seed=9)
+    from_torch(to_torch(net), into=other)
+    np.testing.assert_allclose(other.predict(X), net.predict(X), **TOL)
+
+
+def test_torch_weights_load_into_the_books_cnn():
+    X, T = book_digits_6x6(one_hot=True)
+    solved = BookCNN.from_init("book-5-4-solved")
+    t = to_torch(solved)
+    net = BookCNN.from_init("random", seed=3)
+    from_torch(t, into=net)
+    np.testing.assert_allclose(net(X).data, solved(X).data, **TOL)
+    assert net.correct(X, T) == solved.correct(X, T)
+
+
+def test_a_torch_module_of_other_layers_is_refused_into_a_model_unchanged():
+    net = demon_network("tensor", init="book-4-4")
+    before = net.state_dict()
+    t = torch.nn.Sequential(torch.nn.Linear(12, 3), torch.nn.ReLU(), torch.nn.Linear(3, 2),
+                            torch.nn.Sigmoid()).double()
+    with pytest.raises(TypeError, match=r"into=MLP.*ReLU.*does not have the layers of the MLP"):
+        from_torch(t, into=net)
+    for name, array in before.items():
+        np.testing.assert_array_equal(net.state_dict()[name], array)
+
+
+def test_to_torch_in_float32_runs_torchs_own_float32_input():
+    X, T = book_digits_6x6(one_hot=True)
+    net = BookCNN.from_init("book-5-4")
+    t32 = to_torch(net, dtype=torch.float32)
+    assert all(p.dtype == torch.float32 for p in t32.parameters())
+    x = torch.tensor(X.reshape(-1, 1, 6, 6), dtype=torch.float32)  # torch's default dtype
+    out = t32(x)
+    assert out.dtype == torch.float32
+    np.testing.assert_allclose(out.detach().numpy(), net(X).data, rtol=0, atol=1e-6)
+    with pytest.raises(RuntimeError):  # the float64 default needs float64 input, as torch says
+        to_torch(net)(x)
+    with pytest.raises(TypeError, match="floating torch dtype"):
+        to_torch(net, dtype=torch.int64)
+    with pytest.raises(TypeError, match="floating torch dtype"):
+        to_torch(net, dtype="float32")

@@ -74,7 +74,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="image No. N (1-64, the book's numbering) that --render draws "
                         "(default: %(default)s)")
     p.add_argument("--json", metavar="FILE",
-                   help='write {"cost": [C_T after 0..steps updates], "accuracy", "params"}')
+                   help='write {"cost": [C_T after 0..steps updates], "accuracy", "params"} '
+                        "as strict JSON: a NaN or infinite number (a diverged run) as null")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     add_play_arguments(p, "neuron")
 
@@ -96,7 +97,7 @@ def _check_paths(args: argparse.Namespace) -> None:
 def _start(args: argparse.Namespace) -> tuple[Any, str]:
     """The network at its start values, and how to call them; a bad FILE is one clear line."""
     from ..book.ch1_demons import demon_params
-    from ..book.network import INITS, book_to_state_dict, demon_network
+    from ..book.network import INITS, demon_network
     from ..nn import load
 
     if args.init == HAND_SET:
@@ -107,20 +108,43 @@ def _start(args: argparse.Namespace) -> tuple[Any, str]:
     model = demon_network(args.engine, "random", args.seed)
     try:
         with open(args.init, "rb") as f:
-            is_json = f.read(1) == b"{"
+            is_json = f.read(256).lstrip()[:1] in (b"{", b"[")
         if is_json:
-            with open(args.init, encoding="utf-8") as f:
-                params = json.load(f).get("params")
-            if not isinstance(params, dict):
-                raise ValueError('it has no "params" object (write it with --json)')
-            if set(params) <= {"W2", "b2", "W3", "b3"}:  # the book's names
-                params = book_to_state_dict(params)
-            model.load_state_dict(params)
+            model.load_state_dict(_json_params(args.init))
         else:
             load(model, args.init)
-    except (OSError, ValueError, AttributeError, TypeError) as e:
+        _refuse_non_finite(model.state_dict())
+    except (OSError, ValueError, TypeError, OverflowError) as e:
         raise CommandLineError(f"--init {args.init}: cannot load weights from it: {e}") from None
     return model, f"the weights in {args.init}"
+
+
+def _json_params(path: str) -> dict[str, Any]:
+    """The "params" object of a --json record, by state_dict names (the book's W2 ... too)."""
+    from ..book.network import book_to_state_dict
+
+    try:
+        with open(path, encoding="utf-8") as f:
+            record = json.load(f)
+    except RecursionError:
+        raise ValueError("not a weights file: its JSON is nested too deeply") from None
+    if not isinstance(record, dict):
+        raise ValueError(f"not a weights file: its JSON is a {type(record).__name__}, not an "
+                         'object with "params" (write it with --json)')
+    params = record.get("params")
+    if not isinstance(params, dict):
+        raise ValueError('it has no "params" object (write it with --json)')
+    if params and set(params) <= {"W2", "b2", "W3", "b3"}:  # the book's names
+        params = book_to_state_dict(params)
+    return params
+
+
+def _refuse_non_finite(state: dict[str, np.ndarray]) -> None:
+    """Refuse NaN or infinite weights (a null of --json is read as NaN): they evaluate to NaN."""
+    bad = [name for name, a in state.items() if not np.isfinite(a).all()]
+    if bad:
+        raise ValueError(f"{', '.join(bad)} hold NaN, infinite or null numbers; a weights file "
+                         "needs finite numbers")
 
 
 def _render(before: Any, after: Any, X: Any, T: Any, args: argparse.Namespace,

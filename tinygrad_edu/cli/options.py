@@ -104,5 +104,19 @@ def writing(option: str, path: Any, write: Callable[[], T]) -> T:
 
 
 def write_json(path: str, record: dict[str, Any]) -> None:
-    """The `--json` record, written atomically (a failure leaves any old file as it was)."""
-    writing("--json", path, lambda: write_atomic(path, json.dumps(record, indent=1) + "\n"))
+    """The `--json` record as strict JSON, written atomically (a failure leaves any old file as
+    it was).  JSON has no NaN or infinity: a non-finite number (the cost of a run that
+    diverged) is written as null, which every JSON reader accepts and `--init` refuses."""
+    text = json.dumps(finite_or_null(record), indent=1, allow_nan=False) + "\n"
+    writing("--json", path, lambda: write_atomic(path, text))
+
+
+def finite_or_null(x: Any) -> Any:
+    """`x` with every NaN or infinite float, in lists and dicts at any depth, made None."""
+    if isinstance(x, float):
+        return x if math.isfinite(x) else None
+    if isinstance(x, dict):
+        return {k: finite_or_null(v) for k, v in x.items()}
+    if isinstance(x, (list, tuple)):
+        return [finite_or_null(v) for v in x]
+    return x

@@ -18,6 +18,7 @@ import numpy as np
 
 from ..conv import conv2d, max_pool2d
 from ..engine import Tensor
+from ..random import start_generator
 from .activations import check_activation, fire
 from .module import Module
 from .parameter import Parameter
@@ -34,21 +35,24 @@ class Conv2d(Module):
 
     `weight` is a `Parameter` (out_channels, in_channels, KH, KW), one filter per feature map;
     `bias` a `Parameter` (out_channels,): one bias per feature map, as in the book (or None).
-    Start values: uniform in ±1/√(in_channels·KH·KW) drawn with `seed` (PyTorch's range), or the
-    given `weight`/`bias`. `activation` is applied to the weighted input (default "identity").
-    The book's names label the values: filters F, biases bF, weighted input zF, feature maps aF.
+    Start values: uniform in ±1/√(in_channels·KH·KW) (PyTorch's range), drawn as `Linear` draws
+    them (by `rng`, else by `seed`, else by the generator `tinygrad_edu.manual_seed` seeds),
+    or the given `weight`/`bias_value`.  `activation` is applied to the weighted input (default
+    "identity").  The book's names label the values: filters F, biases bF, weighted input zF,
+    feature maps aF.
     """
 
     scope_kind = "layer"
 
     def __init__(self, in_channels: int, out_channels: int, kernel_size: int | tuple[int, int],
                  stride: int | tuple[int, int] = 1, padding: int | tuple[int, int] = 0,
-                 bias: bool = True, activation: str = "identity", *, seed: int = 0,
-                 weight: np.ndarray | None = None, bias_value: np.ndarray | None = None) -> None:
+                 bias: bool = True, activation: str = "identity", *, seed: int | None = None,
+                 rng: np.random.Generator | None = None, weight: np.ndarray | None = None,
+                 bias_value: np.ndarray | None = None) -> None:
         kh, kw = _pair(kernel_size)
         shape = (out_channels, in_channels, kh, kw)
         bound = 1.0 / np.sqrt(in_channels * kh * kw)
-        rng = np.random.default_rng(seed)
+        rng = start_generator(seed, rng)
         w = rng.uniform(-bound, bound, shape) if weight is None else np.asarray(weight, float)
         if w.shape != shape:
             raise ValueError(f"Conv2d: weight has shape {w.shape}, expected {shape}")
@@ -113,29 +117,32 @@ class Flatten(Module):
 class Sequential(Module):
     """Modules applied one after the other.
 
-    `Sequential(a, b, c)` keeps them in the list `layers`, parameters named "layers.{k}.weight"
-    as in `MLP`; `Sequential({"convolution": a, "pooling": b})` (PyTorch's OrderedDict form)
-    keeps each as the attribute of its name, parameters named "convolution.weight", so a network
-    can carry the book's names.  Either way they run in the order given.
+    As PyTorch names them: `Sequential(a, b, c)` keeps them under the names "0", "1", "2", so
+    parameters are named "0.weight", "2.bias" and a torch `nn.Sequential`'s `state_dict()` of the
+    same layers loads as it is; `Sequential({"convolution": a, "pooling": b})` (PyTorch's
+    OrderedDict form) keeps each under its name, parameters named "convolution.weight", so a
+    network can carry the book's names.  Either way they run in the order given; `net[k]` is
+    the k-th and `net.layers` the list of them.
     """
 
     scope_kind = "network"
 
     def __init__(self, *modules: Module | Mapping[str, Module]) -> None:
-        named = modules[0] if len(modules) == 1 and isinstance(modules[0], Mapping) else None
-        layers: list[Module] = []
-        for m in modules if named is None else named.values():
+        given = modules[0] if len(modules) == 1 and isinstance(modules[0], Mapping) else None
+        named = dict(given) if given is not None else {str(k): m for k, m in enumerate(modules)}
+        for name, m in named.items():
             if not isinstance(m, Module):
                 raise TypeError(f"Sequential takes Modules, got {type(m).__name__}")
-            layers.append(m)
-        if named is None:
-            self.layers = layers
-            return
-        for name, m in zip(named, layers):
-            if not (isinstance(name, str) and name.isidentifier() and not name.startswith("_")):
+            if given is not None and not (isinstance(name, str) and name.isidentifier()
+                                          and not name.startswith("_")):
                 raise ValueError(f"Sequential: the layer name {name!r} is not a plain attribute "
                                  "name; name layers like 'convolution' or 'output'")
-            setattr(self, name, m)
+            setattr(self, name, m)  # positional layers as PyTorch names them: "0", "1", ...
+
+    @property
+    def layers(self) -> list[Module]:
+        """The layers in the order they run."""
+        return list(self._in_order())
 
     def _in_order(self) -> Iterator[Module]:
         """The layers as they run: the sub-modules in the order they were given."""
@@ -154,6 +161,6 @@ class Sequential(Module):
 
     def __repr__(self) -> str:
         # positional layers by index, as before ("(0)"), named ones by name ("(convolution)")
-        rows = "".join(f"  ({name.removeprefix('layers.')}) {m!r}\n"
+        rows = "".join(f"  ({name}) {m!r}\n"
                        for name, m in self.named_children())
         return f"{type(self).__name__}(\n" + rows + ")"

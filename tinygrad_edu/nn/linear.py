@@ -7,6 +7,7 @@ from typing import Any
 import numpy as np
 
 from ..engine import Tensor
+from ..random import start_generator
 from .activations import check_activation, fire
 from .module import Module
 from .parameter import Parameter
@@ -24,9 +25,10 @@ class Linear(Module):
 
     Start values, as PyTorch's Linear: every weight and bias drawn uniformly from
     ±1/√n_inputs, by `rng` (a `numpy.random.Generator`) when given, else by
-    `numpy.random.default_rng(seed)`, seed 0 by default: the same arguments always give the
-    same layer.  Layers of one network drawn from one shared `rng` start differently.  `weight`
-    (out, in) and `bias_value` (out,) give the start values instead.  `layer` names the values
+    `numpy.random.default_rng(seed)` when a `seed` is given, else by the package's one
+    generator (`tinygrad_edu.manual_seed` seeds it): two layers start differently, and a run
+    seeded once repeats exactly.  `weight` (out, in) and `bias_value` (out,) give the start
+    values instead.  `layer` names the values
     as the book does: W2, b2, z2, a2 for layer 2 (the default); "O" gives the output layer's WO,
     bO, zO, aO (§5-4).
     """
@@ -34,7 +36,8 @@ class Linear(Module):
     scope_kind = "layer"
 
     def __init__(self, n_inputs: int, n_units: int, activation: str = "identity",
-                 bias: bool = True, *, seed: int = 0, rng: np.random.Generator | None = None,
+                 bias: bool = True, *, seed: int | None = None,
+                 rng: np.random.Generator | None = None,
                  weight: np.ndarray | None = None, bias_value: np.ndarray | None = None,
                  layer: int | str = 2) -> None:
         if not isinstance(bias, (bool, np.bool_)):
@@ -42,8 +45,7 @@ class Linear(Module):
                             f"{type(bias).__name__}; give start values as bias_value=")
         if not bias and bias_value is not None:
             raise ValueError("Linear: bias_value given for a layer built with bias=False")
-        if rng is None:
-            rng = np.random.default_rng(seed)
+        rng = start_generator(seed, rng)
         bound = 1.0 / np.sqrt(n_inputs) if n_inputs else 0.0
         W = rng.uniform(-bound, bound, (n_units, n_inputs)) if weight is None else \
             np.asarray(weight, float)

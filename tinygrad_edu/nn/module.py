@@ -8,13 +8,14 @@ records knows which network, layer and neuron it belongs to (drawings box them t
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 import numpy as np
 
-from ..engine import Node, Scope, enter_scope, exit_scope
-from ..engine import Value
+from ..engine import Node, Value
+from ..tools.trace import Scope, enter_scope, exit_scope
+from .parameter import Parameter
 
 __all__ = ["Module", "ForwardHookHandle"]
 
@@ -42,6 +43,20 @@ def state_problems(expected: dict[str, Any], given: dict[str, Any], not_numbers:
     return [f"{kind}: " + ", ".join(names) for kind, names in kinds.items() if names]
 
 
+def _float64_copy(value: Any) -> np.ndarray:
+    """A float64 array of `value`: numbers, arrays, or a torch tensor (a torch state_dict)."""
+    if all(hasattr(value, m) for m in ("detach", "cpu", "numpy")):  # torch.Tensor, duck-typed
+        value = value.detach().cpu().numpy()
+    return np.array(value, dtype=np.float64)
+
+
+def _is_parameter(value: Any) -> bool:
+    """A `Parameter` or a `Value` is a parameter, frozen or not; another node (a `Tensor`)
+    only while it requires a gradient."""
+    return isinstance(value, (Parameter, Value)) or (isinstance(value, Node)
+                                                     and value.requires_grad)
+
+
 class Module:
     """Base class: subclass it, create parameters and sub-modules in `__init__`, write `forward`.
 
@@ -55,9 +70,12 @@ class Module:
       `register_forward_hook(hook)`.
 
     Sub-modules are found in attributes that hold a `Module` or a list/tuple of `Module`s;
-    parameters in attributes that hold a `Parameter`/`Value` that requires a gradient, or a
-    list of `Value`s (a neuron's weights).  Assign a list whole (`self.layers = [...]`); a list
-    changed in place later is not renamed.
+    parameters in attributes that hold a `Parameter` or a `Value`, or a list of `Value`s (a
+    neuron's weights), frozen (`requires_grad=False`) or not, as PyTorch keeps a frozen
+    parameter; another `Tensor` is a parameter only while it requires a gradient (a constant
+    otherwise).  `requires_grad_(False)` freezes every parameter (PyTorch's);
+    `state_requires_grad()` says which state entries are frozen.  Assign a list whole
+    (`self.layers = [...]`); a list changed in place later is not renamed.
     """
 
     scope_kind: str = "block"
@@ -148,12 +166,11 @@ class Module:
         for name, value in self.__dict__.items():
             if name.startswith("_"):
                 continue
-            if isinstance(value, Node):
-                if value.requires_grad:
-                    yield name, value
+            if _is_parameter(value):
+                yield name, value
             elif isinstance(value, (list, tuple)):
                 for i, item in enumerate(value):
-                    if isinstance(item, Node) and item.requires_grad:
+                    if _is_parameter(item):
                         yield f"{name}.{i}", item
 
     def named_parameters(self, prefix: str = "") -> Iterator[tuple[str, Node]]:
@@ -167,8 +184,15 @@ class Module:
                     yield _join(module_name, name), p
 
     def parameters(self) -> list[Node]:
-        """Every learnable `Value` or `Parameter`, in a fixed order."""
+        """Every learnable `Value` or `Parameter`, frozen ones too (as PyTorch's; an optimizer
+        skips a tensor whose gradient is None), in a fixed order."""
         return [p for _, p in self.named_parameters()]
+
+    def requires_grad_(self, requires_grad: bool = True) -> Module:
+        """Freeze (False) or unfreeze (True) every parameter; returns self (PyTorch's)."""
+        for p in self.parameters():
+            p.requires_grad = bool(requires_grad)
+        return self
 
     def zero_grad(self) -> None:
         """Forget every parameter's gradient (before the next `backward`)."""
@@ -194,12 +218,17 @@ class Module:
         for name, value in self.__dict__.items():
             if name.startswith("_"):
                 continue
-            if isinstance(value, Node) and value.requires_grad:
+            if _is_parameter(value):
                 state[name] = np.array(value.data, dtype=np.float64)
             elif isinstance(value, (list, tuple)) and value and all(
-                    isinstance(v, Value) and v.requires_grad for v in value):
+                    isinstance(v, Value) for v in value):
                 state[name] = np.array([v.data for v in value], dtype=np.float64)
         return state
+
+    def _own_nodes(self, name: str) -> Sequence[Node]:
+        """The parameter nodes behind the own state entry `name` (one, or a list's Values)."""
+        value = self.__dict__[name]
+        return [value] if isinstance(value, Node) else list(value)
 
     def _load_own_state(self, name: str, array: np.ndarray) -> None:
         value = self.__dict__[name]
@@ -212,11 +241,34 @@ class Module:
                 v.data = float(x)
 
     def state_dict(self) -> State:
-        """Every parameter array by name, as float64 copies (changing them changes nothing)."""
+        """Every parameter array by name, frozen ones too (as PyTorch's), as float64 copies
+        (changing them changes nothing)."""
         return {name: array for name, array, _, _ in self._state("")}
 
+    def state_requires_grad(self) -> dict[str, bool]:
+        """Each `state_dict()` name -> whether training changes it (False: frozen).  An entry
+        of several `Value`s (a scalar layer's weight matrix) is frozen when all of them are.
+        `nn.save`, `nn.load`, `to_torch` and `from_torch` carry these flags across."""
+        return {name: any(node.requires_grad for node in owner._own_nodes(local))
+                for name, _, owner, local in self._state("")}
+
+    def set_state_requires_grad(self, flags: dict[str, bool]) -> None:
+        """Freeze (False) or unfreeze (True) the state entries named in `flags`, e.g.
+        `{"0.weight": False}`; names the module does not have are refused, nothing changed."""
+        owners = {name: (owner, local) for name, _, owner, local in self._state("")}
+        unknown = [name for name in flags if name not in owners]
+        if unknown:
+            raise ValueError(f"set_state_requires_grad of {type(self).__name__}: no state "
+                             f"entry {', '.join(map(repr, unknown))}; it has "
+                             f"{', '.join(owners) or 'none'}")
+        for name, flag in flags.items():
+            owner, local = owners[name]
+            for node in owner._own_nodes(local):
+                node.requires_grad = bool(flag)
+
     def load_state_dict(self, state: dict[str, Any]) -> None:
-        """Set the parameters from arrays by name (as `state_dict()` gives them).
+        """Set the parameters from arrays by name (as `state_dict()` gives them; torch tensors,
+        as a torch `state_dict()` gives them, are read too).
 
         Refuses missing, extra, mis-shaped and non-numeric entries, naming them; the module is
         then left unchanged.
@@ -228,8 +280,8 @@ class Module:
         for name in expected:
             if name in state:
                 try:
-                    arrays[name] = np.array(state[name], dtype=np.float64)
-                except (TypeError, ValueError):
+                    arrays[name] = _float64_copy(state[name])
+                except (TypeError, ValueError, OverflowError):  # 10**400 overflows
                     not_numbers.append(name)
         problems = state_problems(
             expected, {**dict.fromkeys(state), **{n: a.shape for n, a in arrays.items()}},

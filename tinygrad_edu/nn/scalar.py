@@ -95,6 +95,11 @@ class Layer(Module):
         return {"weight": np.array([[w.data for w in n.w] for n in self.neurons]),
                 "bias": np.array([n.b.data for n in self.neurons])}
 
+    def _own_nodes(self, name: str) -> list[Value]:
+        if name == "weight":
+            return [w for neuron in self.neurons for w in neuron.w]
+        return [neuron.b for neuron in self.neurons]
+
     def _load_own_state(self, name: str, array: np.ndarray) -> None:
         for neuron, row in zip(self.neurons, array.tolist()):
             if name == "weight":
