@@ -12,7 +12,7 @@ The book's full-batch gradient descent on C_T (`book.network.train`,
 
 from __future__ import annotations
 
-import importlib.util
+import importlib
 from collections.abc import Callable
 from typing import Any
 
@@ -22,11 +22,20 @@ from .optim import Optimizer
 __all__ = ["fit", "progress_bar"]
 
 
+def _have_widgets() -> bool:
+    """Whether ipywidgets, which draws tqdm.auto's bar in a notebook, can be imported."""
+    try:
+        importlib.import_module("ipywidgets")
+    except ImportError:
+        return False
+    return True
+
+
 def progress_bar(total: int, desc: str, enabled: bool) -> Any:
     """A tqdm bar of `total` steps: a widget in a notebook when ipywidgets is installed (the
     `notebooks` extra), plain text otherwise.  `tqdm.auto` is imported only then, because without
     ipywidgets it prints a TqdmWarning into the notebook; a bar not `enabled` draws nothing."""
-    if enabled and importlib.util.find_spec("ipywidgets") is not None:
+    if enabled and _have_widgets():
         from tqdm.auto import tqdm
     else:
         from tqdm.std import tqdm
