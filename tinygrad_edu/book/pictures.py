@@ -101,7 +101,7 @@ def activation_curves(name: str, z: np.ndarray) -> tuple[np.ndarray, np.ndarray]
 
 #: each activation and its title: the name and the formula
 ACTIVATIONS = [("step", "unit step u(z) = 1 (z ≥ 0), 0 (z < 0)"),
-               ("sigmoid", "sigmoid σ(z) = 1/(1 + e^−z)"),
+               ("sigmoid", "sigmoid σ(z) = 1/(1 + exp(−z))"),
                ("tanh", "tanh(z) = 2σ(2z) − 1"), ("relu", "ReLU(z) = max(0, z)"),
                ("hard_sigmoid", "hard sigmoid = clip(z/4 + 1/2, 0, 1)"),
                ("hard_tanh", "Hard-Tanh = clip(z, −1, 1)")]
