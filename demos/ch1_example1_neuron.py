@@ -31,7 +31,8 @@ def main(argv=None):
     for rule in ("reaches", "exceeds"):
         print(f"  {rule:>7} θ:", [r.y for r in example1_table(theta=5.0, rule=rule)])
 
-    # The step has no useful derivative (0 everywhere): that is why §1-3 moves to the sigmoid.
+    # §1-3 lifts the step's 0/1 restriction: the sigmoid's output is a degree of excitement.
+    # (The step's derivative is 0 for z ≠ 0 and undefined at 0, where the code takes 0.)
     if pictures.picture_folder(args.out) is None:
         return
     print("wrote", pictures.plot_firing(os.path.join(args.out, "firing.png")))

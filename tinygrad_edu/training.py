@@ -12,13 +12,34 @@ The book's full-batch gradient descent on C_T (`book.network.train`,
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
 from typing import Any
 
 from .engine import no_grad
 from .optim import Optimizer
 
-__all__ = ["fit"]
+__all__ = ["fit", "progress_bar"]
+
+
+def _have_widgets() -> bool:
+    """Whether ipywidgets, which draws tqdm.auto's bar in a notebook, can be imported."""
+    try:
+        importlib.import_module("ipywidgets")
+    except ImportError:
+        return False
+    return True
+
+
+def progress_bar(total: int, desc: str, enabled: bool) -> Any:
+    """A tqdm bar of `total` steps: a widget in a notebook when ipywidgets is installed (the
+    `notebooks` extra), plain text otherwise.  `tqdm.auto` is imported only then, because without
+    ipywidgets it prints a TqdmWarning into the notebook; a bar not `enabled` draws nothing."""
+    if enabled and _have_widgets():
+        from tqdm.auto import tqdm
+    else:
+        from tqdm.std import tqdm
+    return tqdm(total=total, desc=desc, unit="step", disable=not enabled, leave=False)
 
 
 def fit(cost: Callable[[int], Any], optimizer: Optimizer, steps: int, *,
@@ -32,13 +53,11 @@ def fit(cost: Callable[[int], Any], optimizer: Optimizer, steps: int, *,
     before its update.  With `final_cost`, the cost after the last update (computed under
     `no_grad`) is appended, so that `costs[s]` is C_T after s updates for s = 0..steps, as the
     book tabulates it.  `callback(s, costs[s])` is called once per entry of `costs`, after
-    step s's update.  `progress` shows a tqdm bar (a widget in a notebook) named `desc`, with
-    the last cost beside it.
+    step s's update.  `progress` shows a bar (`progress_bar`) named `desc`, with the last cost
+    beside it.
     """
-    from tqdm.auto import tqdm
-
     costs: list[float] = []
-    with tqdm(total=steps, desc=desc, unit="step", disable=not progress, leave=False) as bar:
+    with progress_bar(steps, desc, progress) as bar:
         for s in range(steps):
             optimizer.zero_grad()
             C = cost(s)

@@ -185,7 +185,7 @@ def test_digits_without_sklearn(monkeypatch, capsys):
     monkeypatch.setitem(sys.modules, "sklearn", None)
     monkeypatch.setitem(sys.modules, "sklearn.datasets", None)
     assert digits_cli.run(parse(digits_cli, ["--quiet"])) == 1
-    assert "pip install tinygrad_edu[digits]" in capsys.readouterr().err
+    assert 'pip install scikit-learn (or, in the checkout, pip install -e ".[digits]")' in capsys.readouterr().err
 
 
 @pytest.mark.slow

@@ -1,8 +1,10 @@
-"""Every command and code block in README.md and docs/*.md runs, so the docs cannot drift.
+"""Every command and code block in README.md, its translations README.zh.md and README.ja.md, and
+docs/*.md runs, so the docs cannot drift; the translations carry the English README's sections
+and, block by block, its commands.
 
 A fenced block's first word says what it is: `python` runs (the blocks of one file in order, in
 one namespace, as a reader would run them), `sh` runs its command lines in order (`python -m
-tinygrad_edu ...` in-process through the command line's `main`, `python demos/NAME.py ...`
+tinygrad_edu ...` and the installed `tinygrad-edu ...` in-process through the command line's `main`, `python demos/NAME.py ...`
 through the demo's `main`), `text` is not run, and a `norun` word after the language keeps a
 block from running (`sh norun` for `make test`).  A block without a language fails: give it one.
 Everything runs in a temporary folder, so the files the docs write land there.  All of it takes
@@ -21,7 +23,8 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+READMES = [ROOT / "README.md", ROOT / "README.zh.md", ROOT / "README.ja.md"]
+DOCS = [*READMES, *sorted((ROOT / "docs").glob("*.md"))]
 RUNNABLE = {"python", "sh"}
 NOT_RUN = {"text"}
 
@@ -60,8 +63,35 @@ def test_every_block_says_whether_it_runs():
     assert not unknown, ("give each block a language: python or sh (run by the tests), or "
                          "text (not run); add norun to keep an sh block from running: "
                          f"{unknown}")
-    not_run = [b.where for b in ALL if not b.run]
-    assert len(not_run) <= 4, f"only a few blocks may stay unrun: {not_run}"  # make, the layout
+    for path in DOCS:  # make demo / make test, the layout
+        not_run = [b.where for b in blocks(path) if not b.run]
+        assert len(not_run) <= 3, f"only a few blocks may stay unrun: {not_run}"
+
+
+def commands(path: Path) -> list[tuple[str, list[str]]]:
+    """The code blocks a reader types, without their comments: each block's fence word and the
+    lines of code it holds (a translation translates the comments, never the commands)."""
+    found = []
+    for b in blocks(path):
+        if b.lang == "text":
+            continue
+        lines = [line.split("  #")[0].rstrip() if b.lang == "python" else
+                 shlex.join(shlex.split(line, comments=True)) for line in b.code.splitlines()]
+        found.append((" ".join([b.lang] + (["norun"] if not b.run else [])),
+                      [line for line in lines if line and not line.lstrip().startswith("#")]))
+    return found
+
+
+@pytest.mark.parametrize("path", READMES[1:], ids=lambda p: p.name)
+def test_the_translations_carry_the_english_readmes_sections_and_commands(path):
+    english = (ROOT / "README.md").read_text(encoding="utf-8")
+    text = path.read_text(encoding="utf-8")
+    assert len(re.findall(r"^## ", text, re.M)) == len(re.findall(r"^## ", english, re.M))
+    assert commands(path) == commands(ROOT / "README.md")
+    links = re.compile(r"\]\(((?:docs|notebooks)/[^)]+|LICENSE)\)")
+    assert sorted(set(links.findall(text))) == sorted(set(links.findall(english)))
+    for word in ("tinygrad-edu", "--play", "--render", 'pip install -e ".[notebooks]"'):
+        assert word in text, word
 
 
 @pytest.fixture
@@ -102,6 +132,8 @@ def test_commands_run(block, in_tmp, capsys):
     for n, line in lines:
         where = f"{block.path.name}:{n}: {line}"
         argv = shlex.split(line, comments=True)
+        if argv[0] == "tinygrad-edu":  # the installed command: python -m tinygrad_edu
+            argv = ["python", "-m", "tinygrad_edu", *argv[1:]]
         assert argv[0] in ("python", "python3"), f"not a command the tests can run: {where}"
         if "digits" in argv:
             pytest.importorskip("sklearn")

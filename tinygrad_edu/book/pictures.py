@@ -13,9 +13,9 @@
   beside the demons' hand-set ones (§1-5, §1-6);
 - `plot_descent_path`: the §2-11 path of gradient descent over the contours of x² + y².
 
-matplotlib is an optional extra (`pip install tinygrad_edu[plot]`); without it each function
-raises `MatplotlibMissing`, an ImportError that says how to get it.  Figures are drawn on the
-Agg canvas directly, so no pyplot window or global backend is touched.
+matplotlib is an optional extra (in the checkout, `pip install -e ".[plot]"`); without it each
+function raises `MatplotlibMissing`, an ImportError that says how to get it.  Figures are drawn
+on the Agg canvas directly, so no pyplot window or global backend is touched.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ from ..atomic import atomic_target
 
 __all__ = ["MatplotlibMissing", "have_matplotlib", "save_figure", "plot_firing",
            "plot_activations", "plot_cost_curve", "plot_hidden_weights", "plot_images",
-           "plot_bias_of_the_heart", "plot_descent_path"]
+           "plot_bias_of_the_heart", "plot_descent_path", "ACTIVATIONS"]
 
 
 class MatplotlibMissing(ImportError):
@@ -72,7 +72,7 @@ def _figure(width: float, height: float) -> Any:
         from matplotlib.figure import Figure
     except ImportError:
         raise MatplotlibMissing("matplotlib is not installed: pip install matplotlib "
-                                "(or tinygrad_edu[plot])") from None
+                                '(or, in the checkout, pip install -e ".[plot]")') from None
     fig = Figure(figsize=(width, height), dpi=100)
     FigureCanvasAgg(fig)
     return fig
@@ -99,23 +99,26 @@ def activation_curves(name: str, z: np.ndarray) -> tuple[np.ndarray, np.ndarray]
     return a.data, zt.grad
 
 
-_ACTIVATIONS = [("step", "unit step (§1-2)"), ("sigmoid", "sigmoid σ (§1-3)"),
-                ("tanh", "tanh"), ("relu", "ReLU"), ("hard_sigmoid", "hard sigmoid"),
-                ("hard_tanh", "hard tanh")]
+#: each activation and its title: the name and the formula
+ACTIVATIONS = [("step", "unit step u(z) = 1 (z ≥ 0), 0 (z < 0)"),
+               ("sigmoid", "sigmoid σ(z) = 1/(1 + exp(−z))"),
+               ("tanh", "tanh(z) = 2σ(2z) − 1"), ("relu", "ReLU(z) = max(0, z)"),
+               ("hard_sigmoid", "hard sigmoid = clip(z/4 + 1/2, 0, 1)"),
+               ("hard_tanh", "Hard-Tanh = clip(z, −1, 1)")]
 
 
 def plot_activations(path: str | os.PathLike) -> str:
     """One panel per activation: a(z) (solid) and its derivative a'(z) (dashed)."""
     fig = _figure(11, 6)
     z = np.linspace(-4, 4, 801)
-    for k, (name, title) in enumerate(_ACTIVATIONS):
+    for k, (name, title) in enumerate(ACTIVATIONS):
         ax = fig.add_subplot(2, 3, k + 1)
         a, da = activation_curves(name, z)
         ax.plot(z, a, color="tab:blue", lw=2, label="a(z)")
         ax.plot(z, da, color="tab:red", lw=1.5, ls="--", label="a'(z)")
         ax.axhline(0, color="0.7", lw=0.8)
         ax.axvline(0, color="0.7", lw=0.8)
-        ax.set_title(title)
+        ax.set_title(title, fontsize=9)
         ax.set_xlabel("weighted input z")
         ax.set_ylim(-1.2, 1.3)
         ax.grid(alpha=0.3)

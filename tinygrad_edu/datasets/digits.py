@@ -1,7 +1,7 @@
 """Real handwritten digits: scikit-learn's bundled 8x8 digits (1,797 images of 0-9), split.
 
-scikit-learn is an optional extra (`pip install tinygrad_edu[digits]`); it is imported only when
-the data is loaded.
+scikit-learn is an optional extra (`pip install scikit-learn`, or `pip install -e ".[digits]"`
+in the checkout); it is imported only when the data is loaded.
 """
 
 from __future__ import annotations
@@ -31,8 +31,8 @@ def load_digits(test_size: float = 0.25, random_state: int = 0) -> DigitsData:
         from sklearn.model_selection import train_test_split
     except ImportError:
         raise ImportError("the handwritten digits come with scikit-learn, which is not "
-                          "installed: pip install tinygrad_edu[digits] (or pip install "
-                          "scikit-learn)") from None
+                          "installed: pip install scikit-learn (or, in the checkout, "
+                          'pip install -e ".[digits]")') from None
     bunch = _sk_load_digits()
     X = (bunch.images / 16.0).astype(np.float64)[:, None]  # (1797, 1, 8, 8)
     y = bunch.target.astype(np.int64)

@@ -5,8 +5,8 @@ The book's CNN idea (§5) on real data: a convolution layer (16 filters of 3x3, 
 with Adam on minibatches of 32, seeded, by `training.fit`, on the fixed stratified split of
 `datasets.load_digits` (75% training, 25% test).
 
-scikit-learn is an optional extra (`pip install tinygrad_edu[digits]`); it is imported only when
-the data is loaded.
+scikit-learn is an optional extra (`pip install scikit-learn`, or `pip install -e ".[digits]"`
+in the checkout); it is imported only when the data is loaded.
 """
 
 from __future__ import annotations

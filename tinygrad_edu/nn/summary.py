@@ -20,7 +20,15 @@ import numpy as np
 from ..engine import no_grad
 from .module import Module
 
-__all__ = ["summary"]
+__all__ = ["summary", "SummaryText"]
+
+
+class SummaryText(str):
+    """The table `summary` printed, as a string.  Jupyter shows a cell's last value: this one
+    shows nothing there, since the table is on the page already (printed once, not twice)."""
+
+    def _ipython_display_(self) -> None:
+        pass
 
 
 def _shape(output: Any) -> tuple[int, ...] | None:
@@ -40,7 +48,8 @@ def _count(module: Module) -> int:
     return sum(int(np.size(p.data)) for p in module.parameters())
 
 
-def summary(module: Module, input_shape: tuple[int, ...], file: TextIO | None = None) -> str:
+def summary(module: Module, input_shape: tuple[int, ...],
+            file: TextIO | None = None) -> SummaryText:
     """Print (to `file`, default stdout) and return a table of `module`'s sub-modules, parents
     first and indented by depth: name, type, output shape, parameters (its own and its
     sub-modules').  `input_shape` is the shape of the input: a batch `(N, 12)` on the tensor
@@ -69,7 +78,7 @@ def summary(module: Module, input_shape: tuple[int, ...], file: TextIO | None = 
     lines = [f"{r[0]:<{widths[0]}}  {r[1]:<{widths[1]}}  {r[2]:<{widths[2]}}  "
              f"{r[3]:>{widths[3]}}" for r in rows]
     lines.append(f"total: {_count(module)} parameters")
-    text = "\n".join(lines)
+    text = SummaryText("\n".join(lines))
     print(text, file=file or sys.stdout)
     return text
 
