@@ -211,7 +211,7 @@ def test_the_gradient_of_a_sum_is_a_view_and_each_leaf_gets_its_own_array():
     finally:
         tracemalloc.stop()
     assert peak < 2.2 * a.data.nbytes  # a.grad and b.grad, nothing else of their size
-    assert cost.inputs[0].grad.strides == (0, 0) and not cost.inputs[0].grad.flags.writeable
+    assert cost.grad_fn.inputs[0].grad.strides == (0, 0) and not cost.grad_fn.inputs[0].grad.flags.writeable
     x = Tensor(np.zeros((2, 3)), requires_grad=True)
     for _ in range(2):  # a first piece, then one added to it
         (x + x).sum().backward()
@@ -314,20 +314,22 @@ def test_errors_name_the_op_and_the_fix():
         Tensor(np.zeros(3)).broadcast_to((2, 4))
 
 
-def test_a_users_function_is_named_as_written_and_ctx_names_are_guarded():
-    class BadSquare(Function):
+def test_a_users_function_is_named_as_written_and_its_ctx_is_its_own():
+    class Square(Function):
         @staticmethod
         def forward(ctx, x):
-            ctx.shape = x.shape  # the ctx is the output node: its own names are taken
+            ctx.shape = x.shape  # the ctx is the op's own record, not the result node
             return x * x
 
         @staticmethod
         def backward(ctx, g):
-            return g
+            (x,) = ctx.args
+            return 2 * x * g
 
-    with pytest.raises(AttributeError, match="BadSquare.forward: .*ctx.in_shape"):
-        BadSquare.apply(Tensor([1.0], requires_grad=True))
-    assert BadSquare.name() == "BadSquare"
+    y = Square.apply(Tensor([3.0], requires_grad=True))
+    assert y.grad_fn.shape == (1,) and y.shape == (1,) and Square.name() == "Square"
+    (g,) = grad(y.sum(), y.grad_fn.inputs[0])
+    assert g.tolist() == [6.0]
 
 
 # -- hooks ----------------------------------------------------------------------------------------

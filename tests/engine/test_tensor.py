@@ -126,7 +126,8 @@ def test_dtypes(rng):
     assert x32.grad.dtype == np.float32
     assert Tensor([1.0], dtype="float32").dtype == np.float32
     with pytest.raises(TypeError, match="float32 or float64"):
-        Tensor([1.0], dtype="int32")
+        Tensor([1.0], dtype="int32", requires_grad=True)
+    assert Tensor([1.0], dtype="int32").dtype == np.int32  # indices, outside the graph
 
 
 def test_grad_is_none_until_backward_and_can_be_cleared():

@@ -67,7 +67,7 @@ def test_sequential_with_named_layers_is_the_books_cnn():
     aO = named(Tensor(X.reshape(-1, 1, 6, 6)))
     C_T = 0.5 * ((Tensor(T) - aO) ** 2).sum()
     assert C_T.item() == pytest.approx(12.544462370300653, rel=1e-12)
-    assert {n.scope[-1].name for n in (aO, aO._ctx.inputs[0])} == {"output"}
+    assert {n.scope[-1].name for n in (aO, aO.grad_fn.inputs[0])} == {"output"}
     np.testing.assert_array_equal(named.convolution.weight.data.reshape(3, 3, 3), p["F"])
     with pytest.raises(ValueError, match="layer name 'conv.1' is not a plain attribute name"):
         Sequential({"conv.1": Flatten()})

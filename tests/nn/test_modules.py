@@ -43,13 +43,13 @@ def test_mlp_structure_names_and_labels():
 def test_call_opens_nested_name_scopes():
     m = MLP([12, 3, 2], engine="scalar", unit_names=UNITS)
     a = m([1.0] * 12)[0]
-    scope = a._ctx.scope
+    scope = a.grad_fn.scope
     assert [(s.name, s.kind) for s in scope] == [
         ("MLP", "network"), ("layers.1", "layer"), ("layers.1.neurons.0", "neuron")]
     t = MLP([12, 3, 2], engine="tensor")
     with name_scope("outer"):
         out = t(np.ones((2, 12)))
-    assert [s.kind for s in out._ctx.scope] == ["block", "network", "layer"]
+    assert [s.kind for s in out.grad_fn.scope] == ["block", "network", "layer"]
 
 
 def test_same_seed_same_start_on_both_engines_and_same_outputs():

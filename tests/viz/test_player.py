@@ -54,8 +54,8 @@ def graph_nodes(root):
         if id(v) not in seen:
             seen.add(id(v))
             out.append(v)
-            if v._ctx is not None:
-                stack.extend(p for p in v._ctx.inputs if p is not None)
+            if v.grad_fn is not None:
+                stack.extend(p for p in v.grad_fn.inputs if p is not None)
     return out
 
 
@@ -87,7 +87,7 @@ def test_steps_follow_the_engines_order_and_end_with_backwards_gradients(make):
     players = {level: play_backward(C, level) for level in ("op", "neuron", "layer")}
     # the player borrowed .grad and its hooks only: both are as they were
     assert all(v.grad is g for v, g in zip(nodes, before))
-    assert all(not v._hooks for v in nodes)
+    assert all(not v.hooks for v in nodes)
     order = real_backward(C)
     op = players["op"]
     at = {id(v): i for i, v in enumerate(op.nodes)}  # by identity: Tensor == is elementwise

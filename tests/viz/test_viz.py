@@ -319,9 +319,11 @@ def test_data_operands_are_grey_nodes_without_gradient():
 
 
 def test_conv2d_shows_its_image_input():
+    from tinygrad_edu.conv import conv2d
+
     x = np.arange(36.0).reshape(1, 1, 6, 6) / 36
     w = Tensor(np.ones((2, 1, 3, 3)) / 9, requires_grad=True, label="F")
-    out = Tensor(x).conv2d(w).sum()
+    out = conv2d(Tensor(x), w).sum()
     g = draw_graph(out, data_names={"image": x})
     (d,) = data_nodes(g).values()
     assert d.startswith("image (1, 1, 6, 6) float64")

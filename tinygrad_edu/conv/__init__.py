@@ -8,7 +8,8 @@ The layers as modules are `nn.Conv2d` and `nn.MaxPool2d` (tinygrad_edu/nn/conv.p
 """
 
 from .functions import Conv2d, MaxPool2d, conv2d, max_pool2d
-from .kernels import conv2d_backward, conv2d_forward, max_pool2d_backward, max_pool2d_forward
+from .kernels import (conv2d_backward, conv2d_forward, max_pool2d_backward,
+                      max_pool2d_forward)
 
 __all__ = ["Conv2d", "MaxPool2d", "conv2d", "max_pool2d", "conv2d_forward", "conv2d_backward", "max_pool2d_forward",
            "max_pool2d_backward"]

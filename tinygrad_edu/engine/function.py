@@ -29,6 +29,8 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+import numpy as np
+
 from .graph import Node, switches
 
 
@@ -38,7 +40,7 @@ class Function:
 
     __slots__ = ("inputs", "raw_args", "raw_out", "__dict__", "__weakref__")
 
-    symbol: ClassVar[str] = ""  # how drawings show the op (its name when empty)
+    symbol: ClassVar[str] = ""  # how drawings show the op, when not by its name
     derivative: ClassVar[tuple[str, ...]] = ()  # ∂out/∂operand_i as text, {0}, {1}: operands
     op_name: ClassVar[str | None] = None  # the method users call (`log_softmax`), if not the class
     view: ClassVar[bool] = False  # does the result share the first operand's memory (reshape)?
@@ -48,7 +50,7 @@ class Function:
     raw_out: Any  # the result as a raw number or array
     options: dict[str, Any] = {}  # the keyword arguments given to apply (replaced, never changed)
     saved_values: tuple = ()
-    versions: tuple = ()  # (counter, count, shape) of each Tensor operand's memory and result's
+    versions: tuple = ()  # (version counter, its count, tensor) of each Tensor operand and result
 
     @staticmethod
     def forward(ctx: Any, *args: Any, **options: Any) -> Any:  # pragma: no cover
@@ -110,10 +112,11 @@ class Function:
         derivative: read operands through `ctx.args` and the result through `ctx.out` instead."""
         self.saved_values = values
 
-    def local_derivative(self, pos: int, names: list[str]) -> str:
-        """∂(result)/∂(operand `pos`) as text, written with the operands' `names` (captions)."""
+    def local_derivative(self, pos: int, names: list[str]) -> str | None:
+        """∂(result)/∂(operand `pos`) as text, written with the operands' `names` (captions);
+        None when the op has no `derivative` text."""
         if not self.derivative:
-            return f"∂{self.name()}/∂{names[pos]}"
+            return None
         return self.derivative[min(pos, len(self.derivative) - 1)].format(*names)
 
     @classmethod
@@ -124,10 +127,11 @@ class Function:
     # -- what the walk asks -------------------------------------------------------------------
     def run_backward(self, out: Node, grad: Any) -> tuple:
         """The rule, run for the result `out`: one gradient per operand."""
-        for counter, seen, shape in self.versions:
+        for counter, seen, x in self.versions:  # x: an operand, None for the result
             if counter.count != seen:
+                what = "its result" if x is None else x._name()
                 raise RuntimeError(
-                    f"{self.name()}: an operand of shape {shape} was changed in place "
+                    f"{self.name()}: {what} of shape {np.shape(x.data if x is not None else self.raw_out)} was changed in place "
                     "after the op used it, so its gradient would use the new numbers; run the "
                     "forward again after the change, or change it only after backward()")
         try:
@@ -149,8 +153,9 @@ def _engine_of(fn: type[Function], operands: tuple) -> Any:
     for x in operands:
         if isinstance(x, Node):
             if engine is not None and x.engine is not engine:
-                raise TypeError(f"{fn.name()}: cannot mix a Value and a Tensor in one op; "
-                                "convert with Tensor(value.data) or value.data")
+                raise TypeError(f"{fn.name()}: cannot mix a {engine.__name__} and a "
+                                f"{x.engine.__name__} in one op; convert with "
+                                "Tensor(value.data) or value.data")
             engine = x.engine
     if engine is None:
         raise TypeError(f"{fn.name()}.apply needs a Value or a Tensor among its operands, got "

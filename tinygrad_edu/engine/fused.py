@@ -24,7 +24,7 @@ class WeightedInput(Function):
     such as pixels), w1..wn, b with the numbers given as `x=`, so the graph holds only what can
     learn.
     """
-    op_name, symbol = "Σw·x+b", "Σw·x+b"
+    op_name = "Σw·x+b"
 
     @staticmethod
     def forward(ctx: Any, *operands: Any, x: Any = None) -> Any:
@@ -42,7 +42,7 @@ class WeightedInput(Function):
         w, xs = operands[:n], operands[n:2 * n]
         return (*[grad * xi for xi in xs], *[grad * wi for wi in w], grad)
 
-    def local_derivative(self, pos: int, names: list[str]) -> str:
+    def local_derivative(self, pos: int, names: list[str]) -> str | None:
         if "x" in self.options:  # w1..wn, b with the inputs x as data
             return f"x{pos + 1}" if pos < len(names) - 1 else "1"
         n = self.n  # w1..wn, x1..xn, b
@@ -55,21 +55,19 @@ def weighted_input_composed(w: Any, x: Any, b: Any) -> Any:
 
 
 class SoftmaxCrossEntropy(Function):
-    """C = −(1/N) Σ_n log softmax(z_n)[t_n], z (N, K) the output layer's weighted inputs and
-    `labels` the classes (N,);  ∂C/∂z = (softmax(z) − onehot(t)) / N.  Computed from
-    z − max z: no overflow."""
-    op_name, symbol, derivative = "cross-entropy", "CE", ("(softmax − t)/N",)
+    """C = −(1/N) Σ_n Σ_k t_nk log softmax(z_n)_k, z (N, K) the output layer's weighted inputs,
+    `labels` the classes (N,) or probability rows t (N, K);  ∂C/∂z = (softmax(z) − t) / N.
+    Computed from z − max z: no overflow."""
+    op_name = "cross-entropy"
 
     @staticmethod
     def forward(ctx: Any, z: np.ndarray, labels: Any = None) -> np.ndarray:
-        n = len(z)
         shifted = z - z.max(axis=1, keepdims=True)
         e = np.exp(shifted)
         total = e.sum(axis=1, keepdims=True)
-        ctx.onehot = np.zeros_like(z)
-        ctx.onehot[np.arange(n), labels] = 1.0
         ctx.p = e / total  # the softmax: a constant to a second derivative
-        return np.asarray((np.log(total).sum() - shifted[np.arange(n), labels].sum()) / n)
+        ctx.onehot = labels if labels.ndim == 2 else np.eye(z.shape[1], dtype=z.dtype)[labels]
+        return np.asarray(-(ctx.onehot * (shifted - np.log(total))).sum() / len(z))
 
     @staticmethod
     def backward(ctx: Any, grad: Any) -> Any:

@@ -273,6 +273,11 @@ def _run_hooks(node: Node, g: Any) -> Any:
             raise type(e)(f"hook {getattr(hook, '__name__', hook)!r} on {node._name()} "
                           f"raised: {e}") from e
         if r is not None:
+            shape, want = getattr(r, "shape", ()), getattr(node.data, "shape", ())
+            if shape != want:
+                raise ValueError(f"hook {getattr(hook, '__name__', hook)!r} returned a gradient "
+                                 f"of shape {shape} for {node._name()} of shape {want}; return "
+                                 "one of the same shape (or None to keep it)")
             g = node.fit_gradient(r, f"hook {getattr(hook, '__name__', hook)!r}")
     return g
 
@@ -287,7 +292,7 @@ def backward(root: Node, grad: Any = None, *, create_graph: bool = False) -> Non
     _check_output("backward", root)
     seed = root.seed(grad)
     if create_graph:
-        seed = type(root)(seed)
+        seed = root.constant(seed)
     backpropagate(root, seed, create_graph=create_graph)
 
 
@@ -304,10 +309,13 @@ def grad(outputs: Node, inputs: Node | Sequence[Node], grad_outputs: Any = None,
     for t in targets:
         if not isinstance(t, Node):
             raise TypeError(f"grad: inputs must be Values or Tensors, got {type(t).__name__}")
+        if not t.requires_grad:
+            raise RuntimeError(f"grad: {t._name()} does not require a gradient; create it with "
+                               "requires_grad=True to differentiate with respect to it")
     _check_output("grad", outputs)
     seed = outputs.seed(grad_outputs)
     if create_graph and not isinstance(seed, Node):
-        seed = type(outputs)(seed)
+        seed = outputs.constant(seed)
     found: dict[int, Any] = {id(t): None for t in targets}
     backpropagate(outputs, seed, create_graph=create_graph, targets=found)
     result = []

@@ -51,27 +51,27 @@ def log(x: Any) -> Any:
 
 def divide(a: Any, b: Any) -> Any:
     """a / b; x/0 is ±inf and 0/0 NaN, as IEEE 754 says."""
-    if isinstance(a, Node) or isinstance(b, Node) or not isinstance(b, float) or b != 0.0:
+    if not (isinstance(a, float) and isinstance(b, float) and b == 0.0):
         with np.errstate(divide="ignore", invalid="ignore"):
             return a / b
-    return float(np.divide(a, b)) if a == 0.0 or a != a else math.copysign(math.inf, a) * (
-        math.copysign(1.0, b))
+    return math.nan if a == 0.0 or a != a else math.copysign(math.inf, a) * math.copysign(1.0, b)
 
 
 def power(a: Any, b: Any) -> Any:
     """a ** b; IEEE 754 where Python raises: 0 ** -1 = inf, (-8) ** 0.5 = NaN, overflow inf."""
     if isinstance(a, Node) or isinstance(b, Node):
         return a ** b
-    if isinstance(a, float):
+    if isinstance(a, float) and isinstance(b, (int, float)):  # the scalar engine
         try:
             r = a ** b
             if not isinstance(r, complex):
                 return float(r)
         except (OverflowError, ZeroDivisionError):
             pass
+        with np.errstate(all="ignore"):
+            return float(np.power(a, b))
     with np.errstate(all="ignore"):
-        r = np.power(a, b)
-    return float(r) if isinstance(a, float) else r
+        return np.power(a, b)
 
 
 def mask(g: Any, keep: Any) -> Any:
@@ -99,6 +99,13 @@ def sum_to(g: Any, shape: tuple[int, ...]) -> Any:
     if axes:
         g = g.sum(axis=axes, keepdims=True)
     return g.reshape(shape) if g.shape != shape else g
+
+
+def permute(g: Any, axes: Any) -> Any:
+    """g with its axes reordered (reversed when `axes` is None)."""
+    if isinstance(g, Node):
+        return g.T if axes is None else g.permute(axes)
+    return g.transpose(axes)
 
 
 def _sigmoid(z: Any) -> Any:
@@ -196,6 +203,10 @@ class Pow(Function):
     def forward(ctx: Any, a: Any, b: Any) -> Any:
         return power(a, b)
 
+    def local_derivative(self, pos: int, names: list[str]) -> str | None:
+        return f"2·{names[0]}" if pos == 0 and names[1] == "2" else super().local_derivative(
+            pos, names)
+
     @staticmethod
     def backward(ctx: Any, grad: Any) -> Any:
         (a, b), (ra, rb) = ctx.args, ctx.raw_args
@@ -211,7 +222,7 @@ class Pow(Function):
 
 class Exp(Function):
     """a = e^z;  da/dz = e^z = a."""
-    op_name, symbol, derivative = "exp", "exp", ("exp({0})",)
+    op_name, derivative = "exp", ("exp({0})",)
 
     @staticmethod
     def forward(ctx: Any, z: Any) -> Any:
@@ -237,7 +248,7 @@ class Log(Function):
 
 class Mask(Function):
     """g where `keep`, 0 elsewhere (`keep` constant): linear in g, its backward is itself."""
-    op_name, symbol, derivative = "mask", "mask", ("mask",)
+    op_name = "mask"
 
     @staticmethod
     def forward(ctx: Any, g: Any, keep: Any = True) -> Any:
@@ -267,7 +278,7 @@ class Sigmoid(Function):
 
 class Tanh(Function):
     """tanh z = 2σ(2z) − 1;  tanh'(z) = 1 − tanh²(z)."""
-    op_name, symbol, derivative = "tanh", "tanh", ("tanh'({0})",)
+    op_name, derivative = "tanh", ("tanh'({0})",)
 
     @staticmethod
     def forward(ctx: Any, z: Any) -> Any:
@@ -281,7 +292,7 @@ class Tanh(Function):
 
 class ReLU(Function):
     """ReLU(z) = max(0, z);  derivative 1 for z > 0, 0 for z < 0 and at the corner z = 0."""
-    op_name, symbol, derivative = "relu", "relu", ("relu'({0})",)
+    op_name, derivative = "relu", ("relu'({0})",)
 
     @staticmethod
     def forward(ctx: Any, z: Any) -> Any:
@@ -294,7 +305,7 @@ class ReLU(Function):
 
 class LeakyReLU(Function):
     """z for z > 0, slope·z otherwise;  derivative 1 for z > 0, `slope` for z <= 0."""
-    op_name, symbol, derivative = "leaky_relu", "leaky", ("leaky'({0})",)
+    op_name, derivative = "leaky_relu", ("leaky'({0})",)
 
     @staticmethod
     def forward(ctx: Any, z: Any, slope: float = 0.01) -> Any:
@@ -318,7 +329,7 @@ class Step(Function):
     u' = 1 (straight-through), `"sigmoid"` pretends u' = σ'.  A surrogate is a constant to a
     second derivative.
     """
-    op_name, symbol, derivative = "step", "u", ("u'({0})",)
+    op_name, derivative = "step", ("u'({0})",)
 
     @staticmethod
     def forward(ctx: Any, z: Any, surrogate: str = "zero", strict: bool = False) -> Any:
@@ -340,7 +351,7 @@ class Step(Function):
 
 class HardSigmoid(Function):
     """clip(0.25z + 0.5, 0, 1);  derivative 0.25 inside (−2, 2), 0 outside and at ±2."""
-    op_name, symbol, derivative = "hard_sigmoid", "hσ", ("hard_sigmoid'({0})",)
+    op_name, derivative = "hard_sigmoid", ("hard_sigmoid'({0})",)
 
     @staticmethod
     def forward(ctx: Any, z: Any) -> Any:
@@ -355,7 +366,7 @@ class HardSigmoid(Function):
 
 class HardTanh(Function):
     """clip(z, −1, 1);  derivative 1 inside (−1, 1), 0 outside and at the corners ±1."""
-    op_name, symbol, derivative = "hard_tanh", "htanh", ("hard_tanh'({0})",)
+    op_name, derivative = "hard_tanh", ("hard_tanh'({0})",)
 
     @staticmethod
     def forward(ctx: Any, z: Any) -> Any:
@@ -372,7 +383,7 @@ class HardTanh(Function):
 class MatMul(Function):
     """Z = A @ B (numpy's rules);  ∂C/∂A = G Bᵀ, ∂C/∂B = Aᵀ G.  A layer's weighted inputs for a
     whole batch at once (§1-4): Z = X Wᵀ + b."""
-    op_name, symbol, derivative = "matmul", "@", ("·{1}ᵀ", "{0}ᵀ·")
+    op_name, symbol = "matmul", "@"
 
     @staticmethod
     def forward(ctx: Any, a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -417,7 +428,7 @@ def normalise_axis(axis: Any, ndim: int) -> tuple[int, ...]:
 
 class Sum(Function):
     """s = Σ x over `axis`;  ∂s/∂x = 1 for every summed element (C_T sums over images)."""
-    op_name, symbol, derivative = "sum", "Σ", ("1",)
+    op_name, symbol = "sum", "Σ"
 
     @staticmethod
     def forward(ctx: Any, x: np.ndarray, axis: Any = None, keepdims: bool = False) -> Any:
@@ -432,7 +443,7 @@ class Sum(Function):
 
 class Max(Function):
     """m = max x over `axis`;  ∂m/∂x = 1 at the maximum, 0 elsewhere (ties share it)."""
-    op_name, symbol, derivative = "max", "max", ("1 at the max",)
+    op_name = "max"
 
     @staticmethod
     def forward(ctx: Any, x: np.ndarray, axis: Any = None, keepdims: bool = False) -> Any:
@@ -454,7 +465,7 @@ class Max(Function):
 
 class Reshape(Function):
     """The same numbers in a new shape; the gradient is reshaped back."""
-    op_name, symbol, derivative, view = "reshape", "reshape", ("1",), True
+    op_name, view = "reshape", True
 
     @staticmethod
     def forward(ctx: Any, x: np.ndarray, shape: tuple[int, ...] = ()) -> np.ndarray:
@@ -467,7 +478,7 @@ class Reshape(Function):
 
 class Transpose(Function):
     """Permute the axes (reverse them when `axes` is None); the gradient is permuted back."""
-    op_name, symbol, derivative, view = "transpose", "ᵀ", ("1",), True
+    op_name, view = "transpose", True
 
     @staticmethod
     def forward(ctx: Any, x: np.ndarray, axes: Any = None) -> np.ndarray:
@@ -476,12 +487,12 @@ class Transpose(Function):
 
     @staticmethod
     def backward(ctx: Any, grad: Any) -> Any:
-        return grad.transpose(ctx.back)
+        return permute(grad, ctx.back)
 
 
 class Clone(Function):
     """A copy that stays in the graph; the gradient passes through."""
-    op_name, symbol, derivative = "clone", "clone", ("1",)
+    op_name = "clone"
 
     @staticmethod
     def forward(ctx: Any, x: np.ndarray) -> np.ndarray:
@@ -494,7 +505,7 @@ class Clone(Function):
 
 class BroadcastTo(Function):
     """x repeated to `shape` by broadcasting; the engine sums the gradient back."""
-    op_name, symbol, derivative, view = "broadcast_to", "expand", ("1",), True
+    op_name, view = "broadcast_to", True
 
     @staticmethod
     def forward(ctx: Any, x: np.ndarray, shape: tuple[int, ...] = ()) -> np.ndarray:
@@ -507,7 +518,7 @@ class BroadcastTo(Function):
 
 class GetItem(Function):
     """y = x[index];  the gradient goes back to the picked places (twice picked: summed)."""
-    op_name, symbol, derivative, view = "getitem", "[ ]", ("1 where picked",), True
+    op_name, view = "getitem", True
 
     @staticmethod
     def forward(ctx: Any, x: np.ndarray, index: Any = None) -> np.ndarray:
@@ -522,7 +533,7 @@ class GetItem(Function):
 
 class ScatterAdd(Function):
     """Zeros of `shape` with g added at `index`: GetItem's backward, whose backward is GetItem."""
-    op_name, symbol, derivative = "scatter_add", "scatter", ("1",)
+    op_name = "scatter_add"
 
     @staticmethod
     def forward(ctx: Any, g: np.ndarray, index: Any = None, shape: tuple = ()) -> np.ndarray:
@@ -537,7 +548,7 @@ class ScatterAdd(Function):
 
 class Concatenate(Function):
     """Join along an existing axis; each input gets its slice of the gradient."""
-    op_name, symbol, derivative = "concatenate", "cat", ("1",)
+    op_name = "concatenate"
 
     @staticmethod
     def forward(ctx: Any, *xs: np.ndarray, axis: int = 0) -> np.ndarray:
@@ -554,7 +565,7 @@ class Concatenate(Function):
 
 class Stack(Function):
     """Join same-shaped tensors along a new axis; input i gets the gradient's slice i."""
-    op_name, symbol, derivative = "stack", "stack", ("1",)
+    op_name = "stack"
 
     @staticmethod
     def forward(ctx: Any, *xs: np.ndarray, axis: int = 0) -> np.ndarray:
@@ -570,7 +581,7 @@ class Stack(Function):
 
 class Where(Function):
     """a where `condition`, b elsewhere (`condition` constant); each side gets its places."""
-    op_name, symbol, derivative = "where", "where", ("1 where chosen", "1 where chosen")
+    op_name = "where"
 
     @staticmethod
     def forward(ctx: Any, a: Any, b: Any, condition: Any = True) -> Any:
@@ -584,7 +595,7 @@ class Where(Function):
 
 class Softmax(Function):
     """y_i = e^{x_i} / Σ_j e^{x_j} along `axis`;  ∂C/∂x = y (g − Σ g y).  From x − max x."""
-    op_name, symbol, derivative = "softmax", "softmax", ("softmax'",)
+    op_name = "softmax"
 
     @staticmethod
     def forward(ctx: Any, x: np.ndarray, axis: int = -1) -> np.ndarray:
@@ -600,7 +611,7 @@ class Softmax(Function):
 
 class LogSoftmax(Function):
     """y_i = x_i − log Σ_j e^{x_j} along `axis`;  ∂C/∂x = g − softmax(x) Σ g."""
-    op_name, symbol, derivative = "log_softmax", "log softmax", ("log_softmax'",)
+    op_name = "log_softmax"
 
     @staticmethod
     def forward(ctx: Any, x: np.ndarray, axis: int = -1) -> np.ndarray:

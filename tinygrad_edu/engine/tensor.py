@@ -36,12 +36,14 @@ def as_array(data: Any, what: str = "Tensor()") -> np.ndarray:
                          ) from None
     if arr.dtype in _FLOATS or arr.dtype.kind == "b":
         return arr
-    if arr.dtype.kind in "iuf" or arr.dtype.kind == "O" and all(
-            isinstance(x, (int, float, np.number)) and not isinstance(x, complex)
-            for x in arr.flat):
+    bad = [x for x in arr.flat if not isinstance(x, (int, float, np.integer, np.floating))
+           or isinstance(x, bool)][:1] if arr.dtype.kind == "O" else []
+    if arr.dtype.kind in "iuf" or arr.dtype.kind == "O" and not bad:
         return arr.astype(np.float64)
-    raise TypeError(f"{what} needs real numbers, got an array of dtype {arr.dtype}; convert "
-                    "the data first, e.g. np.array(data, dtype=float)")
+    what_is_in = ("strings" if arr.dtype.kind in "US" else f"{type(bad[0]).__name__} "
+                  f"{bad[0]!r}" if bad else f"dtype {arr.dtype}")
+    raise TypeError(f"{what} needs real numbers, got {what_is_in}; convert the data first, "
+                    "e.g. np.array(data, dtype=float)")
 
 
 class Version:
@@ -79,9 +81,12 @@ class Tensor(ops.Operators, Node):
                  dtype: Any = None) -> None:
         arr = as_array(data)
         if dtype is not None:
-            if np.dtype(dtype) not in _FLOATS:
-                raise TypeError(f"Tensor dtype must be float32 or float64, got {dtype}")
-            arr = arr.astype(dtype, copy=False)
+            if np.dtype(dtype) not in _FLOATS and (requires_grad or np.dtype(dtype).kind not in
+                                                   "biu"):
+                raise TypeError(f"Tensor dtype must be float32 or float64 (or, for indices "
+                                f"without a gradient, an integer type), got {dtype}")
+            arr = np.asarray(data, dtype=dtype) if np.dtype(dtype).kind in "biu" else (
+                arr.astype(dtype, copy=False))
         if requires_grad and arr.dtype.kind != "f":
             raise TypeError(f"Tensor: only floating-point tensors can require a gradient, got "
                             f"dtype {arr.dtype}; pass dtype=np.float64")
@@ -106,20 +111,24 @@ class Tensor(ops.Operators, Node):
     # -- what the engine asks (graph.py, function.py) -------------------------------------------
     @staticmethod
     def raw_constant(x: Any, ctx: Any) -> Any:
+        """A plain operand (a number, a list, an array) as raw data for `ctx`'s op."""
         if isinstance(x, (int, float)) and not isinstance(x, bool):
             return float(x)  # a number stays weak: float32 * 2.0 is float32
         return as_array(x, ctx.name())
 
     @staticmethod
     def from_op(raw: Any, ctx: Any, operands: tuple) -> Tensor:
+        if raw is None or isinstance(raw, (str, bytes, Node)):
+            raise TypeError(f"{ctx.name()}.forward returned {type(raw).__name__} for a Tensor; "
+                            "return a numpy array (or a number)")
         out = Tensor(raw if isinstance(raw, np.ndarray) else np.asarray(raw))
         if out._data.dtype.kind != "f":
             out._data = out._data.astype(np.float64)
         source = operands[0]
         if ctx.view and isinstance(source, Tensor) and np.may_share_memory(raw, source._data):
             out.version = source.version  # a view: the same memory, the same version
-        ctx.versions = tuple((x.version, x.version.count, x.shape) for x in (*operands, out)
-                             if isinstance(x, Tensor))
+        ctx.versions = tuple((x.version, x.version.count, x) for x in operands
+                             if isinstance(x, Tensor)) + ((out.version, out.version.count, None),)
         return out
 
     @staticmethod
@@ -282,12 +291,12 @@ class Tensor(ops.Operators, Node):
                keepdims: Any = None) -> Tensor:
         """Where the largest element is along `dim` (an integer Tensor, outside the graph)."""
         axis, keep = _axis(dim, keepdim, axis, keepdims)
-        return Tensor(np.argmax(self._data, axis=axis, keepdims=keep))
+        return Tensor(np.argmax(self._data, axis=axis, keepdims=keep), dtype=np.int64)
 
     def argmin(self, dim: Any = None, keepdim: bool = False, *, axis: Any = None,
                keepdims: Any = None) -> Tensor:
         axis, keep = _axis(dim, keepdim, axis, keepdims)
-        return Tensor(np.argmin(self._data, axis=axis, keepdims=keep))
+        return Tensor(np.argmin(self._data, axis=axis, keepdims=keep), dtype=np.int64)
 
     # -- products, softmax, reductions (PyTorch's dim/keepdim or numpy's axis/keepdims) ---------
     def __matmul__(self, other: Any) -> Tensor:
@@ -298,11 +307,11 @@ class Tensor(ops.Operators, Node):
 
     def softmax(self, dim: Any = None, *, axis: Any = None) -> Tensor:
         """e^x / Σ e^x along `dim` (the last axis by default), stable for any finite input."""
-        return ops.Softmax.apply(self, axis=_axis(dim, None, axis, None)[0] or -1)
+        return ops.Softmax.apply(self, axis=_last_by_default(dim, axis))
 
     def log_softmax(self, dim: Any = None, *, axis: Any = None) -> Tensor:
         """x − log Σ e^x along `dim` (the last axis by default), stable for any finite input."""
-        return ops.LogSoftmax.apply(self, axis=_axis(dim, None, axis, None)[0] or -1)
+        return ops.LogSoftmax.apply(self, axis=_last_by_default(dim, axis))
 
     def sum(self, dim: Any = None, keepdim: bool = False, *, axis: Any = None,
             keepdims: Any = None) -> Tensor:
@@ -335,6 +344,9 @@ class Tensor(ops.Operators, Node):
         """The same numbers in a new shape (one −1 is inferred); `view` is the same."""
         if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
             shape = tuple(shape[0])
+        for n in shape:
+            if isinstance(n, bool) or not isinstance(n, (int, np.integer)):
+                raise TypeError(f"reshape: sizes must be integers, got {n!r} in {shape}")
         try:
             target = np.empty(self.shape, dtype=np.bool_).reshape(shape).shape
         except (ValueError, TypeError):
@@ -364,9 +376,7 @@ class Tensor(ops.Operators, Node):
 
     def transpose(self, *dims: Any) -> Tensor:
         """`transpose()` reverses the axes (`.T`); `transpose(d0, d1)` swaps two, as PyTorch;
-        `transpose((2, 0, 1))` permutes them, as numpy."""
-        if len(dims) == 1 and isinstance(dims[0], (tuple, list)):
-            return self.permute(*dims[0])
+        for any other order of the axes use `permute`."""
         if not dims:
             return ops.Transpose.apply(self, axes=None)
         if len(dims) != 2:
@@ -430,6 +440,11 @@ def _axis(dim: Any, keepdim: Any, axis: Any, keepdims: Any) -> tuple[Any, bool]:
     return (dim if axis is None else axis), bool(keepdim if keepdims is None else keepdims)
 
 
+def _last_by_default(dim: Any, axis: Any) -> Any:
+    a = _axis(dim, None, axis, None)[0]
+    return -1 if a is None else a
+
+
 def _check_dim(d: Any, shape: tuple, op: str) -> int:
     if isinstance(d, bool) or not isinstance(d, (int, np.integer)) or not (
             -max(len(shape), 1) <= d < max(len(shape), 1)):
@@ -444,7 +459,8 @@ def _raw_index(index: Any) -> Any:
     if isinstance(index, Node):
         if index.data.dtype.kind not in "biu":
             raise IndexError("getitem: a Tensor index must hold booleans or integers, got "
-                             f"{index.data.dtype}; use an integer array, e.g. t[np.array([0])]")
+                             f"{index.data.dtype}; a float index would be truncated: use an "
+                             "integer array, e.g. t[np.array([0, 2])]")
         return index.data
     return index
 
@@ -454,7 +470,7 @@ def _tensors(op: str, tensors: Sequence[Any]) -> list:
     if not tensors:
         raise ValueError(f"{op} needs at least one Tensor")
     for t in tensors:
-        if not isinstance(t, Tensor):
+        if isinstance(t, Node) and not isinstance(t, Tensor):
             raise TypeError(f"{op} joins Tensors, got a {type(t).__name__}; make a Tensor "
                             "first, e.g. Tensor([v.data for v in values])")
     return tensors

@@ -28,7 +28,10 @@ def to_float(x: Any, what: str = "Value()") -> float:
     """A Python float from a real number; a clear TypeError or OverflowError otherwise."""
     if type(x) is float:
         return x
-    if isinstance(x, np.ndarray) and x.size == 1:
+    if isinstance(x, np.ndarray):
+        if x.size != 1:
+            raise TypeError(f"{what} takes one real number, got an array of shape {x.shape}; "
+                            "use Tensor for arrays")
         x = x.item()
     if isinstance(x, (numbers.Real, np.bool_)) and not isinstance(x, Node):
         try:
@@ -65,12 +68,18 @@ class Value(Operators, Node):
     # -- what the engine asks (graph.py, function.py) -------------------------------------------
     @staticmethod
     def raw_constant(x: Any, ctx: Any) -> float:
+        """A plain operand as a float for `ctx`'s op."""
+        if not isinstance(x, (numbers.Real, np.bool_, np.ndarray)):
+            raise TypeError(f"{ctx.name()}: a Value can only be combined with a real number or "
+                            f"a Value, got {type(x).__name__} {repr(x)[:40]}")
         return to_float(x, ctx.name())
 
     @staticmethod
     def from_op(raw: Any, ctx: Any, operands: tuple) -> Value:
-        return Value(raw if type(raw) is float else to_float(raw, f"{ctx.name()}'s result"),
-                     requires_grad=False)
+        if type(raw) is not float and not isinstance(raw, (numbers.Real, np.ndarray)):
+            raise TypeError(f"{ctx.name()}.forward returned {type(raw).__name__} "
+                            f"{repr(raw)[:40]} for a Value; return one real number")
+        return Value(raw, requires_grad=False)
 
     @staticmethod
     def constant(raw: Any) -> Value:
@@ -84,6 +93,10 @@ class Value(Operators, Node):
     def seed(self, grad: Any = None) -> float:
         return 1.0 if grad is None else to_float(
             grad.data if isinstance(grad, Value) else grad, "backward(grad)")
+
+    def detach(self) -> Value:
+        """The same number as a new leaf with no history and no gradient."""
+        return Value(self.data, self.label, requires_grad=False)
 
     # -- the number out of the graph ------------------------------------------------------------
     def item(self) -> float:

@@ -189,8 +189,8 @@ def check_graph(root: Node, eps: float = 1e-6, atol: float = 1e-5, rtol: float =
     report = GraphReport(eps=eps, atol=atol, rtol=rtol)
     how = _How(eps, atol, rtol, max_elements, directions, np.random.default_rng(seed))
     with no_grad():
-        for position, node in enumerate([n for n in topological_order(root) if n.grad_fn is not None],
-                                        start=1):
+        ops = [n for n in topological_order(root) if n.grad_fn is not None]
+        for position, node in enumerate(ops, start=1):
             report.checks.append(_check_op(node, position, how))
     return report
 

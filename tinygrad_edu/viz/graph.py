@@ -42,7 +42,8 @@ from collections.abc import Iterable, Mapping, Sequence
 import graphviz
 import numpy as np
 
-from ..engine import Node, Scope, topological_order
+from ..engine import Node, no_grad, topological_order
+from ..tools.trace import Scope
 from ..engine.fused import WeightedInput
 from .dot import Drawing, check_size, escape_plain, html_label
 from .dot import number_text as _num
@@ -55,8 +56,6 @@ DEFAULT_MAX_NODES = 1500
 """Above this many nodes `dot` takes tens of seconds and the picture is a blur: refuse."""
 
 _RANKDIRS = ("LR", "TB", "RL", "BT")
-_OP_SYMBOLS = {"add": "+", "sub": "−", "mul": "×", "div": "÷", "pow": "^", "neg": "−x",
-               "sigmoid": "σ", "matmul": "@", "exp": "exp", "log": "ln", "sum": "Σ"}
 # grad magnitude, small to large (a light sequential palette: text stays legible)
 _GRAD_COLOURS = ("#ffffff", "#eef5fc", "#dbe9f6", "#c2dbef", "#9ecae1", "#78b3dc")
 _BAD_FILL, _BAD_LINE = "#ffb3b3", "#e00000"
@@ -78,7 +77,7 @@ def _number_nodes(roots: Sequence[Node]) -> tuple[list[Node], list[list[int]]]:
             if id(v) not in index:
                 index[id(v)] = len(nodes)
                 nodes.append(v)
-    inputs = [[index[id(p)] for p in v._ctx.inputs if p is not None] if v._ctx is not None
+    inputs = [[index[id(p)] for p in v.grad_fn.inputs if p is not None] if v.grad_fn is not None
               else [] for v in nodes]
     return nodes, inputs
 
@@ -106,8 +105,9 @@ def _is_data(c: Any) -> bool:
     return _is_number(c) or (isinstance(c, np.ndarray) and c.dtype.kind in "biuf")
 
 
-def _op_symbol(name: str) -> str:
-    return _OP_SYMBOLS.get(name, name)
+def op_symbol(ctx: Any) -> str:
+    """How an op is drawn: the symbol it carries (σ, ×, Σ), else its name."""
+    return ctx.symbol or ctx.name()
 
 
 def _operands(nodes: Sequence[Node], data_names: dict[str, np.ndarray]
@@ -134,11 +134,11 @@ def _operands(nodes: Sequence[Node], data_names: dict[str, np.ndarray]
             d.users.append(user)
 
     for i, v in enumerate(nodes):
-        ctx = v._ctx
+        ctx = v.grad_fn
         if ctx is None:
             continue
-        symbol = _op_symbol(ctx.fn.name())
-        args = getattr(ctx, "args", None) or ()
+        symbol = op_symbol(ctx)
+        args = ctx.raw_args
         consts = [(pos, args[pos]) for pos, p in enumerate(ctx.inputs)
                   if p is None and pos < len(args) and _is_data(args[pos])]
         if len(args) == 2 and len(consts) == 1 and _is_number(consts[0][1]):
@@ -149,8 +149,8 @@ def _operands(nodes: Sequence[Node], data_names: dict[str, np.ndarray]
         for _pos, c in consts:
             array = isinstance(c, np.ndarray) and c.ndim > 0
             add(("array", id(c)) if array else None, _data_name(c, data_names), c, i)
-        if ctx.fn is WeightedInput:
-            x = (getattr(ctx, "kwargs", None) or {}).get("x")
+        if isinstance(ctx, WeightedInput):
+            x = ctx.options.get("x")
             for j, xj in enumerate(x if x is not None else ()):
                 add(("x", id(xj), j), f"x{j + 1}", xj, i)  # the book's pixel numbers, from 1
     return titles, data
@@ -212,7 +212,7 @@ def _shape_text(array: Any) -> str:
 
 def _local_derivatives(node: Node) -> list[float | None]:
     """d(node)/d(input_i) for each input when it is one number, else None (read only)."""
-    ctx = node._ctx
+    ctx = node.grad_fn
     n = len(ctx.inputs)
     try:
         if isinstance(node.data, float):
@@ -222,7 +222,8 @@ def _local_derivatives(node: Node) -> list[float | None]:
         else:
             return [None] * n
         with np.errstate(all="ignore"):
-            grads = ctx.fn.backward(ctx, seed)
+            with no_grad():  # the rule on raw numbers
+                grads = ctx.backward(ctx, seed)
     except Exception:  # a custom op whose backward wants more: draw the edge without a number
         return [None] * n
     if not isinstance(grads, (tuple, list)):
@@ -383,7 +384,7 @@ def draw_graph(root: Node | Sequence[Node], rankdir: str = "LR",
     canvas = _Canvas()
     paint = _Painter(nodes, roots, show, with_grad, color_by_grad, dict(box_names or {}))
     if level == "op":
-        n_draw = len(nodes) + sum(1 for v in nodes if v._ctx is not None) + len(data)
+        n_draw = len(nodes) + sum(1 for v in nodes if v.grad_fn is not None) + len(data)
         check_size(n_draw, max_nodes, level)
         _draw_ops(canvas, paint, inputs, titles, data)
     else:
@@ -392,7 +393,7 @@ def draw_graph(root: Node | Sequence[Node], rankdir: str = "LR",
     caption = []
     if title is not None:
         caption.append(title)
-    if level == "op" and "local" in show and any(v._ctx is not None for v in nodes):
+    if level == "op" and "local" in show and any(v.grad_fn is not None for v in nodes):
         caption.append("numbers on arrows: local derivative d(op output)/d(input)")
     if data:
         caption.append("grey: data and constants (no gradient)")
@@ -505,9 +506,9 @@ def _draw_ops(canvas: _Canvas, paint: _Painter, inputs: Sequence[list[int]],
     """The graph at op level: every value, every op, every operand that is data."""
     nodes, show = paint.nodes, paint.show
     users = _users(nodes, inputs)
-    scope: list[tuple] = [tuple(v._ctx.scope) if v._ctx is not None else () for v in nodes]
+    scope: list[tuple] = [tuple(v.scope) for v in nodes]
     for i, v in enumerate(nodes):
-        if v._ctx is None and users[i]:
+        if v.grad_fn is None and users[i]:
             scope[i] = _common_prefix(scope[u] for u in users[i])
     data_of: dict[int, list[int]] = {}
     for k, d in enumerate(data):
@@ -516,15 +517,15 @@ def _draw_ops(canvas: _Canvas, paint: _Painter, inputs: Sequence[list[int]],
     box = _data_boxes(scope, data)
     drawn: set[int] = set()
     for i, v in enumerate(nodes):
-        ctx = v._ctx
+        ctx = v.grad_fn
         if ctx is not None:
             for k in data_of.get(i, ()):  # data first: the drawing keeps the order of creation
                 if k not in drawn:
                     drawn.add(k)
                     canvas.node(box[k], f"d{k}", label=paint.data_label([data[k]]), **_DATA_STYLE)
                 canvas.edge(f"d{k}", f"op{i}", **_DATA_EDGE)
-            name = ctx.fn.name()
-            symbol = titles.get(i, _op_symbol(name))
+            name = ctx.name()
+            symbol = titles.get(i, op_symbol(ctx))
             canvas.node(scope[i], f"op{i}", label=html_label([], title=symbol),
                         shape="circle" if len(symbol) <= 2 else "ellipse", style="filled",
                         fillcolor="#f2f2f2", margin="0.02", tooltip=escape_plain(name))
@@ -566,7 +567,7 @@ def _draw_input_edges(canvas: _Canvas, v: Node, i: int, inputs_i: Sequence[int],
     """An arrow from each graph input of op i, with its local derivative where it is a number."""
     locals_ = _local_derivatives(v) if with_local else []
     k = 0
-    for pos, p in enumerate(v._ctx.inputs):
+    for pos, p in enumerate(v.grad_fn.inputs):
         if p is None:
             continue
         j = inputs_i[k]
@@ -582,7 +583,7 @@ def _draw_input_edges(canvas: _Canvas, v: Node, i: int, inputs_i: Sequence[int],
 
 def _group_key(v: Node, i: int, level: str) -> tuple:
     """The group a recorded node collapses into: its innermost neuron (layer) scope, or itself."""
-    path = tuple(v._ctx.scope)
+    path = tuple(v.scope)
     kinds = ("neuron", "layer") if level == "neuron" else ("layer",)
     for kind in kinds:
         for d in range(len(path) - 1, -1, -1):
@@ -615,14 +616,14 @@ def _grouping(nodes: Sequence[Node], users: Sequence[list[int]], level: str
     order: dict[tuple, int] = {}
     members: dict[tuple, list[int]] = {}
     for i, v in enumerate(nodes):
-        if v._ctx is not None:
+        if v.grad_fn is not None:
             k = _group_key(v, i, level)
             key[i] = k
             order.setdefault(k, len(order))
             members.setdefault(k, []).append(i)
     leaf_groups: dict[tuple, list[int]] = {}
     for i, v in enumerate(nodes):
-        if v._ctx is None:
+        if v.grad_fn is None:
             # a user is an op result, so key[u] is a group, never None (mypy cannot see it)
             groups = {key[u] for u in users[i]}
             f = tuple(sorted(groups, key=lambda g: order[g]))  # type: ignore[index]
@@ -698,7 +699,7 @@ def _cluster_of(k: tuple, nodes: Sequence[Node]) -> tuple:
     if k[0] == "scope":
         return k[1][:-1]
     if k[0] == "op":
-        return tuple(nodes[k[1]]._ctx.scope)
+        return tuple(nodes[k[1]].scope)
     if k[0] in ("leaves", "data"):
         return _common_prefix(_cluster_of(f, nodes) for f in k[1])
     return ()
@@ -718,7 +719,7 @@ def _group_attrs(paint: _Painter, k: tuple, idx: list[int], outs: list[int],
         label = html_label(lines, title=paint.box_name(k[1][-1]))
     else:
         v = nodes[k[1]]
-        op = titles.get(k[1], _op_symbol(v._ctx.fn.name()))
+        op = titles.get(k[1], op_symbol(v.grad_fn))
         title = f"{v.label}: {op}" if ("label" in show and v.label) else op
         label = html_label(paint.value_lines(v), title=title)
     attrs = {"label": label}

@@ -40,19 +40,17 @@ import numpy as np
 
 from ..atomic import write_atomic
 from ..engine import Node, grad as autograd_grad
+from ..engine.fused import WeightedInput
 from .dot import INSTALL_HELP, GraphvizNotFound, layout
-from .graph import (DEFAULT_MAX_NODES, LEVELS, _OP_SYMBOLS, _common_prefix, _local_derivatives,
+from .graph import (DEFAULT_MAX_NODES, LEVELS, _common_prefix, _local_derivatives,
                     _magnitude, _num, _summary, _users, _number_nodes, draw_graph, group_names,
-                    scope_title)
+                    op_symbol, scope_title)
 
 __all__ = ["play_backward", "BackwardPlayer", "Step"]
 
 _MAX_TERMS = 3  # chain-rule terms written out in a caption; more are counted
 _MAX_LINES = 4  # member lines in a neuron's or layer's caption; more are summarised
 _MAX_NAME = 36  # longer expressions name a node by its id in the drawing (v12) instead
-_INFIX = {"add": "+", "sub": "−", "mul": "·", "div": "/"}
-_ACTIVATION_PRIME = {"sigmoid": "σ'", "tanh": "tanh'", "relu": "relu'", "leakyrelu": "leaky'",
-                     "step": "u'", "hardsigmoid": "hard_sigmoid'", "hardtanh": "hard_tanh'"}
 
 
 @dataclass(frozen=True)
@@ -103,7 +101,7 @@ class BackwardPlayer:
         if np.size(root.data) != 1:
             raise ValueError(f"play_backward: the root has shape {np.shape(root.data)}; it needs "
                              "one number, a cost: sum it first (root.sum())")
-        if root._ctx is None:
+        if root.grad_fn is None:
             raise ValueError("play_backward: the root has no recorded graph (it is a leaf, or "
                              "was computed under no_grad()): compute it from values that "
                              "require a gradient")
@@ -196,8 +194,8 @@ def _observe_backward(root: Node, nodes: Sequence[Node]) -> tuple[list[int], lis
         for h in handles:
             h.remove()
     for i, v in enumerate(nodes):  # a leaf's .grad starts at zero and adds (0.0 + -0.0 is 0.0)
-        zero = type(v)._zero_grad_value
-        if v._ctx is None and zero is not None and grads[i] is not None:
+        zero = type(v).zero_grad_value
+        if v.grad_fn is None and zero is not None and grads[i] is not None:
             grads[i] = zero + grads[i]
     return order, grads
 
@@ -208,7 +206,7 @@ def _draw_with(nodes: Sequence[Node], grads: Sequence[Any], draw: Callable[[], A
     kept = [v.grad for v in nodes]
     try:
         for v, g in zip(nodes, grads):
-            v.grad = type(v)._zero_grad_value if g is None else g
+            v.grad = type(v).zero_grad_value if g is None else g
         return draw()
     finally:
         for v, g in zip(nodes, kept):
@@ -241,20 +239,17 @@ def _node_names(nodes: Sequence[Node], root: int) -> list[str]:
             names[i] = v.label
         elif i == root:
             names[i] = "C"
-        elif v._ctx is None:
+        elif v.grad_fn is None:
             names[i] = f"v{i}"
         else:
-            ctx = v._ctx
-            args = getattr(ctx, "args", None) or [None] * len(ctx.inputs)
+            ctx = v.grad_fn
             ops = [names[index[id(p)]] if p is not None else _constant(a)
-                   for p, a in zip(ctx.inputs, args)]
-            name = ctx.fn.name()
-            if name in _INFIX and len(ops) == 2:
-                text = f"({ops[0]} {_INFIX[name]} {ops[1]})"
-            elif name == "pow" and len(ops) == 2:
-                text = f"{ops[0]}^{ops[1]}"
+                   for p, a in zip(ctx.inputs, ctx.raw_args)]
+            symbol = op_symbol(ctx)
+            if len(symbol) == 1 and len(ops) == 2:  # an operator: a + b, a × b
+                text = f"({ops[0]} {symbol} {ops[1]})"
             else:
-                text = f"{_OP_SYMBOLS.get(name, name)}({', '.join(map(str, ops))})"
+                text = f"{symbol}({', '.join(map(str, ops))})"
             names[i] = text if len(text) <= _MAX_NAME else f"v{i}"
     return [n or f"v{i}" for i, n in enumerate(names)]
 
@@ -263,7 +258,7 @@ def _is_unit_z(v: Node) -> bool:
     """Is `v` a unit's weighted input z (so ∂C/∂z is the unit error δ, §4-2)?"""
     if v.label:
         return v.label.startswith("z")
-    return v._ctx is not None and v._ctx.fn.name() == "Σw·x+b"
+    return isinstance(v.grad_fn, WeightedInput)
 
 
 def _delta_name(v: Node, name: str) -> str:
@@ -313,45 +308,16 @@ class _Captions:
 
     def local_symbol(self, u: int, pos: int) -> str:
         """∂u/∂(operand pos), written as the book would: σ'(z), the weight, the input x_i, 1."""
-        ctx = self.nodes[u]._ctx
-        ins = ctx.inputs
-        args = getattr(ctx, "args", None) or [None] * len(ins)
+        ctx = self.nodes[u].grad_fn
+        ins, args = ctx.inputs, ctx.raw_args
 
         def operand(k: int) -> str:
             p = ins[k]
             return self.names[self.index[id(p)]] if p is not None else _constant(args[k])
 
-        fn = ctx.fn.name()
-        if fn in _ACTIVATION_PRIME:
-            return f"{_ACTIVATION_PRIME[fn]}({operand(0)})"
-        if fn == "exp":
-            return f"exp({operand(0)})"
-        if fn == "log":
-            return f"1/{operand(0)}"
-        if fn == "mul" and len(ins) == 2:
-            return operand(1 - pos)
-        if fn == "add":
-            return "1"
-        if fn == "sub":
-            return "1" if pos == 0 else "(−1)"
-        if fn == "neg":
-            return "(−1)"
-        if fn == "div" and len(ins) == 2:
-            return f"1/{operand(1)}" if pos == 0 else f"(−{operand(0)}/{operand(1)}²)"
-        if fn == "pow" and pos == 0 and ins[1] is None and isinstance(args[1], (int, float)):
-            c = float(args[1])
-            return f"{_num(c)}·{operand(0)}" if c == 2 else f"{_num(c)}·{operand(0)}^{_num(c - 1)}"
-        if fn == "Σw·x+b":
-            kwargs = getattr(ctx, "kwargs", None) or {}
-            x = kwargs.get("x", getattr(ctx, "constant_x", None))
-            if x is not None:  # w1..wn, b with the inputs x as data
-                return f"x{pos + 1}" if pos < len(ins) - 1 else "1"
-            n = (len(ins) - 1) // 2  # w1..wn, x1..xn, b
-            return operand(n + pos) if pos < n else operand(pos - n) if pos < 2 * n else "1"
-        if fn == "½Σ(t−a)²":
-            n = len(ins) // 2
-            if pos < n:
-                return f"({operand(pos)} − {operand(n + pos)})"
+        text = ctx.local_derivative(pos, [operand(k) for k in range(len(ins))])
+        if text is not None:  # the op's own words: σ'(z), the other factor, 1
+            return text
         return f"∂{self.names[u]}/∂{operand(pos)}"
 
     def local_number(self, u: int, pos: int) -> float | None:
@@ -364,7 +330,7 @@ class _Captions:
         v = self.nodes[i]
         out: list[Any] = []
         for u in dict.fromkeys(self.users[i]):
-            out.extend((u, pos) for pos, p in enumerate(self.nodes[u]._ctx.inputs) if p is v)
+            out.extend((u, pos) for pos, p in enumerate(self.nodes[u].grad_fn.inputs) if p is v)
         return out
 
     def line(self, i: int) -> str:
@@ -399,9 +365,9 @@ class _Captions:
 def _group_header(player: BackwardPlayer, members: Sequence[int]) -> str | None:
     """"unit A of the hidden layer (layer 2) has its gradient:" for a unit titled in `box_names`,
     "layers.0 (layer) has its gradient:" for another, "13 leaves ...:" for a set of leaves."""
-    recorded = [player.nodes[m]._ctx for m in members if player.nodes[m]._ctx is not None]
+    recorded = [player.nodes[m].grad_fn for m in members if player.nodes[m].grad_fn is not None]
     if recorded:
-        path = _common_prefix(tuple(ctx.scope) for ctx in recorded)
+        path = _common_prefix(tuple(getattr(ctx, "scope", ())) for ctx in recorded)
         if not path:
             return None
         names = player.box_names
