@@ -938,9 +938,9 @@ def test_render_demon_writes_four_drawings_and_leaves_the_models_alone(tmp_path)
                            for f in ("gv", "svg")[:1 + HAVE_DOT])
     if HAVE_DOT:
         # per unit Σw·x+b and σ (10 ops); the cost C of the image: 2 −, 2 ^, + and × (16 ops,
-        # 16 results), the 47 weights and biases, and the 12 pixels
+        # 16 results), the 47 weights and biases, the 12 pixels and the 2 targets t[0], t[1]
         svg = str(tmp_path / "demon_graph_scalar_image1.svg")
-        assert svg_count(svg, "node") == 2 * 16 + 47 + 12
+        assert svg_count(svg, "node") == 2 * 16 + 47 + 12 + 2
         assert svg_count(svg, "cluster") == 10   # network, 2 layers, 5 units, pixels, the cost
         # 42 weights, and each pixel's wire in 3 pieces
         assert svg_count(str(tmp_path / "demon_network_after.svg"), "edge") == 42 + 12 * 3
@@ -999,7 +999,11 @@ def test_demon_drawings_use_the_books_names(tmp_path):
     X, _ = book_digits_4x3()
     for j in range(12):
         assert f"<x{j + 1} = {X[0, j]:g}>" in scalar
-    assert "<B>1 −</B>" in scalar and "<B>0 −</B>" in scalar
+    # the targets t = (1, 0) are named data nodes; each difference and the cost has its name
+    assert "<t[0] = 1>" in scalar and "<t[1] = 0>" in scalar
+    for name in ("t[0] − a3[0]", "t[1] − a3[1]", "(t[0] − a3[0])²", "cost C"):
+        assert f"<B>{name}</B>" in scalar, name
+    assert "<B>C</B><BR/>" not in scalar    # "C" alone is hidden unit C's box, never the cost
     tensor = drawings["demon_graph_tensor_batch"]
     assert "X (64, 12) float64" in tensor and "T (64, 2) float64" in tensor
     assert "cost C_T of the batch" in tensor
@@ -1035,6 +1039,90 @@ def test_units_stack_from_the_top_as_in_the_network_diagram(tmp_path):
                             r"[ABC01]")
         assert [u for u in order if u in "ABC"] == ["A", "B", "C"], (n, order)
         assert [u for u in order if u in "01"] == ["0", "1"], (n, order)
+
+
+def plain_nodes(source: str, engine: str = "dot") -> dict[str, tuple[float, float]]:
+    """Each node's centre (inches) as Graphviz lays it out (`-Tplain`), by node name."""
+    done = subprocess.run([engine, "-Tplain"], input=source.encode(), capture_output=True,
+                          timeout=120, check=True)
+    out = {}
+    for line in done.stdout.decode().splitlines():
+        parts = line.split(" ", 5)
+        if parts[0] == "node":
+            out[parts[1]] = (float(parts[2]), float(parts[3]))
+    return out
+
+
+def png_size(path) -> tuple[int, int]:
+    head = open(path, "rb").read(24)
+    assert head[:8] == b"\x89PNG\r\n\x1a\n"
+    return int.from_bytes(head[16:20], "big"), int.from_bytes(head[20:24], "big")
+
+
+@needs_dot
+def test_the_scalar_graph_of_one_image_fits_a_screen_at_the_neuron_level(tmp_path):
+    X, T = book_digits_4x3(one_hot=True)
+    net = demon_network("tensor", "book-3-5-solved")
+    paths = render_demon(None, net, X, tmp_path, ("png", "gv"), level="neuron", image=33)
+    png = next(p for p in paths if p.endswith("scalar_image33.png"))
+    width, height = png_size(png)
+    assert width <= 1920 and height <= 1080, (width, height)   # one 1920x1080 screen, at 100%
+    assert width >= 1000                                        # and not shrunk to fit
+    source = (tmp_path / "demon_graph_scalar_image33.gv").read_text(encoding="utf-8")
+    # the pixels as a 4x3 block: one table, x1..x3 in its first row (image No.33: 0 1 0 / ...)
+    assert source.count("<TABLE") == 1
+    rows = re.findall(r"<TR>(.*?)</TR>", source)
+    assert len(rows) == 5 and all(rows[1 + r].count("<TD") == 3 for r in range(4))
+    assert re.findall(r"<B>(x\d+)</B><BR/>(\d)", rows[1]) == [("x1", "0"), ("x2", "1"), ("x3", "0")]
+    # the targets t and the differences t − a are named nodes; the cost is "cost C"
+    nodes = {m.group(2) or m.group(3): m.group(1) for m in re.finditer(
+        r"\t(\w+) \[label=<(?:<B>([^<]*)</B>|([^<>]* = \d))", source)}
+    for name in ("A", "B", "C", "0", "1", "t[0] = 0", "t[1] = 1", "t[0] − a3[0]: −",
+                 "t[1] − a3[1]: −", "cost C: 0.5 ×"):
+        assert name in nodes, (name, sorted(nodes))
+    # left to right: the image, the hidden layer, the output layer, t − a, the cost
+    at = {name: plain_nodes(source)[node][0] for name, node in nodes.items()}
+    image = plain_nodes(source)[re.search(r"\t(\w+) \[label=<<TABLE", source).group(1)][0]
+    assert image < min(at["A"], at["B"], at["C"])
+    assert max(at["A"], at["B"], at["C"]) < min(at["0"], at["1"])
+    assert max(at["0"], at["1"]) < at["t[0] − a3[0]: −"] < at["cost C: 0.5 ×"]
+    assert at["t[0] = 0"] == pytest.approx(at["t[0] − a3[0]: −"])  # t in its difference's column
+
+
+def test_a_data_tensor_keeps_its_label():
+    x = Tensor(np.arange(6.0).reshape(2, 3), label="x")            # data: no gradient
+    W = Tensor(np.ones((3, 2)), label="W", requires_grad=True)
+    y = (x @ W).sum()
+    y.backward()
+    g = draw_graph(y)
+    data = [v for k, v in node_lines(g).items() if k.startswith("d")]
+    assert len(data) == 1 and label_of(data[0]).startswith("x (2, 3) float64")
+    t = Value(1.0, label="t", requires_grad=False)                  # a labelled number too
+    a = Value(0.25, label="a")
+    C = 0.5 * (t - a) ** 2
+    C.backward()
+    g = draw_graph(C)
+    assert "<t = 1>" in g.source and "<B>1 −</B>" not in g.source and "<B>0.5 ×</B>" in g.source
+    assert "<t = 1>" in draw_graph(C, level="neuron").source
+
+
+def test_demon_command_draws_the_weights_and_the_chosen_level(tmp_path, capsys):
+    from tinygrad_edu.cli import main
+
+    for level in ("neuron", "op"):
+        out = tmp_path / level
+        argv = ["demon", "--quiet", "--init", "demons", "--render", str(out), "--format", "gv",
+                "--level", level] + (["--weights"] if level == "op" else [])
+        assert main(argv) == 0
+        scalar = (out / "demon_graph_scalar_image1.gv").read_text(encoding="utf-8")
+        network = (out / "demon_network.gv").read_text(encoding="utf-8")
+        assert ("<TABLE" in scalar) == (level == "neuron")          # the pixels as a 4x3 block
+        assert ("<B>w2[A,4]</B>" in scalar) == (level == "op")      # every weight at op level
+        # --weights: w2[A,4] = 10 (A likes pixel 4) written on its arrow, in red
+        written = re.search(r'w0_0_3 \[label=<<FONT COLOR="#b2182b">10</FONT>>', network)
+        assert bool(written) == (level == "op")
+    assert main(["demon", "--quiet", "--weights"]) == 2
+    assert "--weights writes the weights into the drawings of --render" in capsys.readouterr().err
 
 
 # ----------------------------------------------------------------------------------------------
