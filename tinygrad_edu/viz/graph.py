@@ -47,6 +47,7 @@ from ..autograd import Node, Scope, topological_order
 from ..functions import WeightedInput
 from .dot import Drawing, check_size, escape_html, escape_plain, html_label
 from .dot import number_text as _num
+from .network import shade
 
 __all__ = ["draw_graph", "SHOW_ALL", "LEVELS", "DEFAULT_MAX_NODES"]
 
@@ -549,10 +550,7 @@ def _grid_label(items: Sequence[_Data], grid: tuple[int, int], with_values: bool
             if with_values:
                 value = float(d.value)
                 text += f"<BR/>{escape_html(_num(value))}"
-                if math.isfinite(value):
-                    level = round(255 * (1.0 - 0.85 * min(max(value, 0.0), 1.0)))
-                    fill = f"#{level:02x}{level:02x}{level:02x}"
-                    font = "#ffffff" if value > 0.55 else "#000000"
+                fill, font = shade(value)  # as the network diagram shades its pixels
             tds.append(f'<TD BGCOLOR="{fill}" WIDTH="40" HEIGHT="34">'
                        f'<FONT COLOR="{font}">{text}</FONT></TD>')
         trs.append("<TR>" + "".join(tds) + "</TR>")

@@ -193,7 +193,7 @@ def _targets(t: Any, n_out: int) -> np.ndarray:
     return arr
 
 
-def _shade(a: float, top: float) -> tuple[str, str]:
+def shade(a: float, top: float = 1.0) -> tuple[str, str]:
     """Fill grey by activation (0 white, top black) and a font colour that stays legible."""
     if not math.isfinite(a):
         return "#ffb3b3", "#000000"
@@ -377,7 +377,7 @@ def _draw_units(g: Any, net: _Layers, names: Sequence[Sequence[str]], acts: Any,
             if acts is not None:
                 a = float(acts[k][i])
                 lines.append(reading(a) if k == 0 else f"a {reading(a)}")
-                fill, font = _shade(a, top)
+                fill, font = shade(a, top)
                 attrs.update(fillcolor=fill, fontcolor=font)
             size = 0.62 if not lines else 0.62 + 0.12 * len(lines)
             if k == 0 and grid is not None:  # opaque cells: no wire or arrow runs under one
