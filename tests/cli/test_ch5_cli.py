@@ -81,6 +81,52 @@ def test_bad_options_get_a_one_line_error(argv, capsys):
     assert len(err.splitlines()) == 1 and "error:" in err and "Traceback" not in err
 
 
+def test_cnn_init_takes_the_file_cnn_json_writes(tmp_path, capsys):
+    """--init FILE starts from the weights --json wrote: 3 steps, then 2 more from the file,
+    give the same C_T as 5 steps at once."""
+    five, three, more = (tmp_path / f"{n}.json" for n in ("five", "three", "more"))
+    for steps, out, init in (("5", five, "book-5-6"), ("3", three, "book-5-6"),
+                             ("2", more, str(three))):
+        assert cnn_cli.run(parse(cnn_cli, ["--init", init, "--steps", steps, "--json",
+                                           str(out), "--quiet"])) == 0
+    costs = json.loads(five.read_text())["cost"]
+    record = json.loads(more.read_text())
+    assert record["cost"] == pytest.approx(costs[3:], rel=1e-12)
+    assert costs[3] == pytest.approx(11.93433603, rel=1e-9)
+    assert record["init"] == str(three)
+    assert f"init {three}" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("text, fragment", [
+    ("[1, 2]", "not a weights file: it holds a JSON list"),
+    ('{"cost": [1.0]}', 'not a weights file: it holds JSON without a "params" object'),
+    ('{"params": {"F": [1.0]}}', "missing parameters"),
+    ("no weights here", "not a numpy .npz file"),
+])
+def test_cnn_init_refuses_what_is_no_weights_file(tmp_path, capsys, text, fragment):
+    from tinygrad_edu.cli import main
+
+    path = tmp_path / "w.json"
+    path.write_text(text)
+    assert main(["cnn", "--init", str(path), "--quiet"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and fragment in err and f"--init {path}" in err
+
+
+@pytest.mark.skipif(not Path("/proc").is_dir(), reason="needs /proc, a folder no one can write in")
+def test_cnn_out_is_checked_before_training(monkeypatch, capsys):
+    from tinygrad_edu.cli import main
+
+    def no_training(*args, **kwargs):
+        raise AssertionError("trained before the output folder was checked")
+
+    monkeypatch.setattr(cnn_cli, "gradient_descent", no_training)
+    for option in ("--out", "--render"):
+        assert main(["cnn", "--quiet", option, "/proc/no/such/folder"]) == 2
+        err = capsys.readouterr().err.strip()
+        assert len(err.splitlines()) == 1 and f"{option} /proc/no/such/folder" in err
+
+
 @pytest.mark.slow
 def test_cnn_command_pictures_and_render(tmp_path, capsys):
     pytest.importorskip("matplotlib")

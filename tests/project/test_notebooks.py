@@ -200,10 +200,8 @@ def test_notebook_runs_anywhere_and_shows_the_books_numbers(path, venv_kernel, m
     assert where.startswith(str(venv_kernel[1] / "venv")), where  # the wheel, not the checkout
     chapter = int(os.path.basename(path)[2])
     assert "image/png" in kinds or "image/svg+xml" in kinds  # graphs and plots inline
-    if chapter == 1:
-        from tinygrad_edu.book.ch1_demons import why_biases_matter
-
-        assert "fires for [(1, 0), (1, 1)]" in text  # Example 1
+    if chapter == 1:  # Example 1 fires for (1, 0) and (1, 1); the demons judge 62 of 64
+        assert "fires for [(1, 0), (1, 1)]" in text
         assert "θ = 1: fires for 3 of 4" in text and "θ = 9: fires for 0 of 4" in text
         assert "σ(0) = 0.5, σ'(0) = 0.25" in text
         assert "Hard-Tanh clip(z, -1, 1) = -0.5, the slip max(min(z, 1), 0) = 0.0" in text

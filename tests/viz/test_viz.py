@@ -22,7 +22,7 @@ from tinygrad_edu.viz import (GraphTooLarge, GraphvizNotFound, draw_graph, draw_
                               escape_html, render)
 from tinygrad_edu.viz import dot as viz_dot
 from tinygrad_edu.book.demon_graph import render_demon
-from tinygrad_edu.viz.network import NEGATIVE, POSITIVE
+from tinygrad_edu.viz.network import NEGATIVE, POSITIVE, reading
 
 sys.path.insert(0, os.path.dirname(__file__))
 from _browser import chromium, read_png, screenshot  # noqa: E402
@@ -727,7 +727,7 @@ def test_demon_bonds_are_the_widest_arrows():
     assert e[("u1_1", "u2_1")][1].startswith(POSITIVE)
     nodes = node_lines(g)
     assert "<B>A</B><BR/>b -1.5" in label_of(nodes["u1_0"])
-    assert "<B>4</B>" in label_of(nodes["u0_3"])
+    assert "<B>x4</B>" in label_of(nodes["u0_3"])          # the book's pixel names x1..x12
     assert "<BR/>a " not in g.source                # no input given: no activations
 
 
@@ -739,7 +739,8 @@ def test_network_with_an_input_shows_activations():
     nodes = node_lines(g)
     for k, layer in enumerate(acts):
         for i, a in enumerate(np.asarray(layer).reshape(-1)):
-            assert f"a {a:.3g}" in label_of(nodes[f"u{k}_{i}"])
+            assert reading(a) in label_of(nodes[f"u{k}_{i}"])
+    assert "<B>x1</B><BR/>1" in label_of(nodes["u0_0"])  # a pixel: its name and its value
     # a black pixel (1) is drawn dark, a white one (0) white
     assert X[0][0] == 1 and 'fillcolor="#262626"' in nodes["u0_0"]
     assert X[0][4] == 0 and 'fillcolor="#ffffff"' in nodes["u0_4"]
@@ -752,7 +753,9 @@ def test_zero_weights_are_no_bonds_and_numbers_stay_apart():
     from tinygrad_edu.book.ch1_demons import demon_params
     from tinygrad_edu.viz.network import ZERO
 
-    hand = demon_network("tensor", demon_params())      # 30 of its 36 first-layer weights are 0
+    cut = demon_params()
+    cut["W2"][cut["W2"] < 1] = 0.0                     # the weak links cut: 30 of 36 are 0
+    hand = demon_network("tensor", cut)
     g = draw_network(hand, show_weights=True)
     e = {(a, b): attrs for a, b, attrs in edges(g)}
     zero = [k for k, attrs in e.items() if f'color="{ZERO}"' in attrs]
@@ -780,9 +783,9 @@ def test_inputs_drawn_as_the_4x3_image():
     # pixel 1 at the top left, numbered row by row: 1 2 3 / 4 5 6 / 7 8 9 / 10 11 12
     for j in range(12):
         r, c = divmod(j, 3)
-        assert pos[j][0] == pytest.approx(pos[0][0] + c * 0.75)
-        assert pos[j][1] == pytest.approx(pos[0][1] - r * 0.75)
-        assert f"<B>{j + 1}</B>" in label_of(nodes[f"u0_{j}"])
+        assert pos[j][0] == pytest.approx(pos[0][0] + c * 1.15)
+        assert pos[j][1] == pytest.approx(pos[0][1] - r * 1.15)
+        assert f"<B>x{j + 1}</B>" in label_of(nodes[f"u0_{j}"])
         assert "shape=square" in nodes[f"u0_{j}"]
     assert "the 4x3 image" in g.source
     # every hidden unit sits to the right of the image
@@ -809,6 +812,101 @@ def test_network_errors():
         draw_network(net, unit_names=[["a"], ["b"], ["c"]])
     with pytest.raises(GraphTooLarge):
         draw_network(MLP([400, 2], engine="tensor"))
+
+
+def node_positions(g) -> dict[str, tuple[float, float]]:
+    """The pinned position (inches) of every node of a network drawing."""
+    out = {}
+    for line in g.source.splitlines():
+        m = re.match(r'\s*(\w+) \[.*pos="([-\d.]+),([-\d.]+)!"', line)
+        if m:
+            out[m.group(1)] = (float(m.group(2)), float(m.group(3)))
+    return out
+
+
+def test_every_arrow_leaves_its_own_pixel():
+    from tinygrad_edu.viz.network import _CELL
+
+    X, T = book_digits_4x3(one_hot=True)
+    g = draw_network(demons(), X[0], t=T[0], input_grid=(4, 3))
+    pos, nodes = node_positions(g), node_lines(g)
+    wires = [(a, b, attrs) for a, b, attrs in edges(g) if "arrowhead=none" in attrs]
+    assert len(wires) == 12 * 3      # per pixel: up into its lane, right, on to its dot
+    for j in range(12):
+        # the wire leaves the cell's upper edge, and the cell is opaque (no alpha in its fill)
+        assert (f"u0_{j}", f"bend{j}_0", 'arrowhead=none color="#555555" penwidth=1.2 '
+                'tailport=n') in wires
+        assert re.search(r'fillcolor="#[0-9a-f]{6}"', nodes[f"u0_{j}"])
+    # no wire runs through another pixel's cell: walk each segment in small steps
+    cells = {f"u0_{j}": pos[f"u0_{j}"] for j in range(12)}
+    for a, b, _ in wires:
+        (x0, y0), (x1, y1) = pos[a], pos[b]
+        for s in np.linspace(0.0, 1.0, 200):
+            x, y = x0 + s * (x1 - x0), y0 + s * (y1 - y0)
+            for name, (cx, cy) in cells.items():
+                if name != a:
+                    assert abs(x - cx) > _CELL / 2 or abs(y - cy) > _CELL / 2, (a, b, name)
+    # the dots keep the pixels' order from the top, right of the image
+    dots = [pos[f"p{j}"] for j in range(12)]
+    assert all(d0[1] > d1[1] for d0, d1 in zip(dots, dots[1:]))
+    assert min(x for x, _ in dots) > max(x for x, _ in cells.values()) + _CELL / 2
+    # the arrows into A leave the dots of pixels 4 and 7, and they are A's widest
+    into_a = sorted(((pw, a) for (a, b), (pw, _) in network_edges(g).items()
+                     if b == "u1_0" and a.startswith("p")), reverse=True)
+    assert len(into_a) == 12 and {a for _, a in into_a[:2]} == {"p3", "p6"}
+    # the targets t of image No.1 (a "0") beside the outputs, at their height
+    assert re.search(r"\tt0 \[label=<t = 1> ", g.source) and "\tt1 [label=<t = 0> " in g.source
+    assert pos["t0"][1] == pos["u2_0"][1] and pos["t0"][0] > pos["u2_0"][0] + 0.5
+
+
+@pytest.mark.parametrize("x, text", [(4.54e-05, "0.000"), (-3e-07, "0.000"), (0.98765, "0.988"),
+                                     (0.99997, "1.000"), (1.0, "1"), (-10.0, "-10"),
+                                     (6.6449, "6.64"), (-14.28, "-14.3"), (123.4, "123"),
+                                     (2.0, "2"), (12345.6, "12346"), (float("nan"), "NaN")])
+def test_numbers_are_rounded_for_reading(x, text):
+    assert reading(x) == text
+
+
+def test_no_long_numbers_in_the_network_drawing():
+    X, T = book_digits_4x3(one_hot=True)
+    g = draw_network(solved_net("tensor"), X[0], t=T[0], input_grid=(4, 3), show_weights=True)
+    assert "e-0" not in g.source and "e+0" not in g.source
+    assert "a 0.000" in g.source         # A's 1.5e-06 for image No.1
+    numbers = re.findall(r">(-?[\d.]+)</FONT>", g.source)
+    assert len(numbers) == 42 and all(len(n.lstrip("-").replace(".", "")) <= 4 for n in numbers)
+
+
+def test_draw_network_takes_a_sequential_of_linear_and_activations():
+    from tinygrad_edu.book.ch1_demons import demon_params
+    from tinygrad_edu.book.network import DEMON_UNITS
+    from tinygrad_edu.nn import Conv2d, Linear, ReLU, Sequential, Sigmoid
+
+    p = demon_params()
+    seq = Sequential(Linear(12, 3, weight=p["W2"], bias_value=p["b2"]), Sigmoid(),
+                     Linear(3, 2, "sigmoid", weight=p["W3"], bias_value=p["b3"]))
+    mlp = demon_network("tensor", p)
+    X, T = book_digits_4x3(one_hot=True)
+    drawn = [draw_network(net, X[10], input_grid=(4, 3), unit_names=DEMON_UNITS)
+             for net in (seq, mlp)]
+    seq_nodes, mlp_nodes = (node_lines(g) for g in drawn)
+    for name in [f"u{k}_{i}" for k, n in enumerate([12, 3, 2]) for i in range(n)]:
+        assert label_of(seq_nodes[name]) == label_of(mlp_nodes[name]), name
+    assert network_edges(drawn[0]) == network_edges(drawn[1])
+    a = mlp.layer_outputs(X[10])
+    assert f"a {reading(a[2][1])}" in label_of(seq_nodes["u2_1"])
+    # a layer without biases shows none; a ReLU network of three layers
+    g = draw_network(Sequential(Linear(2, 4, bias=False), ReLU(), Linear(4, 3), ReLU(),
+                                Linear(3, 1)), [1.0, -2.0])
+    assert "b " not in label_of(node_lines(g)["u1_0"]) and "b " in label_of(node_lines(g)["u2_0"])
+    assert "hidden layer 2" in g.source and len(network_edges(g)) == 8 + 12 + 3
+    with pytest.raises(ValueError, match="layer 0 is Conv2d"):
+        draw_network(Sequential(Conv2d(1, 3, 3), Linear(12, 3)))
+    with pytest.raises(ValueError, match="activation before any Linear"):
+        draw_network(Sequential(Sigmoid(), Linear(12, 3)))
+    with pytest.raises(ValueError, match="takes 4 inputs"):
+        draw_network(Sequential(Linear(2, 3), Linear(4, 1)))
+    with pytest.raises(ValueError, match="3 targets for 2 output units"):
+        draw_network(mlp, X[0], t=[1, 0, 0])
 
 
 # ----------------------------------------------------------------------------------------------
@@ -844,11 +942,12 @@ def test_render_demon_writes_four_drawings_and_leaves_the_models_alone(tmp_path)
                            for f in ("gv", "svg")[:1 + HAVE_DOT])
     if HAVE_DOT:
         # per unit Σw·x+b and σ (10 ops); the cost C of the image: 2 −, 2 ^, + and × (16 ops,
-        # 16 results), the 47 weights and biases, and the 12 pixels
+        # 16 results), the 47 weights and biases, the 12 pixels and the 2 targets t[0], t[1]
         svg = str(tmp_path / "demon_graph_scalar_image1.svg")
-        assert svg_count(svg, "node") == 2 * 16 + 47 + 12
+        assert svg_count(svg, "node") == 2 * 16 + 47 + 12 + 2
         assert svg_count(svg, "cluster") == 10   # network, 2 layers, 5 units, pixels, the cost
-        assert svg_count(str(tmp_path / "demon_network_after.svg"), "edge") == 42
+        # 42 weights, and each pixel's wire in 3 pieces
+        assert svg_count(str(tmp_path / "demon_network_after.svg"), "edge") == 42 + 12 * 3
     for k, v in after.state_dict().items():
         assert np.array_equal(v, state[k])
     assert after.layers[0].weight.grad is None      # no backward ran on the given model
@@ -904,7 +1003,11 @@ def test_demon_drawings_use_the_books_names(tmp_path):
     X, _ = book_digits_4x3()
     for j in range(12):
         assert f"<x{j + 1} = {X[0, j]:g}>" in scalar
-    assert "<B>1 −</B>" in scalar and "<B>0 −</B>" in scalar
+    # the targets t = (1, 0) are named data nodes; each difference and the cost has its name
+    assert "<t[0] = 1>" in scalar and "<t[1] = 0>" in scalar
+    for name in ("t[0] − a3[0]", "t[1] − a3[1]", "(t[0] − a3[0])²", "cost C"):
+        assert f"<B>{name}</B>" in scalar, name
+    assert "<B>C</B><BR/>" not in scalar    # "C" alone is hidden unit C's box, never the cost
     tensor = drawings["demon_graph_tensor_batch"]
     assert "X (64, 12) float64" in tensor and "T (64, 2) float64" in tensor
     assert "cost C_T of the batch" in tensor
@@ -940,6 +1043,90 @@ def test_units_stack_from_the_top_as_in_the_network_diagram(tmp_path):
                             r"[ABC01]")
         assert [u for u in order if u in "ABC"] == ["A", "B", "C"], (n, order)
         assert [u for u in order if u in "01"] == ["0", "1"], (n, order)
+
+
+def plain_nodes(source: str, engine: str = "dot") -> dict[str, tuple[float, float]]:
+    """Each node's centre (inches) as Graphviz lays it out (`-Tplain`), by node name."""
+    done = subprocess.run([engine, "-Tplain"], input=source.encode(), capture_output=True,
+                          timeout=120, check=True)
+    out = {}
+    for line in done.stdout.decode().splitlines():
+        parts = line.split(" ", 5)
+        if parts[0] == "node":
+            out[parts[1]] = (float(parts[2]), float(parts[3]))
+    return out
+
+
+def png_size(path) -> tuple[int, int]:
+    head = open(path, "rb").read(24)
+    assert head[:8] == b"\x89PNG\r\n\x1a\n"
+    return int.from_bytes(head[16:20], "big"), int.from_bytes(head[20:24], "big")
+
+
+@needs_dot
+def test_the_scalar_graph_of_one_image_fits_a_screen_at_the_neuron_level(tmp_path):
+    X, T = book_digits_4x3(one_hot=True)
+    net = demon_network("tensor", "book-3-5-solved")
+    paths = render_demon(None, net, X, tmp_path, ("png", "gv"), level="neuron", image=33)
+    png = next(p for p in paths if p.endswith("scalar_image33.png"))
+    width, height = png_size(png)
+    assert width <= 1920 and height <= 1080, (width, height)   # one 1920x1080 screen, at 100%
+    assert width >= 1000                                        # and not shrunk to fit
+    source = (tmp_path / "demon_graph_scalar_image33.gv").read_text(encoding="utf-8")
+    # the pixels as a 4x3 block: one table, x1..x3 in its first row (image No.33: 0 1 0 / ...)
+    assert source.count("<TABLE") == 1
+    rows = re.findall(r"<TR>(.*?)</TR>", source)
+    assert len(rows) == 5 and all(rows[1 + r].count("<TD") == 3 for r in range(4))
+    assert re.findall(r"<B>(x\d+)</B><BR/>(\d)", rows[1]) == [("x1", "0"), ("x2", "1"), ("x3", "0")]
+    # the targets t and the differences t − a are named nodes; the cost is "cost C"
+    nodes = {m.group(2) or m.group(3): m.group(1) for m in re.finditer(
+        r"\t(\w+) \[label=<(?:<B>([^<]*)</B>|([^<>]* = \d))", source)}
+    for name in ("A", "B", "C", "0", "1", "t[0] = 0", "t[1] = 1", "t[0] − a3[0]: −",
+                 "t[1] − a3[1]: −", "cost C: 0.5 ×"):
+        assert name in nodes, (name, sorted(nodes))
+    # left to right: the image, the hidden layer, the output layer, t − a, the cost
+    at = {name: plain_nodes(source)[node][0] for name, node in nodes.items()}
+    image = plain_nodes(source)[re.search(r"\t(\w+) \[label=<<TABLE", source).group(1)][0]
+    assert image < min(at["A"], at["B"], at["C"])
+    assert max(at["A"], at["B"], at["C"]) < min(at["0"], at["1"])
+    assert max(at["0"], at["1"]) < at["t[0] − a3[0]: −"] < at["cost C: 0.5 ×"]
+    assert at["t[0] = 0"] == pytest.approx(at["t[0] − a3[0]: −"])  # t in its difference's column
+
+
+def test_a_data_tensor_keeps_its_label():
+    x = Tensor(np.arange(6.0).reshape(2, 3), label="x")            # data: no gradient
+    W = Tensor(np.ones((3, 2)), label="W", requires_grad=True)
+    y = (x @ W).sum()
+    y.backward()
+    g = draw_graph(y)
+    data = [v for k, v in node_lines(g).items() if k.startswith("d")]
+    assert len(data) == 1 and label_of(data[0]).startswith("x (2, 3) float64")
+    t = Value(1.0, label="t", requires_grad=False)                  # a labelled number too
+    a = Value(0.25, label="a")
+    C = 0.5 * (t - a) ** 2
+    C.backward()
+    g = draw_graph(C)
+    assert "<t = 1>" in g.source and "<B>1 −</B>" not in g.source and "<B>0.5 ×</B>" in g.source
+    assert "<t = 1>" in draw_graph(C, level="neuron").source
+
+
+def test_demon_command_draws_the_weights_and_the_chosen_level(tmp_path, capsys):
+    from tinygrad_edu.cli import main
+
+    for level in ("neuron", "op"):
+        out = tmp_path / level
+        argv = ["demon", "--quiet", "--init", "demons", "--render", str(out), "--format", "gv",
+                "--level", level] + (["--weights"] if level == "op" else [])
+        assert main(argv) == 0
+        scalar = (out / "demon_graph_scalar_image1.gv").read_text(encoding="utf-8")
+        network = (out / "demon_network.gv").read_text(encoding="utf-8")
+        assert ("<TABLE" in scalar) == (level == "neuron")          # the pixels as a 4x3 block
+        assert ("<B>w2[A,4]</B>" in scalar) == (level == "op")      # every weight at op level
+        # --weights: w2[A,4] = 10 (A likes pixel 4) written on its arrow, in red
+        written = re.search(r'w0_0_3 \[label=<<FONT COLOR="#b2182b">10</FONT>>', network)
+        assert bool(written) == (level == "op")
+    assert main(["demon", "--quiet", "--weights"]) == 2
+    assert "--weights writes the weights into the drawings of --render" in capsys.readouterr().err
 
 
 # ----------------------------------------------------------------------------------------------

@@ -249,25 +249,37 @@ def _weight_row(fig: Any, grid: Any, row: int, W2: np.ndarray, b2: np.ndarray | 
     fig.colorbar(shown, ax=axes, shrink=0.8, label="weight")
 
 
+HAND_SET = "hand-set demon"
+DEMON_NAMES = ("A", "B", "C")
+FITTED_NOTE = ("fitted units need not match the demons: learning may share a stroke among "
+               "units, mix strokes, or find them in another order")
+
+
 def plot_hidden_weights(W2: np.ndarray, path: str | os.PathLike, b2: np.ndarray | None = None,
                         hand_set: tuple[np.ndarray, np.ndarray] | None = None,
-                        names: Sequence[str] = ("A", "B", "C"),
-                        caption: str = "learned unit") -> str:
+                        names: Sequence[str] | None = None,
+                        caption: str = "fitted unit") -> str:
     """Each hidden unit's 12 weights as a 4x3 image (pixel j where it sits in the image).
 
     Red: a positive weight (the unit likes a black pixel there), blue: negative.  `caption`
-    titles the units ("learned unit", or "hand-set demon" when W2 is the demons' own).  With
-    `hand_set=(W2, b2)` the demons' hand-set weights are drawn in a second row to compare.
+    titles the units: "hand-set demon" when W2 is the demons' own (named A, B, C), else units
+    found by fitting (§3-5), named 1, 2, 3 and not A, B, C, with a line saying that fitted
+    units need not match the demons.  With `hand_set=(W2, b2)` the demons' hand-set weights
+    are drawn in a second row to compare.
     """
     W2 = np.asarray(W2, dtype=np.float64)
+    demons = caption == HAND_SET
+    if names is None:
+        names = DEMON_NAMES if demons else tuple(str(i + 1) for i in range(len(W2)))
     rows = 1 if hand_set is None else 2
-    fig = _figure(8, 3.6 * rows)
+    fig = _figure(8, 3.6 * rows + (0 if demons else 0.3))
     grid = fig.add_gridspec(rows, len(names))
     _weight_row(fig, grid, 0, W2, b2, names, caption)
     if hand_set is not None:
-        _weight_row(fig, grid, 1, np.asarray(hand_set[0]), np.asarray(hand_set[1]), names,
-                    "hand-set demon")
-    fig.suptitle("Hidden units' weights as 4x3 images (red: likes a black pixel, blue: dislikes)")
+        _weight_row(fig, grid, 1, np.asarray(hand_set[0]), np.asarray(hand_set[1]),
+                    DEMON_NAMES, HAND_SET)
+    title = "Hidden units' weights as 4x3 images (red: likes a black pixel, blue: dislikes)"
+    fig.suptitle(title if demons else f"{title}\n{FITTED_NOTE}", fontsize=10)
     return _save(fig, path)
 
 

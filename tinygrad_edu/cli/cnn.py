@@ -1,14 +1,19 @@
 """``python -m tinygrad_edu cnn``: train the book's CNN on the 96 images of 1, 2, 3 (§5-4, §5-6).
 
-Full-batch gradient descent on C_T from the book's start values (or seeded random ones), then
-the accuracy over the 96 images, the verdict on the test image, and optionally a JSON record,
-pictures (filters, feature maps, pooled maps) and a drawing of the cost's graph.
+Full-batch gradient descent on C_T from the book's start values, seeded random ones, or the
+weights of a file (`--init FILE`: the record `--json` writes, or a file of `nn.save`), then the
+accuracy over the 96 images, the verdict on the test image, and optionally a JSON record,
+pictures (filters, feature maps, pooled maps) and a drawing of the cost's graph.  The output
+folders are made before any training, so a path that cannot be written fails at once.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import os
 import sys
+from functools import partial
 from typing import Any
 from pathlib import Path
 
@@ -16,16 +21,28 @@ import numpy as np
 
 from ..book.ch5_cnn import INITS, BookCNN, gradient_descent
 from ..datasets import book_digits_6x6, book_test_image
+from . import CommandLineError
 from .options import check_paths, count, positive_float, write_json, writing
 from .play import add_play_arguments, write_cnn_player
 
 HELP = "train the book's CNN on the 96 6x6 images of 1, 2, 3 (§5-4, §5-6)"
 
 
+def _init(text: str) -> str:
+    """A start: a book parameter set, "random", or a file of weights."""
+    if text in INITS or os.path.isfile(text):
+        return text
+    raise argparse.ArgumentTypeError(
+        f"{text!r} is neither one of {', '.join(INITS)} nor a file of weights (written by "
+        "cnn --json or nn.save)")
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--init", choices=list(INITS), default="book-5-6",
-                        help="start values: the book's §5-4 Solver start, its optimum, the §5-6 "
-                             "start (3 decimals), or seeded N(0, 1) (default: book-5-6)")
+    parser.add_argument("--init", type=_init, default="book-5-6", metavar="START",
+                        help="start values: book-5-4 (the book's §5-4 Solver start), "
+                             "book-5-4-solved (its optimum), book-5-6 (the §5-6 start, 3 "
+                             "decimals), random (seeded N(0, 1)), or a FILE written by --json "
+                             "or nn.save (default: book-5-6)")
     parser.add_argument("--seed", type=count, default=0, help="seed for --init random (default 0)")
     parser.add_argument("--lr", type=positive_float, default=0.2,
                         help="learning rate η (default 0.2, §5-6)")
@@ -47,10 +64,17 @@ def run(args: argparse.Namespace) -> int:
         print("cnn: --image must be an image number from 1 to 96", file=sys.stderr)
         return 2
     check_paths(args)  # before any work: an impossible path is refused in one line
+    for option in ("out", "render"):  # made now, so a folder that cannot be made fails at once
+        folder = getattr(args, option)
+        if folder:
+            writing(f"--{option}", folder, partial(os.makedirs, folder, exist_ok=True))
+    net = _start(args.init, args.seed)
+    if args.play and args.init not in INITS:
+        raise CommandLineError(f"--play starts from a named start, not from --init {args.init}; "
+                               "give --init book-5-6 (or another name) with --play")
     if args.play:
         write_cnn_player(args)
     X, T = book_digits_6x6(one_hot=True)
-    net = BookCNN.from_init(args.init, seed=args.seed)
 
     costs = gradient_descent(net, X, T, lr=args.lr, steps=args.steps,
                              progress=not args.quiet and sys.stderr.isatty())
@@ -84,6 +108,32 @@ def run(args: argparse.Namespace) -> int:
     if args.render:
         _render(net, X, T, Path(args.render), say)
     return 0
+
+
+def _start(init: str, seed: int) -> BookCNN:
+    """The network at its start values: a book parameter set, random, or a FILE of weights (the
+    record of --json, or nn.save's archive); a file that holds no weights is one clear line."""
+    if init in INITS:
+        return BookCNN.from_init(init, seed=seed)
+    from ..nn import load
+
+    try:
+        with open(init, "rb") as f:
+            first = f.read(64).lstrip()[:1]
+        if first not in (b"{", b"["):  # not JSON: an nn.save archive
+            net = BookCNN.from_init("book-5-6")
+            load(net, init)
+            return net
+        with open(init, encoding="utf-8") as f:
+            record = json.load(f)
+        params = record.get("params") if isinstance(record, dict) else None
+        if not isinstance(params, dict):
+            what = "a JSON list" if isinstance(record, list) else 'JSON without a "params" object'
+            raise ValueError(f"not a weights file: it holds {what}; give the file that "
+                             "cnn --json writes")
+        return BookCNN(params)
+    except (OSError, ValueError, TypeError) as e:
+        raise CommandLineError(f"--init {init}: cannot load weights from it: {e}") from None
 
 
 def _render(net: BookCNN, X: np.ndarray, T: np.ndarray, out: Path, say: Any) -> None:

@@ -67,9 +67,13 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--out", metavar="DIR",
                    help="write pictures (C_T curve, hidden weights) as PNG files into DIR")
     p.add_argument("--render", metavar="DIR",
-                   help="draw the network's graphs into DIR (needs Graphviz's dot program)")
+                   help="draw the network's graphs into DIR, the scalar graph of one image at "
+                        "--level (neuron: one screen, op: every weight); needs Graphviz's dot")
     p.add_argument("--format", nargs="+", choices=("svg", "png", "pdf", "gv"), default=None,
                    metavar="FMT", help="formats for --render: svg (default), png, pdf, gv")
+    p.add_argument("--weights", action="store_true",
+                   help="--render writes each weight's value on its arrow in the network "
+                        "diagrams")
     p.add_argument("--image", type=_image, default=DEFAULTS["image"], metavar="N",
                    help="image No. N (1-64, the book's numbering) that --render draws "
                         "(default: %(default)s)")
@@ -91,6 +95,9 @@ def _check_paths(args: argparse.Namespace) -> None:
     if args.format and not args.render:
         raise CommandLineError("--format chooses the formats of --render: add --render DIR "
                                "(or leave --format out)")
+    if args.weights and not args.render:
+        raise CommandLineError("--weights writes the weights into the drawings of --render: "
+                               "add --render DIR (or leave --weights out)")
     check_paths(args)
 
 
@@ -154,7 +161,8 @@ def _render(before: Any, after: Any, X: Any, T: Any, args: argparse.Namespace,
     from ..book.demon_graph import render_demon
 
     folder, formats = args.render, args.format or ["svg"]
-    options = {"T": T, "image": args.image, "captions": captions}
+    options = {"T": T, "image": args.image, "captions": captions, "level": args.level,
+               "weights": args.weights}
     try:
         paths = render_demon(before, after, X, folder, formats, **options)
     except GraphvizNotFound as e:

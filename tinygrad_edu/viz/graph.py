@@ -34,6 +34,7 @@ The drawing only reads the graph: no data or gradient is changed.
 
 from __future__ import annotations
 
+import gc
 import math
 import re
 from typing import Any
@@ -43,10 +44,11 @@ import graphviz
 import numpy as np
 
 from ..engine import Node, no_grad, topological_order
-from ..tools.trace import Scope
 from ..engine.fused import WeightedInput
-from .dot import Drawing, check_size, escape_plain, html_label
+from ..tools.trace import Scope
+from .dot import Drawing, check_size, escape_html, escape_plain, html_label
 from .dot import number_text as _num
+from .network import shade
 
 __all__ = ["draw_graph", "SHOW_ALL", "LEVELS", "DEFAULT_MAX_NODES"]
 
@@ -110,18 +112,40 @@ def op_symbol(ctx: Any) -> str:
     return ctx.symbol or ctx.name()
 
 
+def _data_owners(nodes: Sequence[Node]) -> dict[int, str]:
+    """The labels of the data nodes behind the raw operands: a `Value` or `Tensor` with
+    requires_grad=False (a target t1, an image batch x) is recorded by its raw number or array
+    alone, so its label is found by who holds that very object (one scan of the heap for all
+    operands; a node no longer alive has no label to give).  By id of the raw operand."""
+    raws = {id(c): c for v in nodes if v.grad_fn is not None
+            for c, p in zip(v.grad_fn.raw_args, v.grad_fn.inputs)
+            if p is None and _is_data(c)}
+    if not raws:
+        return {}
+    owners: dict[int, str] = {}
+    for holder in gc.get_referrers(*raws.values()):
+        if isinstance(holder, Node) and not holder.requires_grad and holder.label:
+            c = holder.data
+            if raws.get(id(c)) is c:
+                owners[id(c)] = str(holder.label)
+    return owners
+
+
 def _operands(nodes: Sequence[Node], data_names: dict[str, np.ndarray]
               ) -> tuple[dict[int, str], list[_Data]]:
     """The operands that are not graph nodes (ctx.inputs[i] is None; the raw value is ctx.args[i]).
 
-    A single number beside one node in a two-operand op is written on the op with its side:
-    ``1 −`` for 1 − a, ``÷ 2`` for a / 2.  Every other constant, and data such as the pixels x
-    of `weighted_input` (passed as the keyword x=) or an image batch X, becomes a `_Data` node.
+    A single unnamed number beside one node in a two-operand op is written on the op with its
+    side: ``1 −`` for 1 − a, ``÷ 2`` for a / 2.  Every other constant, and data such as the pixels
+    x of `weighted_input` (passed as the keyword x=) or an image batch X, becomes a `_Data` node,
+    titled by the label of its data node (a `Tensor` labelled "x", a `Value` labelled "t1") or
+    by `data_names`.
     Returns (op title by node index, the data nodes, each with the op indices that use it).
     """
     titles: dict[int, str] = {}
     data: list[_Data] = []
     shared: dict[tuple, _Data] = {}  # the same array (or pixel) used by several ops: one node
+    owners = _data_owners(nodes)
 
     def add(key: tuple | None, title: str | None, value: Any, user: int) -> None:
         d = shared.get(key) if key is not None else None
@@ -141,14 +165,16 @@ def _operands(nodes: Sequence[Node], data_names: dict[str, np.ndarray]
         args = ctx.raw_args
         consts = [(pos, args[pos]) for pos, p in enumerate(ctx.inputs)
                   if p is None and pos < len(args) and _is_data(args[pos])]
-        if len(args) == 2 and len(consts) == 1 and _is_number(consts[0][1]):
+        if (len(args) == 2 and len(consts) == 1 and _is_number(consts[0][1])
+                and id(consts[0][1]) not in owners):
             pos, c = consts[0]
             c_text = _num(float(c))
             titles[i] = f"{c_text} {symbol}" if pos == 0 else f"{symbol} {c_text}"
             consts = []
         for _pos, c in consts:
             array = isinstance(c, np.ndarray) and c.ndim > 0
-            add(("array", id(c)) if array else None, _data_name(c, data_names), c, i)
+            key = ("owned", id(c)) if id(c) in owners else ("array", id(c)) if array else None
+            add(key, owners.get(id(c)) or _data_name(c, data_names), c, i)
         if isinstance(ctx, WeightedInput):
             x = ctx.options.get("x")
             for j, xj in enumerate(x if x is not None else ()):
@@ -289,6 +315,7 @@ class _Canvas:
     def __init__(self) -> None:
         self.members: dict[tuple, list[tuple[str, dict[str, str]]]] = {(): []}
         self.edges: list[tuple[str, str, dict[str, str]]] = []
+        self.ranks: list[tuple[str, str]] = []
 
     def node(self, path: tuple, name: str, **attrs: str) -> None:
         for k in range(len(path) + 1):
@@ -297,6 +324,10 @@ class _Canvas:
 
     def edge(self, a: str, b: str, **attrs: str) -> None:
         self.edges.append((a, b, attrs))
+
+    def same_rank(self, a: str, b: str) -> None:
+        """Draw nodes a and b in one column (one row with rankdir TB)."""
+        self.ranks.append((a, b))
 
     def count(self) -> int:
         return sum(len(v) for v in self.members.values())
@@ -326,6 +357,8 @@ class _Canvas:
                 subs[p[:-1]].subgraph(subs[p])
         for a, b, attrs in self.edges:
             g.edge(a, b, **attrs)
+        for a, b in self.ranks:
+            g.body.append(f"\t{{rank=same; {a}; {b}}}\n")
 
 
 _CLUSTER_FILL = {"network": "#f4f4f4", "layer": "#eaf3ea", "neuron": "#fdf6e3",
@@ -347,7 +380,8 @@ def draw_graph(root: Node | Sequence[Node], rankdir: str = "LR",
                show: Sequence[str] = SHOW_ALL, level: str = "op", color_by_grad: bool = True,
                max_nodes: int | None = DEFAULT_MAX_NODES, title: str | None = None, *,
                box_names: Mapping[str, str] | None = None,
-               data_names: Mapping[str, Any] | None = None) -> graphviz.Digraph:
+               data_names: Mapping[str, Any] | None = None,
+               input_grid: tuple[int, int] | None = None) -> graphviz.Digraph:
     """The computation graph behind `root` (a `Value`, a `Tensor`, or a list of them).
 
     rankdir: "LR" (left to right, inputs on the left) or "TB" (top down); "RL", "BT" also work.
@@ -362,6 +396,8 @@ def draw_graph(root: Node | Sequence[Node], rankdir: str = "LR",
       scope's name and kind, "layers.0.neurons.0 (neuron)").
     data_names: names for data arrays that are not graph nodes, e.g. {"X": X, "T": T}: an
       operand equal to one of them is titled with its name.
+    input_grid: (rows, cols), e.g. (4, 3): at the neuron and layer level, the pixels x1..x12
+      of one image are drawn as the image, a block of rows x cols cells (§1-5).
 
     Operands that are not graph nodes are drawn too: a single number on its op with its side
     (``1 −``, ``÷ 2``, ``^ 2``), other constants and data (pixels, images, targets) as small grey
@@ -383,6 +419,7 @@ def draw_graph(root: Node | Sequence[Node], rankdir: str = "LR",
     g.attr("edge", fontname="Helvetica", fontsize="9", color="#555555", arrowsize="0.6")
     canvas = _Canvas()
     paint = _Painter(nodes, roots, show, with_grad, color_by_grad, dict(box_names or {}))
+    paint.input_grid = input_grid
     if level == "op":
         n_draw = len(nodes) + sum(1 for v in nodes if v.grad_fn is not None) + len(data)
         check_size(n_draw, max_nodes, level)
@@ -439,6 +476,7 @@ class _Painter:
                  with_grad: bool, color_by_grad: bool, box_names: dict[str, str]) -> None:
         self.nodes, self.show, self.with_grad = nodes, show, with_grad
         self.color_by_grad, self.box_names = color_by_grad, box_names
+        self.input_grid: tuple[int, int] | None = None
         self.root_ids = {id(r) for r in roots}
         self.top = max((_magnitude(v.grad) for v in nodes), default=0.0) if with_grad else 0.0
 
@@ -474,6 +512,17 @@ class _Painter:
             mag = max((_magnitude(v.grad) for v in shown), default=0.0)
             attrs["fillcolor"] = _grad_fill(mag, self.top)
 
+    def data_attrs(self, items: Sequence[_Data]) -> dict[str, str]:
+        """A grey data node: the pixels x1..x12 of one image as the image itself (with
+        `input_grid`), anything else as `data_label` says."""
+        grid = self.input_grid
+        names = [d.title for d in items]
+        if grid is not None and sorted(names, key=lambda n: _natural(n or "")) == [
+                f"x{j}" for j in range(1, grid[0] * grid[1] + 1)]:
+            return {"label": _grid_label(items, grid, "data" in self.show), "shape": "plain",
+                    "style": "", "margin": "0"}
+        return {"label": self.data_label(items), **_DATA_STYLE}
+
     def data_label(self, items: Sequence[_Data]) -> str:
         """One grey node's text: each item when at most 3, else how many and their names."""
         show_data = "data" in self.show
@@ -491,6 +540,31 @@ class _Painter:
         names = sorted({d.title for d in items if d.title}, key=_natural)
         lines = [", ".join(names[:3]) + (", …" if len(names) > 3 else "")] if names else []
         return html_label(lines, title=f"{len(items)} data values")
+
+
+def _grid_label(items: Sequence[_Data], grid: tuple[int, int], with_values: bool) -> str:
+    """The pixels of one image as a table of rows x cols cells, x1 at the top left, each cell
+    named and (with its value) shaded as the pixel is (1 black, 0 white)."""
+    rows, cols = grid
+    by_name = {d.title: d for d in items}
+    trs = []
+    for r in range(rows):
+        tds = []
+        for c in range(cols):
+            d = by_name[f"x{r * cols + c + 1}"]
+            text = f"<B>{d.title}</B>"
+            fill, font = "#ffffff", "#000000"
+            if with_values:
+                value = float(d.value)
+                text += f"<BR/>{escape_html(_num(value))}"
+                fill, font = shade(value)  # as the network diagram shades its pixels
+            tds.append(f'<TD BGCOLOR="{fill}" WIDTH="40" HEIGHT="34">'
+                       f'<FONT COLOR="{font}">{text}</FONT></TD>')
+        trs.append("<TR>" + "".join(tds) + "</TR>")
+    head = (f'<TR><TD COLSPAN="{cols}" BORDER="0"><B>the image, pixels x1..x{rows * cols}'
+            "</B></TD></TR>")
+    return ('<<TABLE BORDER="0" CELLBORDER="1" CELLSPACING="0" CELLPADDING="2" '
+            f'COLOR="#9a9a9a">{head}{"".join(trs)}</TABLE>>')
 
 
 def _users(nodes: Sequence[Node], inputs: Sequence[list[int]]) -> list[list[int]]:
@@ -666,8 +740,7 @@ def _draw_groups(canvas: _Canvas, paint: _Painter, inputs: Sequence[list[int]],
                   for k, idx in data_groups.items()})
     pending: list[tuple[float, tuple, dict[str, str]]] = []
     for k, idx in data_groups.items():
-        pending.append((first[k], k, {"label": paint.data_label([data[n] for n in idx]),
-                                      **_DATA_STYLE}))
+        pending.append((first[k], k, paint.data_attrs([data[n] for n in idx])))
     for k, idx in members.items():
         pending.append((first[k], k, _group_attrs(paint, k, idx, outputs[k], titles)))
     for k, idx in leaf_groups.items():
@@ -692,6 +765,26 @@ def _draw_groups(canvas: _Canvas, paint: _Painter, inputs: Sequence[list[int]],
             eattrs["label"] = html_label([f"×{n}"])
             eattrs["penwidth"] = f"{min(1.0 + math.log10(n), 4.0):.2f}"
         canvas.edge(names[a], names[b], **eattrs)
+    for k, b in _beside_their_unit(flows, [*leaf_groups, *data_groups], cluster_of):
+        canvas.same_rank(names[k], names[b])
+
+
+def _beside_their_unit(flows: Mapping[tuple[tuple, tuple], int], fed: Iterable[tuple],
+                       cluster_of: Any) -> list[tuple[tuple, tuple]]:
+    """The weights (leaves) or data that feed one group only, where that group is also fed from
+    another box, drawn in the group's own column (rank): the output layer's weights beside its
+    units, not in a column of their own between the layers, so the output layer stands after
+    the hidden layer (not above it) and its arrows run straight; a target t beside its
+    difference t − a.  (leaf or data group, the group it feeds) pairs."""
+    pairs = []
+    for k in fed:
+        if k[0] not in ("leaves", "data") or len(k[1]) != 1:
+            continue
+        (b,) = k[1]
+        if any(b2 == b and a[0] in ("scope", "op") and cluster_of(a) != cluster_of(b)
+               for (a, b2) in flows):
+            pairs.append((k, b))
+    return pairs
 
 
 def _cluster_of(k: tuple, nodes: Sequence[Node]) -> tuple:
