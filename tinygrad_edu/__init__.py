@@ -10,8 +10,18 @@ from .autograd import (AnomalyError, Context, Function, Scope, backward, backwar
                        record_sites, recording, topological_order)
 from .checks import GradcheckError, gradcheck, gradgradcheck, numerical_gradient
 from .graphcheck import GraphReport, OpCheck, check_graph
-from .tensor import Tensor, concatenate, stack
+from .tensor import Tensor, concatenate
 from .value import Value, weighted_input
+
+# PyTorch's habits on top of the engine: factories, ops as functions, the seeded generator, and
+# the sub-packages a `import tinygrad_edu as tg` user reaches as tg.nn, tg.optim (after the
+# names above, which they import from here)
+from .factories import (arange, eye, float32, float64, from_numpy, full, full_like, linspace,
+                        ones, ones_like, rand, rand_like, randn, randn_like, zeros, zeros_like)
+from .functional import (cat, exp, log, log_softmax, matmul, relu, sigmoid, softmax, stack, tanh,
+                         where)
+from .random import manual_seed
+from . import data, losses, nn, optim  # after the names above, which they import
 
 __all__ = [
     "__version__", "Value", "Tensor", "weighted_input", "Function", "Context", "backward", "grad",
@@ -21,4 +31,8 @@ __all__ = [
     "check_graph",
     "GraphReport", "OpCheck", "record_sites", "recording", "backward_order",
     "topological_order",
+    "zeros", "ones", "full", "eye", "arange", "linspace", "randn", "rand", "zeros_like",
+    "ones_like", "full_like", "randn_like", "rand_like", "from_numpy", "float32", "float64",
+    "exp", "log", "sigmoid", "tanh", "relu", "softmax", "log_softmax", "matmul", "cat", "where",
+    "manual_seed", "nn", "optim", "data", "losses",
 ]
