@@ -27,7 +27,7 @@ import numpy as np
 
 from .autograd import Node
 
-__all__ = ["Optimizer", "SGD", "Adam", "AdamW", "RMSprop", "lr_scheduler", "StepLR",
+__all__ = ["Optimizer", "zero_grads", "SGD", "Adam", "AdamW", "RMSprop", "lr_scheduler", "StepLR",
            "ExponentialLR", "CosineAnnealingLR"]
 
 
@@ -53,6 +53,21 @@ def _parameter_list(params: Iterable[Node] | Node, who: str) -> list[Node]:
     if not unique:
         raise ValueError(f"{who} got no parameters to optimise")
     return unique
+
+
+def zero_grads(params: Iterable[Node], set_to_none: bool = True) -> None:
+    """Forget the parameters' gradients before the next `backward`: a `Tensor`'s becomes None
+    and a `Value`'s 0.0; with `set_to_none=False` a Tensor's gradient array is kept and filled
+    with 0s in place (a Tensor without one keeps None), as PyTorch's
+    `zero_grad(set_to_none=False)`."""
+    for p in params:
+        g = p.grad
+        if set_to_none or not isinstance(g, np.ndarray):
+            p.zero_grad()
+        elif g.flags.writeable:
+            g[...] = 0.0
+        else:  # a read-only view handed on by an op: a fresh array instead
+            p.grad = np.zeros_like(g)
 
 
 def _descend(p: Node, step: Any) -> None:
@@ -97,10 +112,10 @@ class Optimizer:
     def lr(self, value: float) -> None:
         self.param_groups[0]["lr"] = float(value)
 
-    def zero_grad(self) -> None:
-        """Forget every parameter's gradient: 0.0 for a `Value`, None for a `Tensor`."""
-        for p in self.params:
-            p.zero_grad()
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        """Forget every parameter's gradient: 0.0 for a `Value`, None for a `Tensor` (or an
+        array of 0s with `set_to_none=False`, see `zero_grads`)."""
+        zero_grads(self.params, set_to_none)
 
     def step(self) -> None:  # pragma: no cover - abstract
         raise NotImplementedError

@@ -252,6 +252,23 @@ def test_rmsprop_one_step_by_hand_on_a_value():
         optim.RMSprop(p, alpha=1.5)
 
 
+def test_zero_grad_set_to_none_false_keeps_arrays_of_zeros():
+    net = nn.Linear(2, 1)
+    unused = Tensor(np.ones(3), requires_grad=True)
+    net(np.ones((1, 2))).sum().backward()
+    opt = optim.SGD([*net.parameters(), unused], lr=0.1)
+    array = net.weight.grad
+    opt.zero_grad(set_to_none=False)
+    assert net.weight.grad is array and array.tolist() == [[0.0, 0.0]]  # in place
+    assert unused.grad is None  # no gradient yet: stays None, as in PyTorch
+    net.zero_grad()
+    assert net.weight.grad is None and net.bias.grad is None
+    v = Value(2.0)
+    (v * v).backward()
+    optim.SGD(v, lr=0.1).zero_grad(set_to_none=False)
+    assert v.grad == 0.0
+
+
 def lrs(sched, n):
     out = [sched.get_last_lr()[0]]
     for _ in range(n):

@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from ..autograd import Node, Scope, enter_scope, exit_scope
+from ..optim import zero_grads
 from ..value import Value
 
 __all__ = ["Module", "ForwardHookHandle"]
@@ -170,10 +171,10 @@ class Module:
         """Every learnable `Value` or `Parameter`, in a fixed order."""
         return [p for _, p in self.named_parameters()]
 
-    def zero_grad(self) -> None:
-        """Forget every parameter's gradient (before the next `backward`)."""
-        for p in self.parameters():
-            p.zero_grad()
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        """Forget every parameter's gradient (before the next `backward`): None for a
+        `Tensor` (an array of 0s with `set_to_none=False`), 0.0 for a `Value`."""
+        zero_grads(self.parameters(), set_to_none)
 
     # -- state --------------------------------------------------------------------------------
     def _state(self, prefix: str) -> Iterator[tuple[str, np.ndarray, Module, str]]:
