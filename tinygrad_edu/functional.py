@@ -21,12 +21,17 @@ from . import Context, Function, Tensor, Value, concatenate
 from .tensor import stack as _stack  # the package's `stack` is the one below
 
 __all__ = ["exp", "log", "sigmoid", "tanh", "relu", "softmax", "log_softmax", "matmul", "cat",
-           "stack", "where", "Where"]
+           "stack", "where", "Where", "as_tensor"]
 
 
 def _node(x: Any) -> Any:
     """`x` itself when it is a `Value` or a `Tensor`, else a `Tensor` of it."""
     return x if isinstance(x, (Tensor, Value)) else Tensor(x)
+
+
+def as_tensor(x: Any) -> Tensor:
+    """`x` itself when it is a `Tensor`, else a `Tensor` of it (numbers, lists, arrays)."""
+    return x if isinstance(x, Tensor) else Tensor(x)
 
 
 def exp(input: Any) -> Any:
@@ -56,17 +61,17 @@ def relu(input: Any) -> Any:
 
 def softmax(input: Any, dim: int) -> Tensor:
     """e^{z_i} / Σ_j e^{z_j} along `dim` (required, as PyTorch asks for it)."""
-    return _node(input).softmax(dim=dim)
+    return as_tensor(input).softmax(dim=dim)
 
 
 def log_softmax(input: Any, dim: int) -> Tensor:
     """z_i - log Σ_j e^{z_j} along `dim` (required, as PyTorch asks for it)."""
-    return _node(input).log_softmax(dim=dim)
+    return as_tensor(input).log_softmax(dim=dim)
 
 
 def matmul(input: Any, other: Any) -> Tensor:
     """The matrix product `input @ other` (numpy's and PyTorch's rules for 1-d and batches)."""
-    return _node(input) @ other
+    return as_tensor(input) @ other
 
 
 def cat(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
@@ -115,4 +120,5 @@ def where(condition: Any, input: Any, other: Any) -> Tensor:
                             "first")
     if not isinstance(input, Tensor) and not isinstance(other, Tensor):
         input = Tensor(input)
-    return Where.apply(input, other, cond=_condition(condition))
+    out: Tensor = Where.apply(input, other, cond=_condition(condition))
+    return out

@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..autograd import Node
+from ..functional import softmax
 from ..operators import Operators
 from ..tensor import Tensor
 from .module import Module
@@ -122,7 +123,7 @@ class Softmax(Module):
         self.dim = int(dim)
 
     def forward(self, z: Any) -> Any:
-        return (z if isinstance(z, Tensor) else Tensor(z)).softmax(dim=self.dim)
+        return softmax(z, self.dim)
 
     def __repr__(self) -> str:
         return f"Softmax(dim={self.dim})"

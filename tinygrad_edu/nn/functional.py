@@ -15,7 +15,8 @@ from typing import Any
 import numpy as np
 
 from .. import Tensor, losses, random
-from ..functional import log_softmax, relu, sigmoid, softmax, tanh, where  # one place each
+from ..functional import as_tensor, where
+from ..functional import log_softmax, relu, sigmoid, softmax, tanh  # F's activations, one place
 from ..losses import _targets
 
 __all__ = ["relu", "sigmoid", "tanh", "softmax", "log_softmax", "linear", "dropout", "mse_loss",
@@ -34,7 +35,7 @@ def check_reduction(who: str, reduction: str) -> str:
 
 def linear(input: Any, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     """z = x Wᵀ + b (§1-4): `weight` (out, in), one row per unit; `bias` (out,) or None."""
-    x = input if isinstance(input, Tensor) else Tensor(input)
+    x = as_tensor(input)
     z = x @ weight.T
     return z if bias is None else z + bias
 
@@ -45,7 +46,7 @@ def dropout(input: Any, p: float = 0.5, training: bool = True) -> Tensor:
     drawn from the package's generator (`tinygrad_edu.manual_seed`)."""
     if not 0.0 <= p <= 1.0:
         raise ValueError(f"dropout: p is a probability in [0, 1], got {p}")
-    x = input if isinstance(input, Tensor) else Tensor(input)
+    x = as_tensor(input)
     if not training or p == 0.0:
         return x
     keep = random.generator().random(x.shape) >= p
@@ -82,7 +83,7 @@ def binary_cross_entropy(input: Any, target: Any, weight: Any = None,
     """-(t ln a + (1 - t) ln(1 - a)) for outputs a in [0, 1] (a sigmoid's) and targets t, each
     logarithm no lower than -100 as in PyTorch; `weight` rescales each element's cost."""
     check_reduction("binary_cross_entropy", reduction)
-    a = input if isinstance(input, Tensor) else Tensor(input)
+    a = as_tensor(input)
     if np.any((a.data < 0) | (a.data > 1)):
         raise ValueError("binary_cross_entropy: the outputs must be probabilities in [0, 1]; "
                          "apply a sigmoid first")
