@@ -43,6 +43,10 @@ class TensorDataset(Dataset):
     def __init__(self, *arrays: Any) -> None:
         if not arrays:
             raise ValueError("TensorDataset needs at least one array")
+        for a in arrays:
+            if _is_map_style(a):  # never read a whole dataset into one array
+                raise TypeError(f"TensorDataset takes arrays, got the dataset "
+                                f"{type(a).__name__}; give a dataset alone: DataLoader(dataset)")
         self.arrays = [np.asarray(a) for a in arrays]
         lengths = [a.shape[0] if a.ndim else None for a in self.arrays]
         if None in lengths or len(set(lengths)) != 1:
@@ -56,14 +60,13 @@ class TensorDataset(Dataset):
         return tuple(a[index] for a in self.arrays)
 
 
-def _map_style(data: tuple[Any, ...]) -> bool:
-    """Whether `DataLoader(*data)` was given one map-style dataset rather than arrays: a
-    `Dataset`, or an object with `__getitem__` that is not an array, a list or a Tensor."""
-    if len(data) != 1 or isinstance(data[0], TensorDataset):
+def _is_map_style(obj: Any) -> bool:
+    """Whether `obj` is a map-style dataset rather than an array: a `Dataset`, or an object
+    with `__getitem__` that is not an array, a list, a string or a Tensor."""
+    if isinstance(obj, TensorDataset):
         return False
-    d = data[0]
-    return isinstance(d, Dataset) or (hasattr(d, "__getitem__") and not hasattr(d, "shape")
-                                      and not isinstance(d, (list, tuple, str, bytes)))
+    return isinstance(obj, Dataset) or (hasattr(obj, "__getitem__") and not hasattr(obj, "shape")
+                                        and not isinstance(obj, (list, tuple, str, bytes)))
 
 
 def collate(items: list[Any]) -> Any:
@@ -109,7 +112,7 @@ class DataLoader:
 
     def __init__(self, *data: Any, batch_size: int = 1, shuffle: bool = False, seed: int = 0,
                  drop_last: bool = False) -> None:
-        map_style = _map_style(data)
+        map_style = len(data) == 1 and _is_map_style(data[0])
         dataset = data[0] if map_style or (len(data) == 1 and isinstance(data[0], TensorDataset)) \
             else TensorDataset(*data)
         if isinstance(batch_size, bool) or int(batch_size) != batch_size or batch_size < 1:

@@ -352,6 +352,8 @@ def test_datasets_that_cannot_be_read_are_refused():
 
     with pytest.raises(TypeError, match="__len__"):
         DataLoader(NoLength())
+    with pytest.raises(TypeError, match=r"alone: DataLoader\(dataset\)"):
+        DataLoader(Endless(), np.zeros(3))
     with pytest.raises(NotImplementedError, match="__getitem__"):
         next(iter(DataLoader(type("Empty", (Dataset,), {"__len__": lambda self: 3})())))
 
