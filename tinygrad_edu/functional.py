@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from . import Context, Function, Tensor, Value, concatenate
-from .tensor import stack as _stack  # the package's `stack` is the one below
+from .tensor import stack as _stack  # the engine's; the package's `stack` is the one below
 
 __all__ = ["exp", "log", "sigmoid", "tanh", "relu", "softmax", "log_softmax", "matmul", "cat",
            "stack", "where", "Where", "as_tensor"]

@@ -9,8 +9,7 @@ docs/pytorch.md).
 """
 
 from . import functional, init, utils
-from .activations import (ACTIVATIONS, Activation, Hardtanh, LeakyReLU, ReLU, Sigmoid, Softmax,
-                          Tanh, activate)
+from .activations import ACTIVATIONS, Activation, Hardtanh, LeakyReLU, ReLU, Sigmoid, Tanh, activate
 from .containers import Identity, ModuleList
 from .conv import Conv2d, Flatten, MaxPool2d, Sequential
 from .dropout import Dropout
@@ -21,6 +20,7 @@ from .module import Module
 from .parameter import Parameter
 from .saving import load, save
 from .scalar import Layer, Neuron
+from .softmax import Softmax
 from .summary import summary
 from .utils import clip_grad_norm_
 

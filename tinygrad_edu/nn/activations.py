@@ -12,13 +12,12 @@ from __future__ import annotations
 from typing import Any
 
 from ..autograd import Node
-from ..functional import softmax
 from ..operators import Operators
 from ..tensor import Tensor
 from .module import Module
 
 __all__ = ["ACTIVATIONS", "activate", "check_activation", "fire", "Activation", "ReLU", "Sigmoid",
-           "Tanh", "LeakyReLU", "Hardtanh", "Softmax"]
+           "Tanh", "LeakyReLU", "Hardtanh"]
 
 #: name -> what it computes; "identity" leaves the weighted input z as it is.
 ACTIVATIONS: dict[str, str] = {
@@ -113,17 +112,3 @@ class Hardtanh(Activation):
         if (min_val, max_val) != (-1.0, 1.0):
             raise ValueError(f"Hardtanh: only the bounds -1 and 1 are supported, got "
                              f"{min_val} and {max_val}")
-
-
-class Softmax(Module):
-    """e^{z_i} / Σ_j e^{z_j} along `dim`, as PyTorch's nn.Softmax; `dim` is required here
-    (PyTorch guesses one when it is left out, and warns)."""
-
-    def __init__(self, dim: int) -> None:
-        self.dim = int(dim)
-
-    def forward(self, z: Any) -> Any:
-        return softmax(z, self.dim)
-
-    def __repr__(self) -> str:
-        return f"Softmax(dim={self.dim})"
