@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["Dataset", "DataLoader", "TensorDataset"]
+__all__ = ["Dataset", "DataLoader", "TensorDataset", "collate"]
 
 
 class Dataset:
