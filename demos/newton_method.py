@@ -3,7 +3,8 @@
 Gradient descent (§2-11) steps by -η f'(x) and needs a learning rate; Newton's method divides by
 the curvature instead, x <- x - f'(x) / f''(x), and near the minimum the number of correct
 digits doubles at each step.  f''(x) is the derivative of the derivative:
-`(dy,) = grad(f(x), x, create_graph=True)` gives f'(x) as a graph value (grad returns a tuple, as in PyTorch), and `grad` of it gives f''(x).
+`(dy,) = grad(f(x), x, create_graph=True)` gives f'(x) as a graph value (grad returns a tuple,
+as in PyTorch), and `grad` of it gives f''(x).
 
 The function minimised is f(x) = x² - ln x (x > 0): f'(x) = 2x - 1/x, f''(x) = 2 + 1/x², so the
 minimum is at x* = 1/√2 = 0.70710678...

@@ -62,6 +62,8 @@ def to_torch(module: Any, dtype: Any = None) -> Any:
 
 
 def _float_dtype(torch: Any, dtype: Any) -> Any:
+    if isinstance(dtype, (str, np.dtype)) or dtype in (np.float32, np.float64):
+        dtype = getattr(torch, np.dtype(dtype).name, dtype)  # "float32" is torch.float32
     if dtype is None:
         return torch.float64
     if not (isinstance(dtype, torch.dtype) and dtype.is_floating_point):

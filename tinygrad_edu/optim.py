@@ -13,11 +13,13 @@ lone tensor; here it is one parameter).  A parameter given twice is kept once: i
 and its gradient already sums every place it is used.  The settings live in
 `opt.param_groups[0]` (one group: `opt.param_groups[0]["lr"] = 0.01` works, as `opt.lr = 0.01`
 does), and `state_dict()` / `load_state_dict()` save and restore them with the optimizer's state
-in PyTorch's layout.  `StepLR` lowers the learning rate every `step_size` epochs.
+in PyTorch's layout.  The schedulers of `optim.lr_scheduler` (`StepLR`, `ExponentialLR`,
+`CosineAnnealingLR`) change the learning rate from epoch to epoch.
 """
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterable
 from typing import Any
 
@@ -25,7 +27,8 @@ import numpy as np
 
 from .engine import Node
 
-__all__ = ["Optimizer", "SGD", "Adam", "AdamW", "StepLR"]
+__all__ = ["Optimizer", "zero_grads", "SGD", "Adam", "AdamW", "RMSprop", "lr_scheduler", "StepLR",
+           "ExponentialLR", "CosineAnnealingLR"]
 
 
 def _parameter_list(params: Iterable[Node] | Node, who: str) -> list[Node]:
@@ -37,7 +40,7 @@ def _parameter_list(params: Iterable[Node] | Node, who: str) -> list[Node]:
                         "parameter groups are not supported")
     unique: list[Node] = []
     seen: set[int] = set()
-    for p in params:  # type: ignore[union-attr]  # a single Node became a list above
+    for p in params:  # a single Node became a list above
         if isinstance(p, dict):
             raise TypeError(f"{who}: parameter groups (dicts) are not supported; give one list "
                             "of parameters and set the options once")
@@ -50,6 +53,21 @@ def _parameter_list(params: Iterable[Node] | Node, who: str) -> list[Node]:
     if not unique:
         raise ValueError(f"{who} got no parameters to optimise")
     return unique
+
+
+def zero_grads(params: Iterable[Node], set_to_none: bool = True) -> None:
+    """Forget the parameters' gradients before the next `backward`: a `Tensor`'s becomes None
+    and a `Value`'s 0.0; with `set_to_none=False` a Tensor's gradient array is kept and filled
+    with 0s in place (a Tensor without one keeps None), as PyTorch's
+    `zero_grad(set_to_none=False)`."""
+    for p in params:
+        g = p.grad
+        if set_to_none or not isinstance(g, np.ndarray):
+            p.zero_grad()
+        elif g.flags.writeable:
+            g[...] = 0.0
+        else:  # a read-only view handed on by an op: a fresh array instead
+            p.grad = np.zeros_like(g)
 
 
 def _descend(p: Node, step: Any) -> None:
@@ -94,10 +112,10 @@ class Optimizer:
     def lr(self, value: float) -> None:
         self.param_groups[0]["lr"] = float(value)
 
-    def zero_grad(self) -> None:
-        """Forget every parameter's gradient: 0.0 for a `Value`, None for a `Tensor`."""
-        for p in self.params:
-            p.zero_grad()
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        """Forget every parameter's gradient: 0.0 for a `Value`, None for a `Tensor` (or an
+        array of 0s with `set_to_none=False`, see `zero_grads`)."""
+        zero_grads(self.params, set_to_none)
 
     def step(self) -> None:  # pragma: no cover - abstract
         raise NotImplementedError
@@ -280,31 +298,55 @@ class AdamW(Adam):
         super().__init__(params, lr, betas, eps, weight_decay)
 
 
-class StepLR:
-    """η <- η₀ · γ^⌊epoch / step_size⌋: the learning rate falls by `gamma` every `step_size`
-    epochs.  Call `step()` once per epoch, after that epoch's `optimizer.step()`s (PyTorch's
-    order); `get_last_lr()` gives [η]."""
+class RMSprop(Optimizer):
+    """RMSprop (Hinton): divide the gradient g by the root of a moving average of g².
 
-    def __init__(self, optimizer: Optimizer, step_size: int, gamma: float = 0.1) -> None:
-        if not isinstance(optimizer, Optimizer):
-            raise TypeError(f"StepLR needs an Optimizer, got {type(optimizer).__name__}")
-        if int(step_size) != step_size or step_size < 1:
-            raise ValueError(f"StepLR: step_size must be a whole number >= 1, got {step_size}")
-        self.optimizer, self.step_size, self.gamma = optimizer, int(step_size), float(gamma)
-        self.base_lr = optimizer.lr
-        self.last_epoch = 0
+    For each step, with α = `alpha` and η = `lr`, as PyTorch's RMSprop:
+
+        v <- α v + (1 - α) g²                   (v starts at 0)
+        p <- p - η g / (√v + ε)
+
+    `centered=True` also keeps the moving average ḡ of g and divides by √(v - ḡ²) + ε;
+    `momentum` μ > 0 keeps b <- μ b + g / (√v + ε) and steps p <- p - η b; `weight_decay` λ adds
+    λ p to g first.  The state is PyTorch's: "step", "square_avg" (v), "grad_avg" (ḡ),
+    "momentum_buffer" (b).  The same lines serve a `Value`'s floats and arrays.
+    """
+
+    def __init__(self, params: Iterable[Node] | Node, lr: float = 0.01, alpha: float = 0.99,
+                 eps: float = 1e-8, weight_decay: float = 0.0, momentum: float = 0.0,
+                 centered: bool = False) -> None:
+        if not 0.0 <= alpha <= 1.0:
+            raise ValueError(f"RMSprop: alpha must be in [0, 1], got {alpha}")
+        if not momentum >= 0.0:
+            raise ValueError(f"RMSprop: momentum must be >= 0, got {momentum}")
+        super().__init__(params, lr=float(lr), alpha=float(alpha), eps=float(eps),
+                         weight_decay=float(weight_decay), momentum=float(momentum),
+                         centered=bool(centered))
 
     def step(self) -> None:
-        self.last_epoch += 1
-        self.optimizer.lr = self.base_lr * self.gamma ** (self.last_epoch // self.step_size)
+        group = self.param_groups[0]
+        lr, alpha, eps = group["lr"], group["alpha"], group["eps"]
+        for p, state in zip(self.params, self.state):
+            g = p.grad
+            if g is None:
+                continue
+            if group["weight_decay"]:
+                g = g + group["weight_decay"] * p.data
+            state["step"] = state.get("step", 0) + 1
+            v = state["square_avg"] = alpha * state.get("square_avg", 0.0) + (1 - alpha) * g * g
+            if group["centered"]:
+                mean = state["grad_avg"] = alpha * state.get("grad_avg", 0.0) + (1 - alpha) * g
+                v = v - mean * mean
+            scaled = g / (v ** 0.5 + eps)
+            if group["momentum"]:
+                scaled = state["momentum_buffer"] = (
+                    group["momentum"] * state.get("momentum_buffer", 0.0) + scaled)
+            _descend(p, lr * scaled)
 
-    def get_last_lr(self) -> list[float]:
-        return [self.optimizer.lr]
 
-    def state_dict(self) -> dict[str, Any]:
-        return {"step_size": self.step_size, "gamma": self.gamma, "base_lr": self.base_lr,
-                "last_epoch": self.last_epoch}
+# the schedulers live in their own module, optim.lr_scheduler as in PyTorch; registered under
+# that name as well, so `from tinygrad_edu.optim.lr_scheduler import StepLR` works
+from . import lr_scheduler  # noqa: E402  (it needs Optimizer, defined above)
+from .lr_scheduler import CosineAnnealingLR, ExponentialLR, StepLR  # noqa: E402
 
-    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
-        self.step_size, self.gamma = int(state_dict["step_size"]), float(state_dict["gamma"])
-        self.base_lr, self.last_epoch = float(state_dict["base_lr"]), int(state_dict["last_epoch"])
+sys.modules[__name__ + ".lr_scheduler"] = lr_scheduler

@@ -1,6 +1,5 @@
 """The book's data ship with the package and load with the book's numbering."""
 
-import configparser
 import fnmatch
 from importlib import resources
 from pathlib import Path
@@ -133,15 +132,16 @@ def test_loaders_return_fresh_arrays():
 
 
 def test_data_files_are_package_data():
-    """Every file in datasets/data is reachable through importlib.resources and named in setup.cfg."""
+    """Every file in datasets/data is reachable through importlib.resources and named in
+    pyproject.toml's package data."""
     folder = resources.files("tinygrad_edu.datasets").joinpath("data")
     names = sorted(entry.name for entry in folder.iterdir() if entry.is_file())
     assert "SOURCE.md" in names and len([n for n in names if n.endswith(".csv")]) == 8
-    config = configparser.ConfigParser()
-    config.read(ROOT / "setup.cfg")
+    toml = pytest.importorskip("tomllib")  # Python 3.11 and later
+    with open(ROOT / "pyproject.toml", "rb") as f:
+        config = toml.load(f)
     # the data folder is a (namespace) package of its own, its files declared as its data
-    declared = config["options.package_data"]["tinygrad_edu.datasets.data"]
-    patterns = [p.strip() for p in declared.split(",")]
+    patterns = config["tool"]["setuptools"]["package-data"]["tinygrad_edu.datasets.data"]
     for name in names:
         assert any(fnmatch.fnmatch(name, pattern) for pattern in patterns), name
     assert "Wakui" in folder.joinpath("SOURCE.md").read_text(encoding="utf-8")

@@ -22,6 +22,15 @@ def test_help_lists_every_command(capsys):
     assert main([]) == 0
 
 
+@pytest.mark.parametrize("argv0, name", [("/venv/bin/tinygrad-edu", "tinygrad-edu"),
+                                         ("/src/tinygrad_edu/__main__.py",
+                                          "python -m tinygrad_edu")])
+def test_help_names_the_program_as_it_was_started(argv0, name, capsys, monkeypatch):
+    monkeypatch.setattr("sys.argv", [argv0, "--help"])
+    assert main(["--help"]) == 0
+    assert capsys.readouterr().out.startswith(f"usage: {name} [-h]")
+
+
 def test_demon_json_and_engines_agree_on_every_step(tmp_path, capsys):
     opts = ["--init", "random", "--seed", "3", "--lr", "0.5", "--steps", "5"]
     scalar = run_json(tmp_path, "--engine", "scalar", *opts)

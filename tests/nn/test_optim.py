@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from tinygrad_edu import Tensor, Value
-from tinygrad_edu.optim import SGD, Adam, AdamW, StepLR
+from tinygrad_edu.optim import SGD, Adam, AdamW, RMSprop, StepLR
 
 W0 = np.array([[1.0, -2.0, 0.5], [0.3, 3.0, -0.7]])
 B0 = np.array([0.2, -0.1])
@@ -62,8 +62,14 @@ SETTINGS = {
     "adam L2": ("Adam", dict(lr=0.1, weight_decay=0.05)),
     "adamw default decay": ("AdamW", dict(lr=0.1)),
     "adamw": ("AdamW", dict(lr=0.05, betas=(0.8, 0.99), eps=1e-6, weight_decay=0.3)),
+    "rmsprop": ("RMSprop", dict(lr=0.01)),
+    "rmsprop centered": ("RMSprop", dict(lr=0.02, alpha=0.9, centered=True)),
+    "rmsprop momentum + weight_decay": ("RMSprop", dict(lr=0.01, momentum=0.8,
+                                                        weight_decay=0.1, eps=1e-6)),
+    "rmsprop all": ("RMSprop", dict(lr=0.01, alpha=0.95, momentum=0.5, centered=True,
+                                    weight_decay=0.05)),
 }
-OURS = {"SGD": SGD, "Adam": Adam, "AdamW": AdamW}
+OURS = {"SGD": SGD, "Adam": Adam, "AdamW": AdamW, "RMSprop": RMSprop}
 
 
 @pytest.mark.parametrize("name", SETTINGS)
@@ -100,10 +106,10 @@ def test_step_lr_schedule():
         StepLR(opt, step_size=0)
 
 
-@pytest.mark.parametrize("kind", ["SGD", "Adam", "AdamW"])
+@pytest.mark.parametrize("kind", ["SGD", "Adam", "AdamW", "RMSprop"])
 def test_state_dict_resumes_training_exactly(kind):
     kw = {"SGD": dict(lr=0.05, momentum=0.9, nesterov=True), "Adam": dict(lr=0.1),
-          "AdamW": dict(lr=0.1)}[kind]
+          "AdamW": dict(lr=0.1), "RMSprop": dict(lr=0.01, momentum=0.5, centered=True)}[kind]
     whole = trajectory(lambda ps: OURS[kind](ps, **kw), steps=6)[-1]
     w, b = Tensor(W0.copy(), requires_grad=True), Tensor(B0.copy(), requires_grad=True)
     opt = OURS[kind]([w, b], **kw)
@@ -114,8 +120,10 @@ def test_state_dict_resumes_training_exactly(kind):
     saved = copy.deepcopy(opt.state_dict())
     assert saved["param_groups"][0]["params"] == [0, 1]
     assert set(saved["state"]) == {0, 1}
-    if kind != "SGD":
+    if kind.startswith("Adam"):
         assert set(saved["state"][0]) == {"step", "exp_avg", "exp_avg_sq"}  # PyTorch's names
+    if kind == "RMSprop":
+        assert set(saved["state"][0]) == {"step", "square_avg", "grad_avg", "momentum_buffer"}
     # a fresh optimizer over the parameters where they are now, given the saved state
     w2, b2 = Tensor(w.data.copy(), requires_grad=True), Tensor(b.data.copy(), requires_grad=True)
     opt2 = OURS[kind]([w2, b2], lr=123.0)

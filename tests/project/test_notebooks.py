@@ -108,7 +108,7 @@ def build_wheel(work: Path) -> Path:
     src = work / "src"
     shutil.copytree(os.path.join(ROOT, "tinygrad_edu"), src / "tinygrad_edu",
                     ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
-    for name in ("setup.cfg", "pyproject.toml", "README.md", "LICENSE", "MANIFEST.in"):
+    for name in ("pyproject.toml", "README.md", "LICENSE", "MANIFEST.in"):
         shutil.copy2(os.path.join(ROOT, name), src / name)
     subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps",
                     "--no-build-isolation", "-w", str(work / "dist"), str(src)],
@@ -201,6 +201,8 @@ def test_notebook_runs_anywhere_and_shows_the_books_numbers(path, venv_kernel, m
     chapter = int(os.path.basename(path)[2])
     assert "image/png" in kinds or "image/svg+xml" in kinds  # graphs and plots inline
     if chapter == 1:  # Example 1 fires for (1, 0) and (1, 1); the demons judge 62 of 64
+        from tinygrad_edu.book.ch1_demons import why_biases_matter
+
         assert "fires for [(1, 0), (1, 1)]" in text
         assert "θ = 1: fires for 3 of 4" in text and "θ = 9: fires for 0 of 4" in text
         assert "σ(0) = 0.5, σ'(0) = 0.25" in text

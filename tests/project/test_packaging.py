@@ -26,7 +26,7 @@ FOLDERS = ["tests", "demos", "docs", "benchmarks", "scripts", "notebooks"]
 pytestmark = [
     pytest.mark.slow,
     pytest.mark.skipif(bool(os.environ.get(NESTED)), reason="already inside the packaging test"),
-    pytest.mark.skipif(not (ROOT / "setup.cfg").exists(), reason="needs the source tree"),
+    pytest.mark.skipif(not (ROOT / "pyproject.toml").exists(), reason="needs the source tree"),
 ]
 
 
@@ -113,6 +113,10 @@ def test_the_wheel_carries_the_data_the_types_and_the_command(dist):
     assert "tinygrad-edu = tinygrad_edu.cli:main" in meta.read(entry).decode()
     metadata = meta.read(next(n for n in names if n.endswith("METADATA"))).decode()
     assert "Project-URL: Source" in metadata and "License-File: LICENSE" in metadata
+    assert "License-Expression: MIT" in metadata and "Requires-Python: >=3.10" in metadata
+    for language in ("English", "Chinese (Simplified)", "Japanese"):
+        assert f"Classifier: Natural Language :: {language}" in metadata
+    assert "Classifier: License ::" not in metadata  # the expression says it (PEP 639)
     assert "Requires-Dist: torch>=2.1; extra == \"torch\"" in metadata
 
 
@@ -136,6 +140,8 @@ def test_the_wheel_installs_and_its_command_runs(dist, tmp_path):
     module, _ = run(python, "-m", "tinygrad_edu", "demon", "--steps", "5", "--quiet")
     assert "C_T" in command
     assert seconds(command) == seconds(module)  # the same command under both names
+    usage, _ = run(python.parent / "tinygrad-edu", "--help")
+    assert usage.startswith("usage: tinygrad-edu ")  # its own name, not python -m's
     run(python, "-c", "import tinygrad_edu.interop")  # importable without torch
 
 

@@ -289,4 +289,5 @@ def test_to_torch_in_float32_runs_torchs_own_float32_input():
     with pytest.raises(TypeError, match="floating torch dtype"):
         to_torch(net, dtype=torch.int64)
     with pytest.raises(TypeError, match="floating torch dtype"):
-        to_torch(net, dtype="float32")
+        to_torch(net, dtype="int64")
+    assert next(to_torch(net, dtype="float32").parameters()).dtype == torch.float32  # numpy's name

@@ -393,7 +393,7 @@ def test_the_page_is_a_package_data_file_with_four_slots():
     assert sorted(set(re.findall(r"__[A-Z]+__", page))) == [
         "__DATA__", "__GRAPH__", "__LAST__", "__TITLE__"]
     assert "<html" not in open(player.__file__, encoding="utf-8").read()  # no page in Python
-    assert "tinygrad_edu.viz = *.html" in open(os.path.join(ROOT, "setup.cfg")).read()
+    assert '"tinygrad_edu.viz" = ["*.html"]' in open(os.path.join(ROOT, "pyproject.toml")).read()
     assert "recursive-include tinygrad_edu/viz *.html" in open(
         os.path.join(ROOT, "MANIFEST.in")).read()
 

@@ -1,4 +1,4 @@
-"""The command line: `python -m tinygrad_edu COMMAND [options]`.
+"""The command line: `tinygrad-edu COMMAND [options]` (or `python -m tinygrad_edu COMMAND ...`).
 
 Each command is one module of this package with `HELP` (one line), `add_arguments(parser)` and
 `run(args) -> int`; to add a command, write the module and add one line to `COMMANDS`.
@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 from collections.abc import Sequence
 from typing import NoReturn
 
-__all__ = ["COMMANDS", "CommandLineError", "main", "build_parser"]
+__all__ = ["COMMANDS", "CommandLineError", "main", "build_parser", "program_name"]
 
 #: command name -> module (relative to this package) that implements it.
 COMMANDS: dict[str, str] = {
@@ -33,8 +34,15 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
 
 
+def program_name() -> str:
+    """What the user typed to start us: the console script "tinygrad-edu" (pip's launcher puts
+    its path in argv[0]), else "python -m tinygrad_edu"."""
+    script = os.path.basename(sys.argv[0]) if sys.argv and sys.argv[0] else ""
+    return "tinygrad-edu" if script == "tinygrad-edu" else "python -m tinygrad_edu"
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="python -m tinygrad_edu",
+    parser = _Parser(prog=program_name(),
                      description="tinygrad_edu: the mathematics of deep learning (Wakui & Wakui) "
                                  "in code.")
     from .. import __version__

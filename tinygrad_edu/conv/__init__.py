@@ -11,5 +11,5 @@ from .functions import Conv2d, MaxPool2d, conv2d, max_pool2d
 from .kernels import (conv2d_backward, conv2d_forward, max_pool2d_backward,
                       max_pool2d_forward)
 
-__all__ = ["Conv2d", "MaxPool2d", "conv2d", "max_pool2d", "conv2d_forward", "conv2d_backward", "max_pool2d_forward",
-           "max_pool2d_backward"]
+__all__ = ["Conv2d", "MaxPool2d", "conv2d", "max_pool2d", "conv2d_forward", "conv2d_backward",
+           "max_pool2d_forward", "max_pool2d_backward"]

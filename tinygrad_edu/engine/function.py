@@ -130,8 +130,9 @@ class Function:
         for counter, seen, x in self.versions:  # x: an operand, None for the result
             if counter.count != seen:
                 what = "its result" if x is None else x._name()
+                shape = np.shape(self.raw_out if x is None else x.data)
                 raise RuntimeError(
-                    f"{self.name()}: {what} of shape {np.shape(x.data if x is not None else self.raw_out)} was changed in place "
+                    f"{self.name()}: {what} of shape {shape} was changed in place "
                     "after the op used it, so its gradient would use the new numbers; run the "
                     "forward again after the change, or change it only after backward()")
         try:

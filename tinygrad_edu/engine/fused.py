@@ -25,6 +25,7 @@ class WeightedInput(Function):
     learn.
     """
     op_name = "Σw·x+b"
+    n: int  # the number of weights
 
     @staticmethod
     def forward(ctx: Any, *operands: Any, x: Any = None) -> Any:

@@ -163,6 +163,11 @@ class Node:
         """A gradient piece made to fit this node (its shape, its kind of number)."""
         raise NotImplementedError
 
+    @staticmethod
+    def constant(raw: Any) -> Node:  # pragma: no cover - per engine
+        """A node holding `raw`, with no history and no gradient."""
+        raise NotImplementedError
+
     def seed(self, grad: Any = None) -> Any:  # pragma: no cover - per engine
         """The gradient a backward from this node starts with: d(self)/d(self) = 1, or a copy
         of the `grad` given, checked to fit."""

@@ -28,7 +28,7 @@ from .graph import Node
 
 def exp(x: Any) -> Any:
     """e^x; inf past about 709, as IEEE 754 says (Python's math.exp would raise)."""
-    if isinstance(x, Node):
+    if isinstance(x, Operators):  # a graph value: the op
         return x.exp()
     if isinstance(x, float):
         try:
@@ -41,7 +41,7 @@ def exp(x: Any) -> Any:
 
 def log(x: Any) -> Any:
     """ln x; ln 0 = -inf, ln of a negative number is NaN."""
-    if isinstance(x, Node):
+    if isinstance(x, Operators):
         return x.log()
     if isinstance(x, float):
         return math.log(x) if x > 0.0 else -math.inf if x == 0.0 else math.nan
@@ -103,9 +103,7 @@ def sum_to(g: Any, shape: tuple[int, ...]) -> Any:
 
 def permute(g: Any, axes: Any) -> Any:
     """g with its axes reordered (reversed when `axes` is None)."""
-    if isinstance(g, Node):
-        return g.T if axes is None else g.permute(axes)
-    return g.transpose(axes)
+    return Transpose.apply(g, axes=axes) if isinstance(g, Node) else g.transpose(axes)
 
 
 def _sigmoid(z: Any) -> Any:

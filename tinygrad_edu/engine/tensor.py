@@ -488,5 +488,8 @@ def stack(tensors: Sequence[Tensor], axis: int = 0) -> Tensor:
 
 def where(condition: Any, a: Any, b: Any) -> Tensor:
     """a where `condition` holds, b elsewhere (torch.where); each side gets its gradient."""
-    cond = np.asarray(condition.data if isinstance(condition, Node) else condition, dtype=bool)
+    cond = np.asarray(condition.data if isinstance(condition, Node) else condition)
+    if cond.dtype.kind != "b":
+        raise TypeError(f"where: the condition must be boolean (a comparison such as z > 0), "
+                        f"got dtype {cond.dtype}; write where(cond != 0, a, b)")
     return ops.Where.apply(a, b, condition=cond)

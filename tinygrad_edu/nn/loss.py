@@ -1,25 +1,18 @@
 """Costs as modules, PyTorch's habit: `loss_fn = MSELoss(); loss = loss_fn(a, t)`.
 
-Thin wrappers over `tinygrad_edu.losses` (§1-7), which holds the formulas and their checks.
+Thin wrappers over the functions of `nn.functional` and `tinygrad_edu.losses` (§1-7), which
+hold the formulas and their checks.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from .. import losses
+from . import functional as F
+from .functional import check_reduction as _check_reduction
 from .module import Module
 
-__all__ = ["MSELoss", "CrossEntropyLoss"]
-
-REDUCTIONS = ("mean", "sum")
-
-
-def _check_reduction(who: str, reduction: str) -> str:
-    if reduction not in REDUCTIONS:
-        raise ValueError(f"{who}: reduction must be 'mean' or 'sum' ('none' is not supported), "
-                         f"got {reduction!r}")
-    return reduction
+__all__ = ["MSELoss", "CrossEntropyLoss", "BCELoss"]
 
 
 class MSELoss(Module):
@@ -31,9 +24,7 @@ class MSELoss(Module):
         self.reduction = _check_reduction("MSELoss", reduction)
 
     def forward(self, a: Any, t: Any) -> Any:
-        if self.reduction == "mean":
-            return losses.mse(a, t)
-        return 2.0 * losses.squared_error(a, t)
+        return F.mse_loss(a, t, self.reduction)
 
     def __repr__(self) -> str:
         return f"MSELoss(reduction={self.reduction!r})"
@@ -48,7 +39,23 @@ class CrossEntropyLoss(Module):
         self.reduction = _check_reduction("CrossEntropyLoss", reduction)
 
     def forward(self, z: Any, t: Any) -> Any:
-        return losses.softmax_cross_entropy(z, t, reduction=self.reduction)
+        return F.cross_entropy(z, t, self.reduction)
 
     def __repr__(self) -> str:
         return f"CrossEntropyLoss(reduction={self.reduction!r})"
+
+
+class BCELoss(Module):
+    """Binary cross-entropy -(t ln a + (1 - t) ln(1 - a)) of outputs a in [0, 1] (a sigmoid's)
+    against targets t, as PyTorch's nn.BCELoss (`nn.functional.binary_cross_entropy`);
+    `weight` rescales each element's cost; `reduction` "mean" (the default) or "sum"."""
+
+    def __init__(self, weight: Any = None, reduction: str = "mean") -> None:
+        self.weight = weight
+        self.reduction = _check_reduction("BCELoss", reduction)
+
+    def forward(self, a: Any, t: Any) -> Any:
+        return F.binary_cross_entropy(a, t, self.weight, self.reduction)
+
+    def __repr__(self) -> str:
+        return f"BCELoss(reduction={self.reduction!r})"

@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from ..engine import Node, Value
+from ..optim import zero_grads
 from ..tools.trace import Scope, enter_scope, exit_scope
 from .parameter import Parameter
 
@@ -194,10 +195,10 @@ class Module:
             p.requires_grad = bool(requires_grad)
         return self
 
-    def zero_grad(self) -> None:
-        """Forget every parameter's gradient (before the next `backward`)."""
-        for p in self.parameters():
-            p.zero_grad()
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        """Forget every parameter's gradient (before the next `backward`): None for a
+        `Tensor` (an array of 0s with `set_to_none=False`), 0.0 for a `Value`."""
+        zero_grads(self.parameters(), set_to_none)
 
     # -- state --------------------------------------------------------------------------------
     def _state(self, prefix: str) -> Iterator[tuple[str, np.ndarray, Module, str]]:

@@ -238,7 +238,7 @@ def _shape_text(array: Any) -> str:
 
 def _local_derivatives(node: Node) -> list[float | None]:
     """d(node)/d(input_i) for each input when it is one number, else None (read only)."""
-    ctx = node.grad_fn
+    ctx: Any = node.grad_fn
     n = len(ctx.inputs)
     try:
         if isinstance(node.data, float):
@@ -641,7 +641,8 @@ def _draw_input_edges(canvas: _Canvas, v: Node, i: int, inputs_i: Sequence[int],
     """An arrow from each graph input of op i, with its local derivative where it is a number."""
     locals_ = _local_derivatives(v) if with_local else []
     k = 0
-    for pos, p in enumerate(v.grad_fn.inputs):
+    ctx: Any = v.grad_fn
+    for pos, p in enumerate(ctx.inputs):
         if p is None:
             continue
         j = inputs_i[k]

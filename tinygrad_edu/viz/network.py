@@ -35,7 +35,7 @@ import numpy as np
 
 from ..engine import Node, Tensor, no_grad
 from ..nn import Activation, Linear, Sequential
-from .dot import Drawing, check_size, html_label, number_text
+from .dot import Drawing, check_size, html_label
 
 __all__ = ["draw_network", "reading", "POSITIVE", "NEGATIVE", "ZERO"]
 

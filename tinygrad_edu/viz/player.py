@@ -308,7 +308,7 @@ class _Captions:
 
     def local_symbol(self, u: int, pos: int) -> str:
         """∂u/∂(operand pos), written as the book would: σ'(z), the weight, the input x_i, 1."""
-        ctx = self.nodes[u].grad_fn
+        ctx: Any = self.nodes[u].grad_fn
         ins, args = ctx.inputs, ctx.raw_args
 
         def operand(k: int) -> str:
@@ -330,7 +330,8 @@ class _Captions:
         v = self.nodes[i]
         out: list[Any] = []
         for u in dict.fromkeys(self.users[i]):
-            out.extend((u, pos) for pos, p in enumerate(self.nodes[u].grad_fn.inputs) if p is v)
+            ctx: Any = self.nodes[u].grad_fn
+            out.extend((u, pos) for pos, p in enumerate(ctx.inputs) if p is v)
         return out
 
     def line(self, i: int) -> str:
