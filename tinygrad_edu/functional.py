@@ -15,7 +15,8 @@ from collections.abc import Sequence
 from typing import Any
 
 
-from .engine import Tensor, Value, concatenate
+from .engine import Value, concatenate
+from .habits import Tensor
 from .engine import stack as _stack  # the engine's; the package's `stack` is the one below
 from .engine import where as _where
 

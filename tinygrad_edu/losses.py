@@ -19,7 +19,7 @@ import numpy as np
 
 from .engine.fused import SoftmaxCrossEntropy
 from .tools.trace import Scope, name_scope
-from .engine import Tensor
+from .habits import Tensor
 from .engine import Value
 
 __all__ = ["squared_error", "mse", "softmax_cross_entropy"]

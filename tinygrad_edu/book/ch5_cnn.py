@@ -33,7 +33,7 @@ from ..datasets import book_cnn_params
 from ..losses import squared_error
 from ..nn import Conv2d, Flatten, Linear, MaxPool2d, Sequential
 from ..optim import SGD
-from ..engine import Tensor
+from ..habits import Tensor
 from ..training import fit
 
 __all__ = ["PARAM_SHAPES", "INITS", "CNNLayers", "BookCNN", "gradient_descent"]

@@ -17,7 +17,7 @@ from ..datasets import book_digits_4x3, book_nn_params
 from ..losses import squared_error
 from ..nn import MLP
 from ..optim import SGD, Optimizer
-from ..engine import Tensor
+from ..habits import Tensor
 from ..training import fit
 
 __all__ = [

@@ -91,7 +91,7 @@ def _save(fig: Any, path: str | os.PathLike) -> str:
 
 def activation_curves(name: str, z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(a(z), a'(z)) by the tensor engine: a'(z) is the gradient of Σ a(z) w.r.t. z."""
-    from ..engine import Tensor
+    from ..habits import Tensor
 
     zt = Tensor(z, requires_grad=True)
     a = getattr(zt, name)()

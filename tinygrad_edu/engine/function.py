@@ -28,6 +28,7 @@ helpers of ops.py works both ways; what `save_for_backward` keeps stays a consta
 from __future__ import annotations
 
 from typing import Any, ClassVar
+from collections.abc import Callable
 
 import numpy as np
 
@@ -52,13 +53,9 @@ class Function:
     saved_values: tuple = ()
     versions: tuple = ()  # (version counter, its count, tensor) of each Tensor operand and result
 
-    @staticmethod
-    def forward(ctx: Any, *args: Any, **options: Any) -> Any:  # pragma: no cover
-        raise NotImplementedError("a Function subclass must define forward(ctx, *inputs)")
-
-    @staticmethod
-    def backward(ctx: Any, grad: Any) -> Any:  # pragma: no cover
-        raise NotImplementedError("a Function subclass must define backward(ctx, grad)")
+    # what a subclass writes (as static methods, or plain ones whose first argument is ctx)
+    forward: Callable[..., Any]  # forward(ctx, *operands, **options) -> the raw result
+    backward: Callable[..., Any]  # backward(ctx, grad) -> one gradient per operand
 
     @classmethod
     def apply(cls, *operands: Any, **options: Any) -> Any:

@@ -27,14 +27,12 @@ class WeightedInput(Function):
     op_name = "Σw·x+b"
     n: int  # the number of weights
 
-    @staticmethod
     def forward(ctx: Any, *operands: Any, x: Any = None) -> Any:
         n = len(operands) - 1 if x is not None else (len(operands) - 1) // 2
         ctx.n = n
         return sum(map(mul, operands[:n], x if x is not None else operands[n:2 * n]),
                    operands[-1])
 
-    @staticmethod
     def backward(ctx: Any, grad: Any) -> Any:
         operands, n = ctx.args, ctx.n
         x = ctx.options.get("x")
@@ -61,7 +59,6 @@ class SoftmaxCrossEntropy(Function):
     Computed from z − max z: no overflow."""
     op_name = "cross-entropy"
 
-    @staticmethod
     def forward(ctx: Any, z: np.ndarray, labels: Any = None) -> np.ndarray:
         shifted = z - z.max(axis=1, keepdims=True)
         e = np.exp(shifted)
@@ -70,7 +67,6 @@ class SoftmaxCrossEntropy(Function):
         ctx.onehot = labels if labels.ndim == 2 else np.eye(z.shape[1], dtype=z.dtype)[labels]
         return np.asarray(-(ctx.onehot * (shifted - np.log(total))).sum() / len(z))
 
-    @staticmethod
     def backward(ctx: Any, grad: Any) -> Any:
         n = len(ctx.p)
         if isinstance(grad, np.ndarray):  # first order: from the softmax kept by forward

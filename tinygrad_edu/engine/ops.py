@@ -16,7 +16,7 @@ names), which the drawings and the backward player show.
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -126,11 +126,9 @@ class Add(Function):
     """z = a + b;  ∂z/∂a = 1, ∂z/∂b = 1."""
     op_name, symbol, derivative = "add", "+", ("1", "1")
 
-    @staticmethod
     def forward(ctx: Any, a: Any, b: Any) -> Any:
         return a + b
 
-    @staticmethod
     def backward(ctx: Any, grad: Any) -> Any:
         return grad, grad
 
@@ -139,11 +137,9 @@ class Sub(Function):
     """z = a − b;  ∂z/∂a = 1, ∂z/∂b = −1."""
     op_name, symbol, derivative = "sub", "−", ("1", "(−1)")
 
-    @staticmethod
     def forward(ctx: Any, a: Any, b: Any) -> Any:
         return a - b
 
-    @staticmethod
     def backward(ctx: Any, grad: Any) -> Any:
         return grad, -grad
 
@@ -152,11 +148,9 @@ class Neg(Function):
     """z = −a;  ∂z/∂a = −1."""
     op_name, symbol, derivative = "neg", "−x", ("(−1)",)
 
-    @staticmethod
     def forward(ctx: Any, a: Any) -> Any:
         return -a
 
-    @staticmethod
     def backward(ctx: Any, grad: Any) -> Any:
         return -grad
 
@@ -165,11 +159,9 @@ class Mul(Function):
     """z = a·b;  ∂z/∂a = b, ∂z/∂b = a (a weight times an input: §1-3)."""
     op_name, symbol, derivative = "mul", "×", ("{1}", "{0}")
 
-    @staticmethod
     def forward(ctx: Any, a: Any, b: Any) -> Any:
         return a * b
 
-    @staticmethod
     def backward(ctx: Any, grad: Any) -> Any:
         a, b = ctx.args
         return grad * b, grad * a
@@ -179,11 +171,9 @@ class Div(Function):
     """z = a / b;  ∂z/∂a = 1/b, ∂z/∂b = −a/b² = −z/b."""
     op_name, symbol, derivative = "div", "÷", ("1/{1}", "(−{0}/{1}²)")
 
-    @staticmethod
     def forward(ctx: Any, a: Any, b: Any) -> Any:
         return divide(a, b)
 
-    @staticmethod
     def backward(ctx: Any, grad: Any) -> Any:
         ga = divide(grad, ctx.args[1])
         return ga, -(ga * ctx.out)
@@ -197,7 +187,6 @@ class Pow(Function):
     """
     op_name, symbol, derivative = "pow", "^", ("{1}·{0}^({1}−1)", "{0}^{1}·ln {0}")
 
-    @staticmethod
     def forward(ctx: Any, a: Any, b: Any) -> Any:
         return power(a, b)
 
@@ -205,7 +194,6 @@ class Pow(Function):
         return f"2·{names[0]}" if pos == 0 and names[1] == "2" else super().local_derivative(
             pos, names)
 
-    @staticmethod
     def backward(ctx: Any, grad: Any) -> Any:
         (a, b), (ra, rb) = ctx.args, ctx.raw_args
         if isinstance(rb, (int, float)):  # the usual x ** 2
@@ -222,11 +210,9 @@ class Exp(Function):
     """a = e^z;  da/dz = e^z = a."""
     op_name, derivative = "exp", ("exp({0})",)
 
-    @staticmethod
     def forward(ctx: Any, z: Any) -> Any:
         return exp(z)
 
-    @staticmethod
     def backward(ctx: Any, grad: Any) -> Any:
         return grad * ctx.out
 
@@ -235,11 +221,9 @@ class Log(Function):
     """a = ln z;  da/dz = 1/z (+inf at 0)."""
     op_name, symbol, derivative = "log", "ln", ("1/{0}",)
 
-    @staticmethod
     def forward(ctx: Any, z: Any) -> Any:
         return log(z)
 
-    @staticmethod
     def backward(ctx: Any, grad: Any) -> Any:
         return divide(grad, ctx.args[0])
 
@@ -248,11 +232,9 @@ class Mask(Function):
     """g where `keep`, 0 elsewhere (`keep` constant): linear in g, its backward is itself."""
     op_name = "mask"
 
-    @staticmethod
     def forward(ctx: Any, g: Any, keep: Any = True) -> Any:
         return mask(g, keep.data if isinstance(keep, Node) else keep)
 
-    @staticmethod
     def backward(ctx: Any, grad: Any) -> Any:
         keep = ctx.options["keep"]
         return mask(grad, keep.data if isinstance(keep, Node) else keep)
@@ -264,11 +246,9 @@ class Sigmoid(Function):
     """σ(z) = 1/(1 + e^−z) (§1-3);  σ'(z) = σ(z)(1 − σ(z)).  No overflow for any z."""
     op_name, symbol, derivative = "sigmoid", "σ", ("σ'({0})",)
 
-    @staticmethod
     def forward(ctx: Any, z: Any) -> Any:
         return _sigmoid(z)
 
-    @staticmethod
     def backward(ctx: Any, grad: Any) -> Any:
         a = ctx.out
         return grad * (a * (1.0 - a))
@@ -278,11 +258,9 @@ class Tanh(Function):
     """tanh z = 2σ(2z) − 1;  tanh'(z) = 1 − tanh²(z)."""
     op_name, derivative = "tanh", ("tanh'({0})",)
 
-    @staticmethod
     def forward(ctx: Any, z: Any) -> Any:
         return math.tanh(z) if isinstance(z, float) else np.tanh(z)
 
-    @staticmethod
     def backward(ctx: Any, grad: Any) -> Any:
         a = ctx.out
         return grad * (1.0 - a * a)
@@ -292,11 +270,9 @@ class ReLU(Function):
     """ReLU(z) = max(0, z);  derivative 1 for z > 0, 0 for z < 0 and at the corner z = 0."""
     op_name, derivative = "relu", ("relu'({0})",)
 
-    @staticmethod
     def forward(ctx: Any, z: Any) -> Any:
         return (z if z > 0.0 or z != z else 0.0) if isinstance(z, float) else np.maximum(z, 0.0)
 
-    @staticmethod
     def backward(ctx: Any, grad: Any) -> Any:
         return mask(grad, ctx.raw_args[0] > 0)
 
@@ -305,12 +281,10 @@ class LeakyReLU(Function):
     """z for z > 0, slope·z otherwise;  derivative 1 for z > 0, `slope` for z <= 0."""
     op_name, derivative = "leaky_relu", ("leaky'({0})",)
 
-    @staticmethod
     def forward(ctx: Any, z: Any, slope: float = 0.01) -> Any:
         ctx.slope = _float_mask(z > 0, z) * (1.0 - slope) + slope  # the derivative at each z
         return z * ctx.slope
 
-    @staticmethod
     def backward(ctx: Any, grad: Any) -> Any:
         return grad * ctx.slope
 
@@ -329,7 +303,6 @@ class Step(Function):
     """
     op_name, derivative = "step", ("u'({0})",)
 
-    @staticmethod
     def forward(ctx: Any, z: Any, surrogate: str = "zero", strict: bool = False) -> Any:
         if surrogate not in STEP_GRADIENTS:
             raise ValueError(f"unknown surrogate {surrogate!r}: choose one of {STEP_GRADIENTS}")
@@ -337,7 +310,6 @@ class Step(Function):
         return _float_mask(z > 0 if strict else z >= 0, z if isinstance(z, np.ndarray)
                            and z.dtype.kind == "f" else np.zeros(0))
 
-    @staticmethod
     def backward(ctx: Any, grad: Any) -> Any:
         if ctx.surrogate == "ste":
             return grad
@@ -351,12 +323,10 @@ class HardSigmoid(Function):
     """clip(0.25z + 0.5, 0, 1);  derivative 0.25 inside (−2, 2), 0 outside and at ±2."""
     op_name, derivative = "hard_sigmoid", ("hard_sigmoid'({0})",)
 
-    @staticmethod
     def forward(ctx: Any, z: Any) -> Any:
         return min(max(0.25 * z + 0.5, 0.0), 1.0) if isinstance(z, float) else np.clip(
             0.25 * z + 0.5, 0.0, 1.0)
 
-    @staticmethod
     def backward(ctx: Any, grad: Any) -> Any:
         z = ctx.raw_args[0]
         return mask(grad * 0.25, (z > -2.0) & (z < 2.0))
@@ -366,11 +336,9 @@ class HardTanh(Function):
     """clip(z, −1, 1);  derivative 1 inside (−1, 1), 0 outside and at the corners ±1."""
     op_name, derivative = "hard_tanh", ("hard_tanh'({0})",)
 
-    @staticmethod
     def forward(ctx: Any, z: Any) -> Any:
         return min(max(z, -1.0), 1.0) if isinstance(z, float) else np.clip(z, -1.0, 1.0)
 
-    @staticmethod
     def backward(ctx: Any, grad: Any) -> Any:
         z = ctx.raw_args[0]
         return mask(grad, (z > -1.0) & (z < 1.0))
@@ -383,7 +351,6 @@ class MatMul(Function):
     whole batch at once (§1-4): Z = X Wᵀ + b."""
     op_name, symbol = "matmul", "@"
 
-    @staticmethod
     def forward(ctx: Any, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         if np.ndim(a) == 0 or np.ndim(b) == 0:
             raise ValueError("both operands need at least 1 dimension; use * for a scalar")
@@ -393,7 +360,6 @@ class MatMul(Function):
                              "of them (.T) or check the layer sizes")
         return a @ b
 
-    @staticmethod
     def backward(ctx: Any, grad: Any) -> Any:
         a, b = ctx.args
         if a.ndim == 2 and b.ndim == 2:  # the usual case: a batch of rows times a weight
@@ -428,13 +394,11 @@ class Sum(Function):
     """s = Σ x over `axis`;  ∂s/∂x = 1 for every summed element (C_T sums over images)."""
     op_name, symbol = "sum", "Σ"
 
-    @staticmethod
     def forward(ctx: Any, x: np.ndarray, axis: Any = None, keepdims: bool = False) -> Any:
         axes = normalise_axis(axis, x.ndim)
         ctx.kept = tuple(1 if i in axes else n for i, n in enumerate(x.shape))
         return np.asarray(x.sum(axis=axes, keepdims=keepdims))
 
-    @staticmethod
     def backward(ctx: Any, grad: Any) -> Any:
         return expand(grad.reshape(ctx.kept), ctx.raw_args[0].shape)
 
@@ -443,7 +407,6 @@ class Max(Function):
     """m = max x over `axis`;  ∂m/∂x = 1 at the maximum, 0 elsewhere (ties share it)."""
     op_name = "max"
 
-    @staticmethod
     def forward(ctx: Any, x: np.ndarray, axis: Any = None, keepdims: bool = False) -> Any:
         axes = normalise_axis(axis, x.ndim)
         if any(x.shape[a] == 0 for a in axes):
@@ -456,7 +419,6 @@ class Max(Function):
         return m if keepdims else m.reshape(tuple(n for i, n in enumerate(x.shape)
                                                   if i not in axes))
 
-    @staticmethod
     def backward(ctx: Any, grad: Any) -> Any:
         return grad.reshape(ctx.kept) * ctx.share
 
@@ -465,11 +427,9 @@ class Reshape(Function):
     """The same numbers in a new shape; the gradient is reshaped back."""
     op_name, view = "reshape", True
 
-    @staticmethod
     def forward(ctx: Any, x: np.ndarray, shape: tuple[int, ...] = ()) -> np.ndarray:
         return x.reshape(shape)
 
-    @staticmethod
     def backward(ctx: Any, grad: Any) -> Any:
         return grad.reshape(ctx.raw_args[0].shape)
 
@@ -478,12 +438,10 @@ class Transpose(Function):
     """Permute the axes (reverse them when `axes` is None); the gradient is permuted back."""
     op_name, view = "transpose", True
 
-    @staticmethod
     def forward(ctx: Any, x: np.ndarray, axes: Any = None) -> np.ndarray:
         ctx.back = None if axes is None else tuple(np.argsort(axes).tolist())
         return x.transpose(axes)
 
-    @staticmethod
     def backward(ctx: Any, grad: Any) -> Any:
         return permute(grad, ctx.back)
 
@@ -492,11 +450,9 @@ class Clone(Function):
     """A copy that stays in the graph; the gradient passes through."""
     op_name = "clone"
 
-    @staticmethod
     def forward(ctx: Any, x: np.ndarray) -> np.ndarray:
         return x.copy()
 
-    @staticmethod
     def backward(ctx: Any, grad: Any) -> Any:
         return grad
 
@@ -505,11 +461,9 @@ class BroadcastTo(Function):
     """x repeated to `shape` by broadcasting; the engine sums the gradient back."""
     op_name, view = "broadcast_to", True
 
-    @staticmethod
     def forward(ctx: Any, x: np.ndarray, shape: tuple[int, ...] = ()) -> np.ndarray:
         return np.broadcast_to(x, shape)
 
-    @staticmethod
     def backward(ctx: Any, grad: Any) -> Any:
         return grad
 
@@ -518,11 +472,9 @@ class GetItem(Function):
     """y = x[index];  the gradient goes back to the picked places (twice picked: summed)."""
     op_name, view = "getitem", True
 
-    @staticmethod
     def forward(ctx: Any, x: np.ndarray, index: Any = None) -> np.ndarray:
         return x[index]
 
-    @staticmethod
     def backward(ctx: Any, grad: Any) -> Any:
         return ScatterAdd.apply(grad, index=ctx.options["index"], shape=ctx.raw_args[0].shape
                                 ) if isinstance(grad, Node) else ScatterAdd.forward(
@@ -533,13 +485,11 @@ class ScatterAdd(Function):
     """Zeros of `shape` with g added at `index`: GetItem's backward, whose backward is GetItem."""
     op_name = "scatter_add"
 
-    @staticmethod
     def forward(ctx: Any, g: np.ndarray, index: Any = None, shape: tuple = ()) -> np.ndarray:
         out = np.zeros(shape, dtype=g.dtype)
         np.add.at(out, index, g)
         return out
 
-    @staticmethod
     def backward(ctx: Any, grad: Any) -> Any:
         return grad[ctx.options["index"]]
 
@@ -548,14 +498,12 @@ class Concatenate(Function):
     """Join along an existing axis; each input gets its slice of the gradient."""
     op_name = "concatenate"
 
-    @staticmethod
     def forward(ctx: Any, *xs: np.ndarray, axis: int = 0) -> np.ndarray:
         out = np.concatenate(xs, axis=axis)
         ctx.axis = axis % out.ndim
         ctx.bounds = np.cumsum([0] + [x.shape[ctx.axis] for x in xs]).tolist()
         return out
 
-    @staticmethod
     def backward(ctx: Any, grad: Any) -> Any:
         before, b = (slice(None),) * ctx.axis, ctx.bounds
         return tuple(grad[before + (slice(b[i], b[i + 1]),)] for i in range(len(b) - 1))
@@ -565,13 +513,11 @@ class Stack(Function):
     """Join same-shaped tensors along a new axis; input i gets the gradient's slice i."""
     op_name = "stack"
 
-    @staticmethod
     def forward(ctx: Any, *xs: np.ndarray, axis: int = 0) -> np.ndarray:
         out = np.stack(xs, axis=axis)
         ctx.axis = axis % out.ndim
         return out
 
-    @staticmethod
     def backward(ctx: Any, grad: Any) -> Any:
         before = (slice(None),) * ctx.axis
         return tuple(grad[before + (i,)] for i in range(len(ctx.inputs)))
@@ -581,11 +527,9 @@ class Where(Function):
     """a where `condition`, b elsewhere (`condition` constant); each side gets its places."""
     op_name = "where"
 
-    @staticmethod
     def forward(ctx: Any, a: Any, b: Any, condition: Any = True) -> Any:
         return np.where(condition, a, b)
 
-    @staticmethod
     def backward(ctx: Any, grad: Any) -> Any:
         condition = ctx.options["condition"]
         return mask(grad, condition), mask(grad, ~condition)
@@ -595,13 +539,11 @@ class Softmax(Function):
     """y_i = e^{x_i} / Σ_j e^{x_j} along `axis`;  ∂C/∂x = y (g − Σ g y).  From x − max x."""
     op_name = "softmax"
 
-    @staticmethod
     def forward(ctx: Any, x: np.ndarray, axis: int = -1) -> np.ndarray:
         ctx.axis = axis
         e = np.exp(x - x.max(axis=axis, keepdims=True))
         return e / e.sum(axis=axis, keepdims=True)
 
-    @staticmethod
     def backward(ctx: Any, grad: Any) -> Any:
         y = ctx.out
         return y * (grad - (grad * y).sum(axis=ctx.axis, keepdims=True))
@@ -611,18 +553,19 @@ class LogSoftmax(Function):
     """y_i = x_i − log Σ_j e^{x_j} along `axis`;  ∂C/∂x = g − softmax(x) Σ g."""
     op_name = "log_softmax"
 
-    @staticmethod
     def forward(ctx: Any, x: np.ndarray, axis: int = -1) -> np.ndarray:
         ctx.axis = axis
         shifted = x - x.max(axis=axis, keepdims=True)
         return shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
 
-    @staticmethod
     def backward(ctx: Any, grad: Any) -> Any:
         return grad - exp(ctx.out) * grad.sum(axis=ctx.axis, keepdims=True)
 
 
 # -- the operators, written once for both engines ---------------------------------------------
+
+N = TypeVar("N", bound="Operators")  # an op's result is of its operand's engine: Value or Tensor
+
 
 class Operators:
     """Mixed into `Value` and `Tensor`: arithmetic with Python numbers on either side
@@ -630,85 +573,85 @@ class Operators:
 
     __slots__ = ()
 
-    def __add__(self, other: Any) -> Any:
+    def __add__(self: N, other: Any) -> N:
         return Add.apply(self, other)
 
-    def __radd__(self, other: Any) -> Any:
+    def __radd__(self: N, other: Any) -> N:
         return Add.apply(other, self)
 
-    def __sub__(self, other: Any) -> Any:
+    def __sub__(self: N, other: Any) -> N:
         return Sub.apply(self, other)
 
-    def __rsub__(self, other: Any) -> Any:
+    def __rsub__(self: N, other: Any) -> N:
         return Sub.apply(other, self)
 
-    def __mul__(self, other: Any) -> Any:
+    def __mul__(self: N, other: Any) -> N:
         return Mul.apply(self, other)
 
-    def __rmul__(self, other: Any) -> Any:
+    def __rmul__(self: N, other: Any) -> N:
         return Mul.apply(other, self)
 
-    def __truediv__(self, other: Any) -> Any:
+    def __truediv__(self: N, other: Any) -> N:
         return Div.apply(self, other)
 
-    def __rtruediv__(self, other: Any) -> Any:
+    def __rtruediv__(self: N, other: Any) -> N:
         return Div.apply(other, self)
 
-    def __pow__(self, other: Any) -> Any:
+    def __pow__(self: N, other: Any) -> N:
         return Pow.apply(self, other)
 
-    def __rpow__(self, other: Any) -> Any:
+    def __rpow__(self: N, other: Any) -> N:
         return Pow.apply(other, self)
 
-    def __neg__(self) -> Any:
+    def __neg__(self: N) -> N:
         return Neg.apply(self)
 
-    def __pos__(self) -> Any:
+    def __pos__(self: N) -> N:
         return self
 
-    def exp(self) -> Any:
+    def exp(self: N) -> N:
         """e^x (inf past about 709)."""
         return Exp.apply(self)
 
-    def log(self) -> Any:
+    def log(self: N) -> N:
         """ln x; ln 0 = −inf with gradient +inf, ln of a negative number is NaN."""
         return Log.apply(self)
 
-    def sqrt(self) -> Any:
+    def sqrt(self: N) -> N:
         """√x = x ** 0.5 (gradient inf at 0, as in PyTorch)."""
         return self ** 0.5
 
-    def abs(self) -> Any:
+    def abs(self: N) -> N:
         """|x| = relu(x) + relu(−x): derivative ±1, and 0 at the corner x = 0 (as PyTorch)."""
         return ReLU.apply(self) + ReLU.apply(-self)
 
     __abs__ = abs
 
-    def sigmoid(self) -> Any:
+    def sigmoid(self: N) -> N:
         """σ(z) = 1/(1 + e^−z), the book's activation (§1-3); σ' = σ(1 − σ)."""
         return Sigmoid.apply(self)
 
-    def tanh(self) -> Any:
+    def tanh(self: N) -> N:
         """tanh z; derivative 1 − tanh²z."""
         return Tanh.apply(self)
 
-    def relu(self) -> Any:
+    def relu(self: N) -> N:
         """max(0, z); derivative 1 for z > 0, 0 for z <= 0."""
         return ReLU.apply(self)
 
-    def leaky_relu(self, slope: float = 0.01) -> Any:
+    def leaky_relu(self: N, slope: float = 0.01) -> N:
         """z for z > 0 else slope·z."""
         return LeakyReLU.apply(self, slope=slope)
 
-    def step(self, surrogate: str = "zero", strict: bool = False) -> Any:
+    def step(self: N, surrogate: str = "zero", strict: bool = False) -> N:
         """The unit step (§1-2): 1 when z reaches 0 (z > 0 with `strict`), else 0; gradient 0,
         or a surrogate: "ste" (straight through) or "sigmoid" (σ'(z))."""
         return Step.apply(self, surrogate=surrogate, strict=strict)
 
-    def hard_sigmoid(self) -> Any:
+    def hard_sigmoid(self: N) -> N:
         """clip(0.25z + 0.5, 0, 1)."""
         return HardSigmoid.apply(self)
 
-    def hard_tanh(self) -> Any:
+    def hard_tanh(self: N) -> N:
         """clip(z, −1, 1)."""
         return HardTanh.apply(self)

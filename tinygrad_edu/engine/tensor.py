@@ -13,13 +13,13 @@ images at once are one matrix product, Z = X Wᵀ + b.
 
 from __future__ import annotations
 
-import math
-from typing import Any, NamedTuple
+from typing import Any, TypeVar
 from collections.abc import Sequence
 
 import numpy as np
 
 from . import ops
+from .function import Function
 from .graph import Node, switches
 
 _FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
@@ -56,11 +56,7 @@ class Version:
         self.count = 0
 
 
-class MaxResult(NamedTuple):
-    """`x.max(dim=...)`: the largest values and where they are, as PyTorch gives them."""
-
-    values: Tensor
-    indices: Tensor
+S = TypeVar("S", bound="Tensor")  # a method's result is of its tensor's class
 
 
 class Tensor(ops.Operators, Node):
@@ -70,7 +66,8 @@ class Tensor(ops.Operators, Node):
     is False by default (data), True for weights.  Integers become float64; booleans stay boolean
     (masks, results of comparisons), outside the graph.  Changing the numbers in place
     (`t.data -= x`, `t -= x` under `no_grad()`, an optimizer step) after an op saved them and
-    before backward reaches that op raises in backward, through views too.
+    before backward reaches that op raises in backward, through views too.  The engine speaks
+    numpy (`axis=`, `keepdims=`); `tinygrad_edu.Tensor` (habits.py) adds PyTorch's spellings.
     """
 
     __slots__ = ("_data", "version")
@@ -79,14 +76,12 @@ class Tensor(ops.Operators, Node):
 
     def __init__(self, data: Any, requires_grad: bool = False, label: str | None = None,
                  dtype: Any = None) -> None:
-        arr = as_array(data)
-        if dtype is not None:
-            if np.dtype(dtype) not in _FLOATS and (requires_grad or np.dtype(dtype).kind not in
-                                                   "biu"):
-                raise TypeError(f"Tensor dtype must be float32 or float64 (or, for indices "
-                                f"without a gradient, an integer type), got {dtype}")
-            arr = np.asarray(data, dtype=dtype) if np.dtype(dtype).kind in "biu" else (
-                arr.astype(dtype, copy=False))
+        kind = None if dtype is None else np.dtype(dtype)
+        if kind is not None and kind not in _FLOATS and (requires_grad or kind.kind not in "biu"):
+            raise TypeError(f"Tensor dtype must be float32 or float64 (or, for indices without "
+                            f"a gradient, an integer type), got {dtype}")
+        arr = as_array(data) if kind is None or kind in _FLOATS else np.asarray(data, kind)
+        arr = arr if kind is None else arr.astype(kind, copy=False)
         if requires_grad and arr.dtype.kind != "f":
             raise TypeError(f"Tensor: only floating-point tensors can require a gradient, got "
                             f"dtype {arr.dtype}; pass dtype=np.float64")
@@ -116,13 +111,14 @@ class Tensor(ops.Operators, Node):
             return float(x)  # a number stays weak: float32 * 2.0 is float32
         return as_array(x, ctx.name())
 
-    @staticmethod
-    def from_op(raw: Any, ctx: Any, operands: tuple) -> Tensor:
+    @classmethod
+    def from_op(cls: type[S], raw: Any, ctx: Any, operands: tuple) -> S:
+        """The result of `ctx`'s op; notes the version of every Tensor the rule may read."""
         if raw is None or isinstance(raw, (str, bytes, Node)):
             raise TypeError(f"{ctx.name()}.forward returned {type(raw).__name__} for a Tensor; "
                             "return a numpy array (or a number)")
-        out = Tensor(raw if isinstance(raw, np.ndarray) else np.asarray(raw))
-        if out._data.dtype.kind != "f":
+        out = cls.engine(np.asarray(raw))
+        if out.dtype.kind != "f":
             out._data = out._data.astype(np.float64)
         source = operands[0]
         if ctx.view and isinstance(source, Tensor) and np.may_share_memory(raw, source._data):
@@ -131,9 +127,9 @@ class Tensor(ops.Operators, Node):
                              if isinstance(x, Tensor)) + ((out.version, out.version.count, None),)
         return out
 
-    @staticmethod
-    def constant(raw: Any) -> Tensor:
-        return Tensor(raw)
+    @classmethod
+    def constant(cls: type[S], raw: Any) -> S:
+        return cls.engine(raw)
 
     def fit_gradient(self, g: Any, op: str) -> Any:
         if isinstance(g, Tensor) and switches.grad_enabled:  # higher order: a graph value
@@ -149,41 +145,41 @@ class Tensor(ops.Operators, Node):
 
     def seed(self, grad: Any = None) -> np.ndarray:
         if grad is None:
-            if self.size != 1:
+            if self._data.size != 1:
                 raise RuntimeError(
                     f"backward: this Tensor has shape {self.shape}; backward() without a "
                     "gradient needs a one-element result (a cost). Reduce it first (.sum(), "
                     f".mean()) or pass the gradient: .backward(np.ones({self.shape}))")
             return np.ones(self.shape, self.dtype)
         g = as_array(grad.data if isinstance(grad, Node) else grad, "backward(grad)")
-        if g.shape != self.shape and not (g.size == 1 == self.size):
+        if g.shape != self.shape and not (g.size == 1 == self._data.size):
             raise ValueError(f"backward: the gradient has shape {g.shape} but the Tensor has "
                              f"shape {self.shape}; they must match")
         return np.array(g.reshape(self.shape), dtype=self.dtype)  # a copy of the caller's
 
     # -- in place: an optimizer's step (`with no_grad(): w -= lr * w.grad`) ---------------------
-    def _in_place(self, ufunc: Any, other: Any, spelling: str) -> Tensor:
+    def _in_place(self: S, other: Any, ufunc: Any, op: type[Function], spelling: str) -> S:
         if switches.grad_enabled and self.requires_grad:
             if self.grad_fn is None:
                 raise RuntimeError(f"{spelling} on {self._name()}, a weight that requires a "
                                    "gradient, would be recorded; update it under no_grad(): "
                                    f"`with no_grad(): w {spelling} ...`")
-            return ufunc(self, other)  # a recorded result: a new node, as `w = w - x`
+            return op.apply(self, other)  # a recorded result: a new node, as `h = h + x`
         ufunc(self._data, other.data if isinstance(other, Node) else other, out=self._data)
         self.version.count += 1
         return self
 
-    def __iadd__(self, other: Any) -> Tensor:
-        return self._in_place(np.add, other, "+=")
+    def __iadd__(self: S, other: Any) -> S:
+        return self._in_place(other, np.add, ops.Add, "+=")
 
-    def __isub__(self, other: Any) -> Tensor:
-        return self._in_place(np.subtract, other, "-=")
+    def __isub__(self: S, other: Any) -> S:
+        return self._in_place(other, np.subtract, ops.Sub, "-=")
 
-    def __imul__(self, other: Any) -> Tensor:
-        return self._in_place(np.multiply, other, "*=")
+    def __imul__(self: S, other: Any) -> S:
+        return self._in_place(other, np.multiply, ops.Mul, "*=")
 
-    def __itruediv__(self, other: Any) -> Tensor:
-        return self._in_place(np.true_divide, other, "/=")
+    def __itruediv__(self: S, other: Any) -> S:
+        return self._in_place(other, np.true_divide, ops.Div, "/=")
 
     # -- what it holds --------------------------------------------------------------------------
     @property
@@ -198,54 +194,17 @@ class Tensor(ops.Operators, Node):
     def dtype(self) -> np.dtype:
         return self._data.dtype
 
-    @property
-    def size(self) -> Any:
-        """The number of elements (numpy's `.size`); `size()` and `size(dim)` as PyTorch's."""
-        return _Size(self._data.size, self._data.shape)
-
-    def numel(self) -> int:
-        return int(self._data.size)
-
-    def dim(self) -> int:
-        return self._data.ndim
-
-    def __len__(self) -> int:
-        if self._data.ndim == 0:
-            raise TypeError("len() of a 0-d Tensor is undefined; use .item() for its number")
-        return len(self._data)
-
-    def __iter__(self) -> Any:
-        if self._data.ndim == 0:
-            raise TypeError("iteration over a 0-d Tensor; use .item() for its number")
-        return (self[i] for i in range(len(self._data)))
-
     def item(self) -> float:
         """The one number of a one-element tensor."""
         if self._data.size != 1:
             raise ValueError(f"item() needs a one-element Tensor, this one has shape {self.shape}")
         return self._data.reshape(()).item()
 
-    def numpy(self) -> np.ndarray:
-        """The data as a numpy array (not a copy)."""
-        return self._data
-
-    def tolist(self) -> Any:
-        return self._data.tolist()
-
-    def __float__(self) -> float:
-        return float(self.item())
-
     def __bool__(self) -> bool:
         if self._data.size != 1:
             raise ValueError(f"the truth value of a Tensor of shape {self.shape} is ambiguous; "
                              "use .any() or .all() on its .data")
         return bool(self._data.reshape(()))
-
-    def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
-        """`np.asarray(tensor)`: the data, outside the graph; `np.array(tensor)`: a copy."""
-        if dtype is not None and np.dtype(dtype) != self.dtype:
-            return self._data.astype(dtype)
-        return self._data.copy() if copy else self._data
 
     def __repr__(self) -> str:
         body = np.array2string(self._data, precision=4, separator=", ", threshold=20)
@@ -254,94 +213,36 @@ class Tensor(ops.Operators, Node):
         extra += f", label={self.label!r}" if self.label else ""
         return f"Tensor({body}{extra})"
 
-    def detach(self) -> Tensor:
+    def detach(self: S) -> S:
         """The same memory as a new leaf with no history (a change to one shows in the other)."""
-        out = Tensor(self._data)
+        out = self.engine(self._data, label=self.label)
         out.version = self.version
-        if self.label is not None:
-            out.label = self.label
         return out
 
-    # -- comparisons: boolean tensors, outside the graph ----------------------------------------
-    def _compare(self, other: Any, op: Any) -> Tensor:
-        with np.errstate(invalid="ignore"):
-            return Tensor(op(self._data, other.data if isinstance(other, Node) else other))
-
-    def __lt__(self, other: Any) -> Tensor:
-        return self._compare(other, np.less)
-
-    def __le__(self, other: Any) -> Tensor:
-        return self._compare(other, np.less_equal)
-
-    def __gt__(self, other: Any) -> Tensor:
-        return self._compare(other, np.greater)
-
-    def __ge__(self, other: Any) -> Tensor:
-        return self._compare(other, np.greater_equal)
-
-    def __eq__(self, other: Any) -> Tensor:  # type: ignore[override]
-        return self._compare(other, np.equal)
-
-    def __ne__(self, other: Any) -> Tensor:  # type: ignore[override]
-        return self._compare(other, np.not_equal)
-
-    __hash__ = Node.__hash__  # by identity: tensors can still be dict keys
-
-    def argmax(self, dim: Any = None, keepdim: bool = False, *, axis: Any = None,
-               keepdims: Any = None) -> Tensor:
-        """Where the largest element is along `dim` (an integer Tensor, outside the graph)."""
-        axis, keep = _axis(dim, keepdim, axis, keepdims)
-        return Tensor(np.argmax(self._data, axis=axis, keepdims=keep), dtype=np.int64)
-
-    def argmin(self, dim: Any = None, keepdim: bool = False, *, axis: Any = None,
-               keepdims: Any = None) -> Tensor:
-        axis, keep = _axis(dim, keepdim, axis, keepdims)
-        return Tensor(np.argmin(self._data, axis=axis, keepdims=keep), dtype=np.int64)
-
-    # -- products, softmax, reductions (PyTorch's dim/keepdim or numpy's axis/keepdims) ---------
-    def __matmul__(self, other: Any) -> Tensor:
+    # -- the tensor ops (numpy's axis= and keepdims=) -------------------------------------------
+    def __matmul__(self: S, other: Any) -> S:
         return ops.MatMul.apply(self, other)
 
-    def __rmatmul__(self, other: Any) -> Tensor:
+    def __rmatmul__(self: S, other: Any) -> S:
         return ops.MatMul.apply(other, self)
 
-    def softmax(self, dim: Any = None, *, axis: Any = None) -> Tensor:
-        """e^x / Σ e^x along `dim` (the last axis by default), stable for any finite input."""
-        return ops.Softmax.apply(self, axis=_last_by_default(dim, axis))
+    def sum(self: S, axis: Any = None, keepdims: bool = False) -> S:
+        return ops.Sum.apply(self, axis=axis, keepdims=keepdims)
 
-    def log_softmax(self, dim: Any = None, *, axis: Any = None) -> Tensor:
-        """x − log Σ e^x along `dim` (the last axis by default), stable for any finite input."""
-        return ops.LogSoftmax.apply(self, axis=_last_by_default(dim, axis))
+    def max(self: S, axis: Any = None, keepdims: bool = False) -> S:
+        """The largest element along `axis`; tied maxima share the gradient equally."""
+        return ops.Max.apply(self, axis=axis, keepdims=keepdims)
 
-    def sum(self, dim: Any = None, keepdim: bool = False, *, axis: Any = None,
-            keepdims: Any = None) -> Tensor:
-        axis, keep = _axis(dim, keepdim, axis, keepdims)
-        return ops.Sum.apply(self, axis=axis, keepdims=keep)
+    def softmax(self: S, axis: int = -1) -> S:
+        """e^x / Σ e^x along `axis`, stable for any finite input."""
+        return ops.Softmax.apply(self, axis=axis)
 
-    def mean(self, dim: Any = None, keepdim: bool = False, *, axis: Any = None,
-             keepdims: Any = None) -> Tensor:
-        """The sum divided by the number of summed elements."""
-        axis, keep = _axis(dim, keepdim, axis, keepdims)
-        count = math.prod(self.shape[a] for a in ops.normalise_axis(axis, self.ndim))
-        return self.sum(axis=axis, keepdims=keep) * (1.0 / count if count else math.nan)
+    def log_softmax(self: S, axis: int = -1) -> S:
+        """x − log Σ e^x along `axis`, stable for any finite input."""
+        return ops.LogSoftmax.apply(self, axis=axis)
 
-    def max(self, dim: Any = None, keepdim: bool = False, *, axis: Any = None,
-            keepdims: Any = None) -> Any:
-        """The largest element; with `dim` (PyTorch), the pair (values, indices); with `axis`
-        (numpy), the values.  Tied maxima share the gradient equally."""
-        axis, keep = _axis(dim, keepdim, axis, keepdims)
-        values = ops.Max.apply(self, axis=axis, keepdims=keep)
-        return values if dim is None else MaxResult(values, self.argmax(dim, keepdim))
-
-    def min(self, dim: Any = None, keepdim: bool = False, *, axis: Any = None,
-            keepdims: Any = None) -> Any:
-        axis, keep = _axis(dim, keepdim, axis, keepdims)
-        values = -ops.Max.apply(-self, axis=axis, keepdims=keep)
-        return values if dim is None else MaxResult(values, self.argmin(dim, keepdim))
-
-    # -- shapes ---------------------------------------------------------------------------------
-    def reshape(self, *shape: Any) -> Tensor:
-        """The same numbers in a new shape (one −1 is inferred); `view` is the same."""
+    def reshape(self: S, *shape: Any) -> S:
+        """The same numbers in a new shape (one −1 is inferred)."""
         if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
             shape = tuple(shape[0])
         for n in shape:
@@ -349,100 +250,43 @@ class Tensor(ops.Operators, Node):
                 raise TypeError(f"reshape: sizes must be integers, got {n!r} in {shape}")
         try:
             target = np.empty(self.shape, dtype=np.bool_).reshape(shape).shape
-        except (ValueError, TypeError):
+        except ValueError:
             raise ValueError(f"reshape: cannot reshape a Tensor of shape {self.shape} "
-                             f"({self.numel()} elements) into {tuple(shape)}") from None
+                             f"({self._data.size} elements) into {tuple(shape)}") from None
         return ops.Reshape.apply(self, shape=target)
 
-    view = reshape
-
-    def flatten(self, start_dim: int = 0, end_dim: int = -1) -> Tensor:
-        """Join axes start_dim..end_dim into one."""
-        if self.ndim == 0:
-            return self.reshape(1)
-        s, e = start_dim % self.ndim, end_dim % self.ndim
-        return self.reshape(self.shape[:s] + (-1,) + self.shape[e + 1:])
-
-    def unsqueeze(self, dim: int) -> Tensor:
-        d = dim % (self.ndim + 1)
-        return self.reshape(self.shape[:d] + (1,) + self.shape[d:])
-
-    def squeeze(self, dim: Any = None) -> Tensor:
-        if dim is None:
-            return self.reshape(tuple(n for n in self.shape if n != 1))
-        d = dim % max(self.ndim, 1)
-        return self if self.ndim == 0 or self.shape[d] != 1 else self.reshape(
-            self.shape[:d] + self.shape[d + 1:])
-
-    def transpose(self, *dims: Any) -> Tensor:
-        """`transpose()` reverses the axes (`.T`); `transpose(d0, d1)` swaps two, as PyTorch;
-        for any other order of the axes use `permute`."""
-        if not dims:
-            return ops.Transpose.apply(self, axes=None)
-        if len(dims) != 2:
-            raise TypeError(f"transpose takes two axes to swap, transpose(d0, d1) as in "
-                            f"PyTorch, got {dims}; for a permutation use permute{dims}")
-        axes = list(range(self.ndim))
-        i, j = (_check_dim(d, self.shape, "transpose") for d in dims)
-        axes[i], axes[j] = axes[j], axes[i]
-        return ops.Transpose.apply(self, axes=tuple(axes))
-
-    def swapaxes(self, d0: int, d1: int) -> Tensor:
-        return self.transpose(d0, d1)
-
-    def permute(self, *dims: Any) -> Tensor:
+    def permute(self: S, *dims: Any) -> S:
         """Reorder the axes: axis i of the result is axis dims[i] of this tensor."""
-        if len(dims) == 1 and isinstance(dims[0], (tuple, list)):
-            dims = tuple(dims[0])
+        dims = tuple(dims[0]) if len(dims) == 1 and isinstance(dims[0], (tuple, list)) else dims
         axes = tuple(_check_dim(d, self.shape, "permute") for d in dims)
         if sorted(axes) != list(range(self.ndim)):
             raise ValueError(f"permute: {dims} is not a permutation of the axes of {self.shape}")
         return ops.Transpose.apply(self, axes=axes)
 
     @property
-    def T(self) -> Tensor:
+    def T(self: S) -> S:
         """The axes reversed: the matrix transpose of a 2-D tensor."""
         return ops.Transpose.apply(self)
 
-    def broadcast_to(self, shape: Sequence[int]) -> Tensor:
+    def swapaxes(self: S, d0: int, d1: int) -> S:
+        axes = list(range(self.ndim))
+        i, j = _check_dim(d0, self.shape, "transpose"), _check_dim(d1, self.shape, "transpose")
+        axes[i], axes[j] = axes[j], axes[i]
+        return ops.Transpose.apply(self, axes=tuple(axes))
+
+    def broadcast_to(self: S, shape: Sequence[int]) -> S:
         return ops.BroadcastTo.apply(self, shape=tuple(shape))
 
-    def clone(self) -> Tensor:
+    def clone(self: S) -> S:
         """A copy of the data that stays in the graph."""
         return ops.Clone.apply(self)
 
-    def __getitem__(self, index: Any) -> Tensor:
+    def __getitem__(self: S, index: Any) -> S:
         """numpy's indexing: slices, integers, integer arrays and boolean masks."""
         return ops.GetItem.apply(self, index=_raw_index(index))
 
 
 Tensor.engine = Tensor
-
-
-class _Size(int):
-    """A tensor's number of elements that can also be called as PyTorch's `size(dim=None)`."""
-
-    shape: tuple
-
-    def __new__(cls, n: int, shape: tuple) -> _Size:
-        obj = super().__new__(cls, n)
-        obj.shape = shape
-        return obj
-
-    def __call__(self, dim: Any = None) -> Any:
-        return self.shape if dim is None else self.shape[dim]
-
-
-def _axis(dim: Any, keepdim: Any, axis: Any, keepdims: Any) -> tuple[Any, bool]:
-    """PyTorch's `dim`/`keepdim` or numpy's `axis`/`keepdims`, not both."""
-    if axis is not None and dim is not None or keepdims is not None and keepdim:
-        raise TypeError("give dim/keepdim (PyTorch) or axis/keepdims (numpy), not both")
-    return (dim if axis is None else axis), bool(keepdim if keepdims is None else keepdims)
-
-
-def _last_by_default(dim: Any, axis: Any) -> Any:
-    a = _axis(dim, None, axis, None)[0]
-    return -1 if a is None else a
 
 
 def _check_dim(d: Any, shape: tuple, op: str) -> int:
@@ -476,17 +320,17 @@ def _tensors(op: str, tensors: Sequence[Any]) -> list:
     return tensors
 
 
-def concatenate(tensors: Sequence[Tensor], axis: int = 0) -> Tensor:
+def concatenate(tensors: Sequence[Tensor], axis: int = 0) -> Any:
     """Join tensors along an existing axis (numpy.concatenate, torch.cat)."""
     return ops.Concatenate.apply(*_tensors("concatenate", tensors), axis=axis)
 
 
-def stack(tensors: Sequence[Tensor], axis: int = 0) -> Tensor:
+def stack(tensors: Sequence[Tensor], axis: int = 0) -> Any:
     """Join same-shaped tensors along a new axis (numpy.stack, torch.stack)."""
     return ops.Stack.apply(*_tensors("stack", tensors), axis=axis)
 
 
-def where(condition: Any, a: Any, b: Any) -> Tensor:
+def where(condition: Any, a: Any, b: Any) -> Any:
     """a where `condition` holds, b elsewhere (torch.where); each side gets its gradient."""
     cond = np.asarray(condition.data if isinstance(condition, Node) else condition)
     if cond.dtype.kind != "b":

@@ -22,7 +22,7 @@ from ..datasets.digits import DigitsData
 from ..losses import softmax_cross_entropy
 from ..nn import Conv2d, Flatten, Linear, MaxPool2d, Sequential
 from ..optim import Adam
-from ..engine import Tensor
+from ..habits import Tensor
 from ..training import fit
 
 __all__ = ["DigitsNet", "train_digits", "DigitsResult", "confusion_matrix", "format_confusion",

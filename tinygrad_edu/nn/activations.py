@@ -13,7 +13,7 @@ from typing import Any
 
 from ..engine import Node
 from ..engine.ops import Operators
-from ..engine import Tensor
+from ..habits import Tensor
 from .module import Module
 
 __all__ = ["ACTIVATIONS", "activate", "check_activation", "fire", "Activation", "ReLU", "Sigmoid",

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from ..conv import conv2d, max_pool2d
-from ..engine import Tensor
+from ..habits import Tensor
 from ..random import start_generator
 from .activations import check_activation, fire
 from .module import Module

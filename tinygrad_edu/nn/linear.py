@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from ..engine import Tensor
+from ..habits import Tensor
 from ..random import start_generator
 from .activations import check_activation, fire
 from .module import Module

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from ..engine import no_grad
-from ..engine import Tensor
+from ..habits import Tensor
 from .activations import check_activation
 from .linear import Linear
 from .module import Module

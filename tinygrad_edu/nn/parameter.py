@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from ..engine import Tensor
+from ..habits import Tensor
 
 __all__ = ["Parameter"]
 

@@ -33,7 +33,8 @@ from collections.abc import Callable, Sequence
 import graphviz
 import numpy as np
 
-from ..engine import Node, Tensor, no_grad
+from ..engine import Node, no_grad
+from ..habits import Tensor
 from ..nn import Activation, Linear, Sequential
 from .dot import Drawing, check_size, html_label
 

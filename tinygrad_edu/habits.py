@@ -1,0 +1,310 @@
+"""`Tensor` as a PyTorch user writes it: the engine's tensor (engine/tensor.py, which speaks
+numpy: `axis=`, `keepdims=`) with PyTorch's spellings on top.
+
+Every method here is made of the engine's ops (no derivative rule is written twice), except two
+small ops of PyTorch's own, `Cast` and `Clamp`.  `tinygrad_edu.Tensor` is this class, and the
+results of every op on it are of this class too (`engine` below).
+
+    >>> import tinygrad_edu as tg
+    >>> values, indices = tg.Tensor([[1.0, 5.0], [7.0, 2.0]]).max(dim=1)
+    >>> values.tolist(), indices.tolist()
+    ([5.0, 7.0], [1, 0])
+"""
+
+from __future__ import annotations
+
+import builtins
+import math
+from typing import Any, NamedTuple
+
+import numpy as np
+
+from .engine import Function, Node, ops, tensor as core
+from .engine.tensor import as_array
+
+
+class MaxResult(NamedTuple):
+    """`x.max(dim=...)`: the largest values and where they are, as PyTorch gives them."""
+
+    values: Tensor
+    indices: Tensor
+
+
+class Tensor(core.Tensor):
+    __doc__ = core.Tensor.__doc__
+    __slots__ = ()
+
+    # -- reductions: PyTorch's dim/keepdim or numpy's axis/keepdims -----------------------------
+    def sum(self, dim: Any = None, keepdim: bool = False, *,  # type: ignore[override]
+            axis: Any = None, keepdims: Any = None) -> Tensor:
+        return super().sum(*_axis(dim, keepdim, axis, keepdims))
+
+    def mean(self, dim: Any = None, keepdim: bool = False, *, axis: Any = None,
+             keepdims: Any = None) -> Tensor:
+        """The sum divided by the number of summed elements."""
+        axis, keep = _axis(dim, keepdim, axis, keepdims)
+        count = math.prod(self.shape[a] for a in ops.normalise_axis(axis, self.ndim))
+        return super().sum(axis, keep) * (1.0 / count if count else math.nan)
+
+    def max(self, dim: Any = None, keepdim: bool = False, *,  # type: ignore[override]
+            axis: Any = None, keepdims: Any = None) -> Any:
+        """The largest element; with `dim` (PyTorch), the pair (values, indices); with `axis`
+        (numpy), the values.  Tied maxima share the gradient equally."""
+        values = super().max(*_axis(dim, keepdim, axis, keepdims))
+        return values if dim is None else MaxResult(values, self.argmax(dim, keepdim))
+
+    def min(self, dim: Any = None, keepdim: bool = False, *, axis: Any = None,
+            keepdims: Any = None) -> Any:
+        values = -core.Tensor.max(-self, *_axis(dim, keepdim, axis, keepdims))
+        return values if dim is None else MaxResult(values, self.argmin(dim, keepdim))
+
+    def argmax(self, dim: Any = None, keepdim: bool = False) -> Tensor:
+        """Where the largest element is along `dim` (an integer Tensor, outside the graph)."""
+        return Tensor(np.argmax(self.data, axis=dim, keepdims=keepdim), dtype=np.int64)
+
+    def argmin(self, dim: Any = None, keepdim: bool = False) -> Tensor:
+        return Tensor(np.argmin(self.data, axis=dim, keepdims=keepdim), dtype=np.int64)
+
+    def var(self, dim: Any = None, unbiased: bool = True, keepdim: bool = False) -> Tensor:
+        """The variance along `dim`, divided by n − 1 (`unbiased`, PyTorch's default) or n."""
+        n = math.prod(self.shape[a] for a in ops.normalise_axis(dim, self.ndim))
+        centred = self - self.mean(dim, keepdim=True)
+        return (centred * centred).sum(dim, keepdim) * (1.0 / (n - 1 if unbiased else n))
+
+    def std(self, dim: Any = None, unbiased: bool = True, keepdim: bool = False) -> Tensor:
+        return self.var(dim, unbiased, keepdim).sqrt()
+
+    def norm(self, p: float = 2, dim: Any = None, keepdim: bool = False) -> Tensor:
+        """(Σ |x|^p)^(1/p) along `dim`: the length of a vector for p = 2."""
+        return (abs(self) ** p).sum(dim, keepdim) ** (1.0 / p)
+
+    def softmax(self, dim: Any = None, *, axis: Any = None) -> Tensor:  # type: ignore[override]
+        return super().softmax(_last(dim, axis))
+
+    def log_softmax(self, dim: Any = None, *,  # type: ignore[override]
+                    axis: Any = None) -> Tensor:
+        return super().log_softmax(_last(dim, axis))
+
+    # -- shapes ---------------------------------------------------------------------------------
+    view = core.Tensor.reshape
+
+    def transpose(self, *dims: Any) -> Tensor:
+        """`transpose()` reverses the axes (`.T`); `transpose(d0, d1)` swaps two, as PyTorch;
+        for any other order of the axes use `permute`."""
+        if not dims:
+            return self.T
+        if len(dims) != 2:
+            raise TypeError(f"transpose takes two axes to swap, transpose(d0, d1) as in "
+                            f"PyTorch, got {dims}; for a permutation use permute{dims}")
+        return self.swapaxes(*dims)
+
+    def t(self) -> Tensor:
+        return self.T
+
+    def flatten(self, start_dim: int = 0, end_dim: int = -1) -> Tensor:
+        """Join axes start_dim..end_dim into one."""
+        if self.ndim == 0:
+            return self.reshape(1)
+        s, e = start_dim % self.ndim, end_dim % self.ndim
+        return self.reshape(self.shape[:s] + (-1,) + self.shape[e + 1:])
+
+    def unsqueeze(self, dim: int) -> Tensor:
+        d = dim % (self.ndim + 1)
+        return self.reshape(self.shape[:d] + (1,) + self.shape[d:])
+
+    def squeeze(self, dim: Any = None) -> Tensor:
+        if dim is None:
+            return self.reshape(tuple(n for n in self.shape if n != 1))
+        d = dim % max(self.ndim, 1)
+        return self if self.ndim == 0 or self.shape[d] != 1 else self.reshape(
+            self.shape[:d] + self.shape[d + 1:])
+
+    def expand(self, *sizes: Any) -> Tensor:
+        """Repeat axes of length 1 to `sizes` (−1 keeps an axis), as broadcasting does."""
+        if len(sizes) == 1 and isinstance(sizes[0], (tuple, list)):
+            sizes = tuple(sizes[0])
+        own = (1,) * (len(sizes) - self.ndim) + self.shape
+        return self.broadcast_to(tuple(n if s == -1 else s for s, n in zip(sizes, own)))
+
+    def repeat(self, *times: Any) -> Tensor:
+        """The tensor tiled `times` along each axis (PyTorch's `repeat`, numpy's `tile`)."""
+        if len(times) == 1 and isinstance(times[0], (tuple, list)):
+            times = tuple(times[0])
+        shape = (1,) * (len(times) - self.ndim) + self.shape
+        spread = self.reshape(tuple(x for n in shape for x in (1, n)))
+        tiled = spread.broadcast_to(tuple(x for r, n in zip(times, shape) for x in (r, n)))
+        return tiled.reshape(tuple(r * n for r, n in zip(times, shape)))
+
+    def split(self, size: Any, dim: int = 0) -> tuple[Tensor, ...]:
+        """Pieces of `size` along `dim` (the last may be shorter), or of the sizes listed."""
+        length = self.shape[dim]
+        sizes = list(size) if isinstance(size, (list, tuple)) else [size] * math.ceil(
+            length / size)
+        sizes[-1] = length - sum(sizes[:-1]) if not isinstance(size, (list, tuple)) else sizes[-1]
+        bounds = np.cumsum([0] + sizes).tolist()
+        before = (slice(None),) * (dim % self.ndim)
+        return tuple(self[before + (slice(a, b),)] for a, b in zip(bounds, bounds[1:]))
+
+    def chunk(self, chunks: int, dim: int = 0) -> tuple[Tensor, ...]:
+        return self.split(math.ceil(self.shape[dim] / chunks), dim)
+
+    # -- values ---------------------------------------------------------------------------------
+    def pow(self, exponent: Any) -> Tensor:
+        return self ** exponent
+
+    def neg(self) -> Tensor:
+        return -self
+
+    def matmul(self, other: Any) -> Tensor:
+        return self @ other
+
+    def clamp(self, min: Any = None, max: Any = None) -> Tensor:  # noqa: A002 - PyTorch's names
+        """min ≤ x ≤ max; the gradient passes where x is inside, bounds included (PyTorch's)."""
+        return Clamp.apply(self, lo=-math.inf if min is None else min,
+                           hi=math.inf if max is None else max)
+
+    def masked_fill(self, mask: Any, value: float) -> Tensor:
+        """`value` where `mask` holds, the tensor elsewhere (no gradient where filled)."""
+        return core.where(mask, value, self)
+
+    def float(self) -> Tensor:
+        return self.to(np.float32)
+
+    def double(self) -> Tensor:
+        return self.to(np.float64)
+
+    def to(self, dtype: Any = None, *args: Any, **kwargs: Any) -> Tensor:
+        """A copy in another float dtype (the gradient comes back in this one); a device such
+        as "cpu" is the only one there is."""
+        if dtype is None or isinstance(dtype, str) and dtype.startswith("cpu"):
+            return self
+        return self if np.dtype(dtype) == self.dtype else Cast.apply(self, dtype=np.dtype(dtype))
+
+    def requires_grad_(self, requires_grad: bool = True) -> Tensor:
+        if self.grad_fn is not None and not requires_grad:
+            raise RuntimeError("requires_grad_(False) works on a leaf; use .detach() for the "
+                               "result of an op")
+        self.requires_grad = bool(requires_grad)
+        return self
+
+    def retain_grad(self) -> None:
+        """Every node keeps the gradient of the latest backward already: nothing to do."""
+
+    # -- what it holds --------------------------------------------------------------------------
+    @property
+    def size(self) -> Any:
+        """The number of elements (numpy's `.size`); `size()` and `size(dim)` as PyTorch's."""
+        return _Size(self.data.size, self.shape)
+
+    def numel(self) -> int:
+        return int(self.data.size)
+
+    def dim(self) -> int:
+        return self.ndim
+
+    def __len__(self) -> int:
+        if self.ndim == 0:
+            raise TypeError("len() of a 0-d Tensor is undefined; use .item() for its number")
+        return len(self.data)
+
+    def __iter__(self) -> Any:
+        if self.ndim == 0:
+            raise TypeError("iteration over a 0-d Tensor; use .item() for its number")
+        return (self[i] for i in range(len(self.data)))
+
+    def numpy(self) -> np.ndarray:
+        """The data as a numpy array (not a copy)."""
+        return self.data
+
+    def tolist(self) -> Any:
+        return self.data.tolist()
+
+    def __float__(self) -> builtins.float:
+        return float(self.item())
+
+    def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
+        """`np.asarray(tensor)`: the data, outside the graph; `np.array(tensor)`: a copy."""
+        if dtype is not None and np.dtype(dtype) != self.dtype:
+            return self.data.astype(dtype)
+        return self.data.copy() if copy else self.data
+
+    # -- comparisons: boolean tensors, outside the graph ----------------------------------------
+    def _compare(self, other: Any, op: Any) -> Tensor:
+        with np.errstate(invalid="ignore"):
+            return Tensor(op(self.data, other.data if isinstance(other, Node) else other))
+
+    def __lt__(self, other: Any) -> Tensor:
+        return self._compare(other, np.less)
+
+    def __le__(self, other: Any) -> Tensor:
+        return self._compare(other, np.less_equal)
+
+    def __gt__(self, other: Any) -> Tensor:
+        return self._compare(other, np.greater)
+
+    def __ge__(self, other: Any) -> Tensor:
+        return self._compare(other, np.greater_equal)
+
+    def __eq__(self, other: Any) -> Tensor:  # type: ignore[override]
+        return self._compare(other, np.equal)
+
+    def __ne__(self, other: Any) -> Tensor:  # type: ignore[override]
+        return self._compare(other, np.not_equal)
+
+    __hash__ = Node.__hash__  # by identity: tensors can still be dict keys
+
+
+Tensor.engine = Tensor
+
+
+class Cast(Function):
+    """y = x in another float dtype;  the gradient comes back in x's dtype."""
+    op_name = "to"
+
+    def forward(ctx: Any, x: np.ndarray, dtype: Any = np.float64) -> np.ndarray:
+        return x.astype(dtype)
+
+    def backward(ctx: Any, grad: Any) -> Any:
+        return grad
+
+
+class Clamp(Function):
+    """y = min(max(x, lo), hi);  dy/dx = 1 for lo ≤ x ≤ hi (bounds included, as PyTorch), else 0."""
+    op_name = "clamp"
+
+    def forward(ctx: Any, x: np.ndarray, lo: float = -math.inf, hi: float = math.inf) -> Any:
+        return np.clip(x, lo, hi)
+
+    def backward(ctx: Any, grad: Any) -> Any:
+        x, lo, hi = ctx.raw_args[0], ctx.options["lo"], ctx.options["hi"]
+        return ops.mask(grad, (x >= lo) & (x <= hi))
+
+
+class _Size(int):
+    """A tensor's number of elements that can also be called as PyTorch's `size(dim=None)`."""
+
+    shape: tuple
+
+    def __new__(cls, n: int, shape: tuple) -> _Size:
+        obj = super().__new__(cls, n)
+        obj.shape = shape
+        return obj
+
+    def __call__(self, dim: Any = None) -> Any:
+        return self.shape if dim is None else self.shape[dim]
+
+
+def _axis(dim: Any, keepdim: Any, axis: Any, keepdims: Any) -> tuple[Any, bool]:
+    """PyTorch's `dim`/`keepdim` or numpy's `axis`/`keepdims`, not both."""
+    if axis is not None and dim is not None or keepdims is not None and keepdim:
+        raise TypeError("give dim/keepdim (PyTorch) or axis/keepdims (numpy), not both")
+    return (dim if axis is None else axis), bool(keepdim if keepdims is None else keepdims)
+
+
+def _last(dim: Any, axis: Any) -> int:
+    """The axis of softmax: the one given (0 included), the last one by default."""
+    given = _axis(dim, None, axis, None)[0]
+    return -1 if given is None else given
+
+
+__all__ = ["Tensor", "MaxResult", "as_array"]
