@@ -14,11 +14,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-
-from .engine import Value, concatenate
+from .engine import Value
 from .habits import Tensor
-from .engine import stack as _stack  # the engine's; the package's `stack` is the one below
-from .engine import where as _where
+from .tensor_ops import concatenate
+from .tensor_ops import stack as _stack  # numpy's spelling; the package's `stack` is below
+from .tensor_ops import where as _where
 
 __all__ = ["exp", "log", "sigmoid", "tanh", "relu", "softmax", "log_softmax", "matmul", "cat",
            "stack", "where", "as_tensor"]

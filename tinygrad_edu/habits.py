@@ -19,6 +19,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+from . import tensor_ops
 from .engine import Function, Node, ops, tensor as core
 from .engine.tensor import as_array
 
@@ -35,27 +36,25 @@ class Tensor(core.Tensor):
     __slots__ = ()
 
     # -- reductions: PyTorch's dim/keepdim or numpy's axis/keepdims -----------------------------
-    def sum(self, dim: Any = None, keepdim: bool = False, *,  # type: ignore[override]
-            axis: Any = None, keepdims: Any = None) -> Tensor:
-        return super().sum(*_axis(dim, keepdim, axis, keepdims))
-
     def mean(self, dim: Any = None, keepdim: bool = False, *, axis: Any = None,
              keepdims: Any = None) -> Tensor:
         """The sum divided by the number of summed elements."""
         axis, keep = _axis(dim, keepdim, axis, keepdims)
         count = math.prod(self.shape[a] for a in ops.normalise_axis(axis, self.ndim))
-        return super().sum(axis, keep) * (1.0 / count if count else math.nan)
+        return self.sum(axis=axis, keepdims=keep) * (1.0 / count if count else math.nan)
 
-    def max(self, dim: Any = None, keepdim: bool = False, *,  # type: ignore[override]
-            axis: Any = None, keepdims: Any = None) -> Any:
+    def max(self, dim: Any = None, keepdim: bool = False, *, axis: Any = None,
+            keepdims: Any = None) -> Any:
         """The largest element; with `dim` (PyTorch), the pair (values, indices); with `axis`
         (numpy), the values.  Tied maxima share the gradient equally."""
-        values = super().max(*_axis(dim, keepdim, axis, keepdims))
+        axis, keep = _axis(dim, keepdim, axis, keepdims)
+        values = tensor_ops.Max.apply(self, axis=axis, keepdims=keep)
         return values if dim is None else MaxResult(values, self.argmax(dim, keepdim))
 
     def min(self, dim: Any = None, keepdim: bool = False, *, axis: Any = None,
             keepdims: Any = None) -> Any:
-        values = -core.Tensor.max(-self, *_axis(dim, keepdim, axis, keepdims))
+        axis, keep = _axis(dim, keepdim, axis, keepdims)
+        values = -tensor_ops.Max.apply(-self, axis=axis, keepdims=keep)
         return values if dim is None else MaxResult(values, self.argmin(dim, keepdim))
 
     def argmax(self, dim: Any = None, keepdim: bool = False) -> Tensor:
@@ -78,15 +77,24 @@ class Tensor(core.Tensor):
         """(Σ |x|^p)^(1/p) along `dim`: the length of a vector for p = 2."""
         return (abs(self) ** p).sum(dim, keepdim) ** (1.0 / p)
 
-    def softmax(self, dim: Any = None, *, axis: Any = None) -> Tensor:  # type: ignore[override]
-        return super().softmax(_last(dim, axis))
+    def softmax(self, dim: Any = None, *, axis: Any = None) -> Tensor:
+        """e^x / Σ e^x along `dim` (the last axis by default), stable for any finite input."""
+        return tensor_ops.Softmax.apply(self, axis=_last(dim, axis))
 
-    def log_softmax(self, dim: Any = None, *,  # type: ignore[override]
-                    axis: Any = None) -> Tensor:
-        return super().log_softmax(_last(dim, axis))
+    def log_softmax(self, dim: Any = None, *, axis: Any = None) -> Tensor:
+        """x − log Σ e^x along `dim` (the last axis by default), stable for any finite input."""
+        return tensor_ops.LogSoftmax.apply(self, axis=_last(dim, axis))
 
     # -- shapes ---------------------------------------------------------------------------------
     view = core.Tensor.reshape
+
+    def __getitem__(self, index: Any) -> Tensor:
+        """numpy's indexing: slices, integers, integer arrays and boolean masks."""
+        return tensor_ops.GetItem.apply(self, index=_raw_index(index))
+
+    def clone(self) -> Tensor:
+        """A copy of the data that stays in the graph."""
+        return tensor_ops.Clone.apply(self)
 
     def transpose(self, *dims: Any) -> Tensor:
         """`transpose()` reverses the axes (`.T`); `transpose(d0, d1)` swaps two, as PyTorch;
@@ -165,7 +173,7 @@ class Tensor(core.Tensor):
 
     def masked_fill(self, mask: Any, value: float) -> Tensor:
         """`value` where `mask` holds, the tensor elsewhere (no gradient where filled)."""
-        return core.where(mask, value, self)
+        return tensor_ops.where(mask, value, self)
 
     def float(self) -> Tensor:
         return self.to(np.float32)
@@ -292,6 +300,19 @@ class _Size(int):
 
     def __call__(self, dim: Any = None) -> Any:
         return self.shape if dim is None else self.shape[dim]
+
+
+def _raw_index(index: Any) -> Any:
+    """An index with any Tensor in it replaced by its boolean mask or integer array."""
+    if isinstance(index, tuple):
+        return tuple(_raw_index(i) for i in index)
+    if isinstance(index, Node):
+        if index.data.dtype.kind not in "biu":
+            raise IndexError("getitem: a Tensor index must hold booleans or integers, got "
+                             f"{index.data.dtype}; a float index would be truncated: use an "
+                             "integer array, e.g. t[np.array([0, 2])]")
+        return index.data
+    return index
 
 
 def _axis(dim: Any, keepdim: Any, axis: Any, keepdims: Any) -> tuple[Any, bool]:

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import threading
 from typing import TYPE_CHECKING, Any
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 
 if TYPE_CHECKING:
     from .function import Function
@@ -112,6 +112,7 @@ class Node:
     hooks: list | None = None
 
     engine: Any  # the class an op's results are made of: Value or Tensor
+    versioned = False  # can its memory change in place (a Tensor's can: an optimizer step)?
     if TYPE_CHECKING:
         data: Any
         grad: Any
@@ -124,8 +125,14 @@ class Node:
         return self.grad_fn is None
 
     def backward(self, grad: Any = None, *, create_graph: bool = False) -> None:
-        """Add d(self)/d(leaf) into every leaf's `.grad` (§4-4); see `backward` below."""
-        backward(self, grad, create_graph=create_graph)
+        """Add d(self)/d(leaf) into every leaf's `.grad` (§4-4), where it accumulates until
+        zeroed; `grad` is needed when this node is not one number (see docs/guarantees.md)."""
+        if not self.requires_grad:
+            raise RuntimeError(
+                f"backward: {self._name()} does not require a gradient and has no recorded "
+                "graph: was it computed under no_grad(), or from inputs with requires_grad=False?")
+        seed = self.seed(grad)
+        backpropagate(self, self.constant(seed) if create_graph else seed, create_graph)
 
     def register_hook(self, hook: Callable[[Any], Any]) -> HookHandle:
         """Call `hook(grad)` when this node's gradient is complete, before it is passed on (for
@@ -159,7 +166,7 @@ class Node:
     # what each engine provides (value.py, tensor.py)
     zero_grad_value: Any = None
 
-    def fit_gradient(self, g: Any, op: str) -> Any:  # pragma: no cover - per engine
+    def fit_gradient(self, g: Any, op: Any) -> Any:  # pragma: no cover - per engine
         """A gradient piece made to fit this node (its shape, its kind of number)."""
         raise NotImplementedError
 
@@ -194,13 +201,13 @@ def topological_order(root: Node) -> list[Node]:
     """
     order: list[Node] = []
     seen = {id(root)}
-    stack: list[tuple[Node, Iterator[Node | None]]] = [(root, _inputs(root))]
+    stack = [(root, iter(root.grad_fn.inputs if root.grad_fn is not None else ()))]
     while stack:
         node, inputs = stack[-1]
         for p in inputs:
             if p is not None and id(p) not in seen:
                 seen.add(id(p))
-                stack.append((p, _inputs(p)))
+                stack.append((p, iter(p.grad_fn.inputs if p.grad_fn is not None else ())))
                 break
         else:  # every input of `node` is listed: `node` comes next
             stack.pop()
@@ -213,50 +220,65 @@ def backward_order(root: Node) -> list[Node]:
     return topological_order(root)[::-1]
 
 
-def _inputs(node: Node) -> Iterator[Node | None]:
-    return iter(node.grad_fn.inputs) if node.grad_fn is not None else iter(())
-
-
-def backpropagate(root: Node, seed: Any, *, create_graph: bool = False,
+def backpropagate(root: Node, seed: Any, create_graph: bool = False,
                   targets: dict[int, Any] | None = None) -> None:
-    """The one backward walk, from `root` (whose gradient is `seed`) back to the leaves.
-
-    Each node is visited after every node that used it, so its gradient (summed in `pending`,
-    a dict of this call) is complete; hooks may replace it; a leaf adds it into `.grad`, any
-    other node keeps it in `.grad` and its op's rule passes one piece to each input.
-    With `targets` (a dict from id(node) to None: `grad()`), nothing is stored in `.grad`: the
-    gradients of those nodes are written into `targets` instead.
-    """
-    pending = {id(root): seed}
-    given: set[int] = set()  # arrays a leaf keeps: never one array in two leaves
-    watchers = switches.on_backward
-    with grad_mode(create_graph):  # rules on raw numbers, or recorded for higher order
-        for node in backward_order(root):
-            g = pending.pop(id(node), None)
+    """The one backward walk.  Each node comes after every node that used it, so its gradient,
+    summed in `pending` (this call's own), is complete: a leaf adds it into `.grad`, another node
+    keeps it and its op's rule hands one piece to each input.  `targets`: grad()'s nodes."""
+    pending, given = {id(root): seed}, set[int]()  # given: arrays a leaf keeps, one leaf each
+    was, switches.grad_enabled = switches.grad_enabled, create_graph  # record for higher order
+    try:
+        for node in reversed(topological_order(root)):
+            g, ctx = pending.pop(id(node), None), node.grad_fn
             if g is None:
                 continue
             if node.hooks:
                 g = _run_hooks(node, g)
-            ctx = node.grad_fn
             if targets is not None:
                 if id(node) in targets:
                     targets[id(node)] = g
+            elif ctx is not None:
+                node.grad = g.data if isinstance(g, Node) else g
             else:
                 raw = g.data if isinstance(g, Node) else g
-                if ctx is not None:
-                    node.grad = raw
-                else:
-                    node.grad = _own(raw, given) if node.grad is None else node.grad + raw
+                node.grad = _own(raw, given) if node.grad is None else node.grad + raw
             if ctx is None:
                 continue
-            grads = ctx.run_backward(node, g)
-            for w in watchers:
-                w(node, grads)
+            for counter, count, x in ctx.versions:  # x: an operand, None for the result
+                if counter.count != count:
+                    raise _changed_in_place(ctx, x)
+            try:  # the chain rule: the op's local derivatives times the gradient g
+                grads = type(ctx).backward(ctx.with_graph_values(node) if create_graph else ctx,
+                                           g)
+            except (ValueError, TypeError, IndexError) as e:
+                raise type(e)(f"{ctx.name()}.backward: {e}") from e
+            if type(grads) is not tuple:  # one operand: its gradient may come bare
+                grads = tuple(grads) if isinstance(grads, list) else (grads,)
+            if len(grads) != len(ctx.inputs):
+                raise _wrong_count(ctx, grads)
+            for watch in switches.on_backward:
+                watch(node, grads)
             for p, pg in zip(ctx.inputs, grads):
                 if p is not None and pg is not None:
-                    pg = p.fit_gradient(pg, ctx.name())
+                    pg = p.fit_gradient(pg, ctx)
                     before = pending.get(id(p))
                     pending[id(p)] = pg if before is None else before + pg
+    finally:
+        switches.grad_enabled = was
+
+
+def _changed_in_place(ctx: Function, x: Node | None) -> RuntimeError:
+    what = "its result" if x is None else f"{x._name()} of shape {x.data.shape}"
+    return RuntimeError(f"{ctx.name()}: {what} was changed "
+                        "in place after the op used it, so its gradient would use the new "
+                        "numbers; run the forward again after the change, or change it only "
+                        "after backward()")
+
+
+def _wrong_count(ctx: Function, grads: tuple) -> RuntimeError:
+    return RuntimeError(f"{ctx.name()}.backward returned {len(grads)} gradient(s) for "
+                        f"{len(ctx.inputs)} operand(s): return one per operand (None for a "
+                        "constant)")
 
 
 def _own(g: Any, given: set[int]) -> Any:
@@ -288,17 +310,10 @@ def _run_hooks(node: Node, g: Any) -> Any:
 
 
 def backward(root: Node, grad: Any = None, *, create_graph: bool = False) -> None:
-    """Backpropagate from `root`, adding d(root)/d(leaf) into every leaf's `.grad`.
-
-    Leaves accumulate across calls until zeroed (as in PyTorch); every other node's `.grad` is
-    the gradient of the latest call.  `grad` is needed when `root` is not one number.  With
-    `create_graph=True` the gradients are recorded too (see `grad` for higher derivatives).
-    """
-    _check_output("backward", root)
-    seed = root.seed(grad)
-    if create_graph:
-        seed = root.constant(seed)
-    backpropagate(root, seed, create_graph=create_graph)
+    """Backpropagate from `root`: the same as `root.backward(grad)`."""
+    if not isinstance(root, Node):
+        raise TypeError(f"backward needs a Value or a Tensor, got {type(root).__name__}")
+    root.backward(grad, create_graph=create_graph)
 
 
 def grad(outputs: Node, inputs: Node | Sequence[Node], grad_outputs: Any = None, *,
@@ -317,12 +332,14 @@ def grad(outputs: Node, inputs: Node | Sequence[Node], grad_outputs: Any = None,
         if not t.requires_grad:
             raise RuntimeError(f"grad: {t._name()} does not require a gradient; create it with "
                                "requires_grad=True to differentiate with respect to it")
-    _check_output("grad", outputs)
+    if not isinstance(outputs, Node) or not outputs.requires_grad:
+        raise RuntimeError("grad: the output has no recorded graph (no input requires a "
+                           "gradient, or it was computed under no_grad())")
     seed = outputs.seed(grad_outputs)
     if create_graph and not isinstance(seed, Node):
         seed = outputs.constant(seed)
     found: dict[int, Any] = {id(t): None for t in targets}
-    backpropagate(outputs, seed, create_graph=create_graph, targets=found)
+    backpropagate(outputs, seed, create_graph, targets=found)
     result = []
     for t in targets:
         g = found[id(t)]
@@ -333,12 +350,3 @@ def grad(outputs: Node, inputs: Node | Sequence[Node], grad_outputs: Any = None,
             g = _own(g.data if isinstance(g, Node) else g, set())
         result.append(g)
     return tuple(result)
-
-
-def _check_output(op: str, root: Any) -> None:
-    if not isinstance(root, Node):
-        raise TypeError(f"{op} needs a Value or a Tensor, got {type(root).__name__}")
-    if not root.requires_grad:
-        raise RuntimeError(
-            f"{op}: {root._name()} does not require a gradient and has no recorded graph: was "
-            "it computed under no_grad(), or from inputs with requires_grad=False?")

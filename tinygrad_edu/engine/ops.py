@@ -83,36 +83,17 @@ def mask(g: Any, keep: Any) -> Any:
     return np.where(keep, g, 0.0)  # a Python 0.0: float32 stays float32
 
 
-def expand(g: Any, shape: tuple[int, ...]) -> Any:
-    """g repeated to `shape` (numpy broadcasting), as a read-only view of g for an array."""
-    if isinstance(g, Node):
-        return BroadcastTo.apply(g, shape=shape)
-    return np.broadcast_to(g, shape)
-
-
 def sum_to(g: Any, shape: tuple[int, ...]) -> Any:
     """Sum a broadcast gradient back to `shape`: the inverse of broadcasting (the engine does
     this for every rule, so a rule may return the gradient of a broadcast shape)."""
-    lead = len(g.shape) - len(shape)
-    axes = tuple(range(lead)) + tuple(lead + i for i, n in enumerate(shape)
-                                      if n == 1 and g.shape[lead + i] != 1)
+    lead = len(g.shape) - len(shape)  # axes broadcasting put in front, then axes it stretched
+    axes = list(range(lead))
+    for i, n in enumerate(shape):
+        if n == 1 and g.shape[lead + i] != 1:
+            axes.append(lead + i)
     if axes:
-        g = g.sum(axis=axes, keepdims=True)
+        g = g.sum(axis=tuple(axes), keepdims=True)
     return g.reshape(shape) if g.shape != shape else g
-
-
-def permute(g: Any, axes: Any) -> Any:
-    """g with its axes reordered (reversed when `axes` is None)."""
-    return Transpose.apply(g, axes=axes) if isinstance(g, Node) else g.transpose(axes)
-
-
-def _sigmoid(z: Any) -> Any:
-    """σ(z) computed from e^-|z|, which never overflows."""
-    if isinstance(z, float):
-        e = math.exp(-abs(z))
-        return 1.0 / (1.0 + e) if z >= 0.0 else e / (1.0 + e)
-    e = np.exp(-np.abs(z))
-    return np.where(z >= 0, 1.0, e) / (1.0 + e)
 
 
 def _float_mask(keep: Any, like: Any) -> Any:
@@ -246,8 +227,12 @@ class Sigmoid(Function):
     """σ(z) = 1/(1 + e^−z) (§1-3);  σ'(z) = σ(z)(1 − σ(z)).  No overflow for any z."""
     op_name, symbol, derivative = "sigmoid", "σ", ("σ'({0})",)
 
-    def forward(ctx: Any, z: Any) -> Any:
-        return _sigmoid(z)
+    def forward(ctx: Any, z: Any) -> Any:  # from e^-|z|, which never overflows
+        if isinstance(z, float):
+            e = math.exp(-abs(z))
+            return 1.0 / (1.0 + e) if z >= 0.0 else e / (1.0 + e)
+        e = np.exp(-np.abs(z))
+        return np.where(z >= 0, 1.0, e) / (1.0 + e)
 
     def backward(ctx: Any, grad: Any) -> Any:
         a = ctx.out
@@ -315,7 +300,7 @@ class Step(Function):
             return grad
         if ctx.surrogate == "zero":
             return mask(grad, False)
-        s = _sigmoid(ctx.raw_args[0])
+        s = Sigmoid.forward(ctx, ctx.raw_args[0])
         return grad * (s * (1.0 - s))
 
 
@@ -395,32 +380,14 @@ class Sum(Function):
     op_name, symbol = "sum", "Σ"
 
     def forward(ctx: Any, x: np.ndarray, axis: Any = None, keepdims: bool = False) -> Any:
-        axes = normalise_axis(axis, x.ndim)
-        ctx.kept = tuple(1 if i in axes else n for i, n in enumerate(x.shape))
+        axes = tuple(range(x.ndim)) if axis is None else normalise_axis(axis, x.ndim)
+        ctx.kept = np.sum(x, axis=axes, keepdims=True).shape  # the summed axes kept, as 1
         return np.asarray(x.sum(axis=axes, keepdims=keepdims))
 
-    def backward(ctx: Any, grad: Any) -> Any:
-        return expand(grad.reshape(ctx.kept), ctx.raw_args[0].shape)
-
-
-class Max(Function):
-    """m = max x over `axis`;  ∂m/∂x = 1 at the maximum, 0 elsewhere (ties share it)."""
-    op_name = "max"
-
-    def forward(ctx: Any, x: np.ndarray, axis: Any = None, keepdims: bool = False) -> Any:
-        axes = normalise_axis(axis, x.ndim)
-        if any(x.shape[a] == 0 for a in axes):
-            raise ValueError(f"max over an empty axis of shape {x.shape} is undefined")
-        with np.errstate(invalid="ignore"):  # NaN propagates without a warning
-            m = x.max(axis=axes, keepdims=True)
-            hit = (x == m) | (np.isnan(x) & np.isnan(m))
-            ctx.share = hit / hit.sum(axis=axes, keepdims=True)
-        ctx.kept = m.shape
-        return m if keepdims else m.reshape(tuple(n for i, n in enumerate(x.shape)
-                                                  if i not in axes))
-
-    def backward(ctx: Any, grad: Any) -> Any:
-        return grad.reshape(ctx.kept) * ctx.share
+    def backward(ctx: Any, grad: Any) -> Any:  # the gradient repeated over the summed axes
+        grad, shape = grad.reshape(ctx.kept), ctx.raw_args[0].shape
+        return BroadcastTo.apply(grad, shape=shape) if isinstance(grad, Node) else (
+            np.broadcast_to(grad, shape))  # a read-only view: no array of x's size is made
 
 
 class Reshape(Function):
@@ -443,18 +410,9 @@ class Transpose(Function):
         return x.transpose(axes)
 
     def backward(ctx: Any, grad: Any) -> Any:
-        return permute(grad, ctx.back)
-
-
-class Clone(Function):
-    """A copy that stays in the graph; the gradient passes through."""
-    op_name = "clone"
-
-    def forward(ctx: Any, x: np.ndarray) -> np.ndarray:
-        return x.copy()
-
-    def backward(ctx: Any, grad: Any) -> Any:
-        return grad
+        if isinstance(grad, Node):  # differentiated again: the same op, the other way round
+            return Transpose.apply(grad, axes=ctx.back)
+        return grad.transpose(ctx.back)
 
 
 class BroadcastTo(Function):
@@ -466,100 +424,6 @@ class BroadcastTo(Function):
 
     def backward(ctx: Any, grad: Any) -> Any:
         return grad
-
-
-class GetItem(Function):
-    """y = x[index];  the gradient goes back to the picked places (twice picked: summed)."""
-    op_name, view = "getitem", True
-
-    def forward(ctx: Any, x: np.ndarray, index: Any = None) -> np.ndarray:
-        return x[index]
-
-    def backward(ctx: Any, grad: Any) -> Any:
-        return ScatterAdd.apply(grad, index=ctx.options["index"], shape=ctx.raw_args[0].shape
-                                ) if isinstance(grad, Node) else ScatterAdd.forward(
-            ctx, grad, ctx.options["index"], ctx.raw_args[0].shape)
-
-
-class ScatterAdd(Function):
-    """Zeros of `shape` with g added at `index`: GetItem's backward, whose backward is GetItem."""
-    op_name = "scatter_add"
-
-    def forward(ctx: Any, g: np.ndarray, index: Any = None, shape: tuple = ()) -> np.ndarray:
-        out = np.zeros(shape, dtype=g.dtype)
-        np.add.at(out, index, g)
-        return out
-
-    def backward(ctx: Any, grad: Any) -> Any:
-        return grad[ctx.options["index"]]
-
-
-class Concatenate(Function):
-    """Join along an existing axis; each input gets its slice of the gradient."""
-    op_name = "concatenate"
-
-    def forward(ctx: Any, *xs: np.ndarray, axis: int = 0) -> np.ndarray:
-        out = np.concatenate(xs, axis=axis)
-        ctx.axis = axis % out.ndim
-        ctx.bounds = np.cumsum([0] + [x.shape[ctx.axis] for x in xs]).tolist()
-        return out
-
-    def backward(ctx: Any, grad: Any) -> Any:
-        before, b = (slice(None),) * ctx.axis, ctx.bounds
-        return tuple(grad[before + (slice(b[i], b[i + 1]),)] for i in range(len(b) - 1))
-
-
-class Stack(Function):
-    """Join same-shaped tensors along a new axis; input i gets the gradient's slice i."""
-    op_name = "stack"
-
-    def forward(ctx: Any, *xs: np.ndarray, axis: int = 0) -> np.ndarray:
-        out = np.stack(xs, axis=axis)
-        ctx.axis = axis % out.ndim
-        return out
-
-    def backward(ctx: Any, grad: Any) -> Any:
-        before = (slice(None),) * ctx.axis
-        return tuple(grad[before + (i,)] for i in range(len(ctx.inputs)))
-
-
-class Where(Function):
-    """a where `condition`, b elsewhere (`condition` constant); each side gets its places."""
-    op_name = "where"
-
-    def forward(ctx: Any, a: Any, b: Any, condition: Any = True) -> Any:
-        return np.where(condition, a, b)
-
-    def backward(ctx: Any, grad: Any) -> Any:
-        condition = ctx.options["condition"]
-        return mask(grad, condition), mask(grad, ~condition)
-
-
-class Softmax(Function):
-    """y_i = e^{x_i} / Σ_j e^{x_j} along `axis`;  ∂C/∂x = y (g − Σ g y).  From x − max x."""
-    op_name = "softmax"
-
-    def forward(ctx: Any, x: np.ndarray, axis: int = -1) -> np.ndarray:
-        ctx.axis = axis
-        e = np.exp(x - x.max(axis=axis, keepdims=True))
-        return e / e.sum(axis=axis, keepdims=True)
-
-    def backward(ctx: Any, grad: Any) -> Any:
-        y = ctx.out
-        return y * (grad - (grad * y).sum(axis=ctx.axis, keepdims=True))
-
-
-class LogSoftmax(Function):
-    """y_i = x_i − log Σ_j e^{x_j} along `axis`;  ∂C/∂x = g − softmax(x) Σ g."""
-    op_name = "log_softmax"
-
-    def forward(ctx: Any, x: np.ndarray, axis: int = -1) -> np.ndarray:
-        ctx.axis = axis
-        shifted = x - x.max(axis=axis, keepdims=True)
-        return shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
-
-    def backward(ctx: Any, grad: Any) -> Any:
-        return grad - exp(ctx.out) * grad.sum(axis=ctx.axis, keepdims=True)
 
 
 # -- the operators, written once for both engines ---------------------------------------------
@@ -576,31 +440,31 @@ class Operators:
     def __add__(self: N, other: Any) -> N:
         return Add.apply(self, other)
 
-    def __radd__(self: N, other: Any) -> N:
+    def __radd__(self: N, other: Any) -> N:  # 2 * w: the number comes first
         return Add.apply(other, self)
 
     def __sub__(self: N, other: Any) -> N:
         return Sub.apply(self, other)
 
-    def __rsub__(self: N, other: Any) -> N:
+    def __rsub__(self: N, other: Any) -> N:  # 2 * w: the number comes first
         return Sub.apply(other, self)
 
     def __mul__(self: N, other: Any) -> N:
         return Mul.apply(self, other)
 
-    def __rmul__(self: N, other: Any) -> N:
+    def __rmul__(self: N, other: Any) -> N:  # 2 * w: the number comes first
         return Mul.apply(other, self)
 
     def __truediv__(self: N, other: Any) -> N:
         return Div.apply(self, other)
 
-    def __rtruediv__(self: N, other: Any) -> N:
+    def __rtruediv__(self: N, other: Any) -> N:  # 2 * w: the number comes first
         return Div.apply(other, self)
 
     def __pow__(self: N, other: Any) -> N:
         return Pow.apply(self, other)
 
-    def __rpow__(self: N, other: Any) -> N:
+    def __rpow__(self: N, other: Any) -> N:  # 2 * w: the number comes first
         return Pow.apply(other, self)
 
     def __neg__(self: N) -> N:

@@ -50,10 +50,7 @@ class Version:
     """How often a piece of memory was changed in place; shared by a tensor and its views, so
     that an op that saved one of them sees a change made through any other (as PyTorch)."""
 
-    __slots__ = ("count",)
-
-    def __init__(self) -> None:
-        self.count = 0
+    count = 0  # raised by one at each in-place change
 
 
 S = TypeVar("S", bound="Tensor")  # a method's result is of its tensor's class
@@ -76,6 +73,18 @@ class Tensor(ops.Operators, Node):
 
     def __init__(self, data: Any, requires_grad: bool = False, label: str | None = None,
                  dtype: Any = None) -> None:
+        if dtype is None and type(data) is np.ndarray and data.dtype in _FLOATS:
+            arr = data  # an op's result: already what it must be
+        else:
+            arr = self._as_array(data, dtype, requires_grad)
+        self._data, self.version = arr, Version()
+        self.grad, self.requires_grad, self.grad_fn = None, bool(requires_grad), None
+        if label is not None:
+            self.label = label
+
+    @staticmethod
+    def _as_array(data: Any, dtype: Any, requires_grad: bool) -> np.ndarray:
+        """`data` as the array of a Tensor: float (of `dtype`), or integers for indices."""
         kind = None if dtype is None else np.dtype(dtype)
         if kind is not None and kind not in _FLOATS and (requires_grad or kind.kind not in "biu"):
             raise TypeError(f"Tensor dtype must be float32 or float64 (or, for indices without "
@@ -85,10 +94,7 @@ class Tensor(ops.Operators, Node):
         if requires_grad and arr.dtype.kind != "f":
             raise TypeError(f"Tensor: only floating-point tensors can require a gradient, got "
                             f"dtype {arr.dtype}; pass dtype=np.float64")
-        self._data, self.version = arr, Version()
-        self.grad, self.requires_grad, self.grad_fn = None, bool(requires_grad), None
-        if label is not None:
-            self.label = label
+        return arr
 
     @property
     def data(self) -> np.ndarray:
@@ -111,51 +117,57 @@ class Tensor(ops.Operators, Node):
             return float(x)  # a number stays weak: float32 * 2.0 is float32
         return as_array(x, ctx.name())
 
-    @classmethod
-    def from_op(cls: type[S], raw: Any, ctx: Any, operands: tuple) -> S:
-        """The result of `ctx`'s op; notes the version of every Tensor the rule may read."""
-        if raw is None or isinstance(raw, (str, bytes, Node)):
-            raise TypeError(f"{ctx.name()}.forward returned {type(raw).__name__} for a Tensor; "
-                            "return a numpy array (or a number)")
-        out = cls.engine(np.asarray(raw))
-        if out.dtype.kind != "f":
+    versioned = True
+
+    @staticmethod
+    def note_versions(ctx: Any, operands: tuple, out: Tensor) -> None:
+        """Keep the version of every Tensor the rule may read: the operands and the result."""
+        if out._data.dtype.kind != "f":  # an op's result is always a float
             out._data = out._data.astype(np.float64)
         source = operands[0]
-        if ctx.view and isinstance(source, Tensor) and np.may_share_memory(raw, source._data):
+        if ctx.view and isinstance(source, Tensor) and np.may_share_memory(out._data,
+                                                                            source._data):
             out.version = source.version  # a view: the same memory, the same version
-        ctx.versions = tuple((x.version, x.version.count, x) for x in operands
-                             if isinstance(x, Tensor)) + ((out.version, out.version.count, None),)
-        return out
+        versions: list[tuple[Version, int, Tensor | None]] = [
+            (out.version, out.version.count, None)]
+        for x in operands:
+            if isinstance(x, Tensor):
+                versions.append((x.version, x.version.count, x))
+        ctx.versions = tuple(versions)
 
     @classmethod
     def constant(cls: type[S], raw: Any) -> S:
         return cls.engine(raw)
 
-    def fit_gradient(self, g: Any, op: str) -> Any:
+    def fit_gradient(self, g: Any, op: Any) -> Any:
+        """A gradient piece of this tensor's shape (broadcasting summed back) and dtype."""
+        shape = self._data.shape
         if isinstance(g, Tensor) and switches.grad_enabled:  # higher order: a graph value
-            return ops.sum_to(g, self.shape) if g.shape != self.shape else g
+            return ops.sum_to(g, shape) if g.shape != shape else g
         g = np.asarray(g.data if isinstance(g, Node) else g)
-        if g.shape != self.shape:
+        if g.shape != shape:
             try:
-                g = ops.sum_to(g, self.shape)
+                g = ops.sum_to(g, shape)
             except ValueError:
-                raise ValueError(f"{op} gave a gradient of shape {g.shape} for {self._name()} "
-                                 f"of shape {self.shape}") from None
-        return g if g.dtype == self.dtype else g.astype(self.dtype)
+                raise ValueError(f"{getattr(op, 'name', lambda: op)()} gave a gradient of shape "
+                                 f"{g.shape} for {self._name()} of shape {shape}") from None
+        return g if g.dtype == self._data.dtype else g.astype(self._data.dtype)
 
     def seed(self, grad: Any = None) -> np.ndarray:
+        """d(self)/d(self) = 1 for a cost; else a copy of the `grad` given, of this shape."""
+        shape, dtype = self._data.shape, self._data.dtype
         if grad is None:
             if self._data.size != 1:
                 raise RuntimeError(
-                    f"backward: this Tensor has shape {self.shape}; backward() without a "
-                    "gradient needs a one-element result (a cost). Reduce it first (.sum(), "
-                    f".mean()) or pass the gradient: .backward(np.ones({self.shape}))")
-            return np.ones(self.shape, self.dtype)
+                    f"backward: this Tensor has shape {shape}; backward() without a gradient "
+                    "needs a one-element result (a cost). Reduce it first (.sum(), .mean()) or "
+                    f"pass the gradient: .backward(np.ones({shape}))")
+            return np.ones(shape, dtype)
         g = as_array(grad.data if isinstance(grad, Node) else grad, "backward(grad)")
-        if g.shape != self.shape and not (g.size == 1 == self._data.size):
+        if g.shape != shape and not (g.size == 1 == self._data.size):
             raise ValueError(f"backward: the gradient has shape {g.shape} but the Tensor has "
-                             f"shape {self.shape}; they must match")
-        return np.array(g.reshape(self.shape), dtype=self.dtype)  # a copy of the caller's
+                             f"shape {shape}; they must match")
+        return np.array(g.reshape(shape), dtype=dtype)  # a copy: the caller's stays theirs
 
     # -- in place: an optimizer's step (`with no_grad(): w -= lr * w.grad`) ---------------------
     def _in_place(self: S, other: Any, ufunc: Any, op: type[Function], spelling: str) -> S:
@@ -226,20 +238,13 @@ class Tensor(ops.Operators, Node):
     def __rmatmul__(self: S, other: Any) -> S:
         return ops.MatMul.apply(other, self)
 
-    def sum(self: S, axis: Any = None, keepdims: bool = False) -> S:
-        return ops.Sum.apply(self, axis=axis, keepdims=keepdims)
-
-    def max(self: S, axis: Any = None, keepdims: bool = False) -> S:
-        """The largest element along `axis`; tied maxima share the gradient equally."""
-        return ops.Max.apply(self, axis=axis, keepdims=keepdims)
-
-    def softmax(self: S, axis: int = -1) -> S:
-        """e^x / Σ e^x along `axis`, stable for any finite input."""
-        return ops.Softmax.apply(self, axis=axis)
-
-    def log_softmax(self: S, axis: int = -1) -> S:
-        """x − log Σ e^x along `axis`, stable for any finite input."""
-        return ops.LogSoftmax.apply(self, axis=axis)
+    def sum(self: S, dim: Any = None, keepdim: bool = False, *, axis: Any = None,
+            keepdims: Any = None) -> S:
+        """Σ over `dim` (PyTorch) or `axis` (numpy), all elements by default."""
+        if axis is not None and dim is not None or keepdims is not None and keepdim:
+            raise TypeError("sum: give dim/keepdim (PyTorch) or axis/keepdims (numpy), not both")
+        return ops.Sum.apply(self, axis=dim if axis is None else axis,
+                             keepdims=bool(keepdim if keepdims is None else keepdims))
 
     def reshape(self: S, *shape: Any) -> S:
         """The same numbers in a new shape (one −1 is inferred)."""
@@ -277,13 +282,6 @@ class Tensor(ops.Operators, Node):
     def broadcast_to(self: S, shape: Sequence[int]) -> S:
         return ops.BroadcastTo.apply(self, shape=tuple(shape))
 
-    def clone(self: S) -> S:
-        """A copy of the data that stays in the graph."""
-        return ops.Clone.apply(self)
-
-    def __getitem__(self: S, index: Any) -> S:
-        """numpy's indexing: slices, integers, integer arrays and boolean masks."""
-        return ops.GetItem.apply(self, index=_raw_index(index))
 
 
 Tensor.engine = Tensor
@@ -294,46 +292,3 @@ def _check_dim(d: Any, shape: tuple, op: str) -> int:
             -max(len(shape), 1) <= d < max(len(shape), 1)):
         raise ValueError(f"{op}: axis {d!r} is out of range for shape {shape}")
     return int(d) % max(len(shape), 1)
-
-
-def _raw_index(index: Any) -> Any:
-    """An index with any Tensor in it replaced by its boolean mask or integer array."""
-    if isinstance(index, tuple):
-        return tuple(_raw_index(i) for i in index)
-    if isinstance(index, Node):
-        if index.data.dtype.kind not in "biu":
-            raise IndexError("getitem: a Tensor index must hold booleans or integers, got "
-                             f"{index.data.dtype}; a float index would be truncated: use an "
-                             "integer array, e.g. t[np.array([0, 2])]")
-        return index.data
-    return index
-
-
-def _tensors(op: str, tensors: Sequence[Any]) -> list:
-    tensors = list(tensors)
-    if not tensors:
-        raise ValueError(f"{op} needs at least one Tensor")
-    for t in tensors:
-        if isinstance(t, Node) and not isinstance(t, Tensor):
-            raise TypeError(f"{op} joins Tensors, got a {type(t).__name__}; make a Tensor "
-                            "first, e.g. Tensor([v.data for v in values])")
-    return tensors
-
-
-def concatenate(tensors: Sequence[Tensor], axis: int = 0) -> Any:
-    """Join tensors along an existing axis (numpy.concatenate, torch.cat)."""
-    return ops.Concatenate.apply(*_tensors("concatenate", tensors), axis=axis)
-
-
-def stack(tensors: Sequence[Tensor], axis: int = 0) -> Any:
-    """Join same-shaped tensors along a new axis (numpy.stack, torch.stack)."""
-    return ops.Stack.apply(*_tensors("stack", tensors), axis=axis)
-
-
-def where(condition: Any, a: Any, b: Any) -> Any:
-    """a where `condition` holds, b elsewhere (torch.where); each side gets its gradient."""
-    cond = np.asarray(condition.data if isinstance(condition, Node) else condition)
-    if cond.dtype.kind != "b":
-        raise TypeError(f"where: the condition must be boolean (a comparison such as z > 0), "
-                        f"got dtype {cond.dtype}; write where(cond != 0, a, b)")
-    return ops.Where.apply(a, b, condition=cond)

@@ -58,10 +58,8 @@ class Value(Operators, Node):
     __array_ufunc__ = None  # numpy defers to our reflected operators: np.float64(2) * Value
 
     def __init__(self, data: Any, label: str | None = None, requires_grad: bool = True) -> None:
-        self.data = to_float(data)
-        self.grad = 0.0
-        self.requires_grad = bool(requires_grad)
-        self.grad_fn = None
+        self.data = data if type(data) is float else to_float(data)
+        self.grad, self.requires_grad, self.grad_fn = 0.0, bool(requires_grad), None
         if label is not None:
             self.label = label
 
@@ -75,20 +73,15 @@ class Value(Operators, Node):
         return to_float(x, ctx.name())
 
     @staticmethod
-    def from_op(raw: Any, ctx: Any, operands: tuple) -> Value:
-        if type(raw) is not float and not isinstance(raw, (numbers.Real, np.ndarray)):
-            raise TypeError(f"{ctx.name()}.forward returned {type(raw).__name__} "
-                            f"{repr(raw)[:40]} for a Value; return one real number")
-        return Value(raw, requires_grad=False)
-
-    @staticmethod
     def constant(raw: Any) -> Value:
         return Value(raw, requires_grad=False)
 
-    def fit_gradient(self, g: Any, op: str) -> Any:
-        if isinstance(g, Value):
-            return g if switches.grad_enabled else g.data
-        return to_float(g, f"{op} (the gradient of {self._name()})")
+    def fit_gradient(self, g: Any, op: Any) -> Any:
+        """A gradient piece as a float (a graph value when differentiated again)."""
+        if type(g) is float or isinstance(g, Value) and switches.grad_enabled:
+            return g
+        return to_float(g.data if isinstance(g, Value) else g,
+                        f"{getattr(op, 'name', lambda: op)()} (the gradient of {self._name()})")
 
     def seed(self, grad: Any = None) -> float:
         return 1.0 if grad is None else to_float(

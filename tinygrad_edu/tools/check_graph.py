@@ -260,9 +260,10 @@ class _Rerun:
     def forward(self, values: list[Any]) -> tuple[Any, Function]:
         """The op's forward on `values`, with a fresh ctx that its backward can then read."""
         c = self.fn()
-        c.inputs, c.raw_args, c.options = self.ctx.inputs, tuple(values), self.kwargs
-        c.raw_out = self.fn.forward(c, *values, **self.kwargs)
-        return c.raw_out, c
+        c.inputs, c.options = self.ctx.inputs, self.kwargs
+        c.args = c.raw_args = tuple(values)
+        c.out = self.fn.forward(c, *values, **self.kwargs)
+        return c.out, c
 
     def matches_record(self, y: Any) -> bool:
         """Whether the re-run output equals the recorded one (else an operand was modified in
