@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from .engine import Value
+from .habits import Value
 from .habits import Tensor
 from .tensor_ops import concatenate
 from .tensor_ops import stack as _stack  # numpy's spelling; the package's `stack` is below

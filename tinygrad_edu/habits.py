@@ -3,7 +3,8 @@ numpy: `axis=`, `keepdims=`) with PyTorch's spellings on top.
 
 Every method here is made of the engine's ops (no derivative rule is written twice), except two
 small ops of PyTorch's own, `Cast` and `Clamp`.  `tinygrad_edu.Tensor` is this class, and the
-results of every op on it are of this class too (`engine` below).
+results of every op on it are of this class too (`engine` below).  `tinygrad_edu.Value` is the
+scalar engine's `Value` with the same habits: `.item()`, comparisons giving bools, a `repr`.
 
     >>> import tinygrad_edu as tg
     >>> values, indices = tg.Tensor([[1.0, 5.0], [7.0, 2.0]]).max(dim=1)
@@ -20,7 +21,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from . import tensor_ops
-from .engine import Function, Node, ops, tensor as core
+from .engine import Function, Node, ops, tensor as core, value as core_value
 from .engine.tensor import as_array
 
 
@@ -104,7 +105,7 @@ class Tensor(core.Tensor):
         if len(dims) != 2:
             raise TypeError(f"transpose takes two axes to swap, transpose(d0, d1) as in "
                             f"PyTorch, got {dims}; for a permutation use permute{dims}")
-        return self.swapaxes(*dims)
+        return self.swapaxes(*(_check_dim(d, self.shape, "transpose") for d in dims))
 
     def t(self) -> Tensor:
         return self.T
@@ -199,6 +200,43 @@ class Tensor(core.Tensor):
         """Every node keeps the gradient of the latest backward already: nothing to do."""
 
     # -- what it holds --------------------------------------------------------------------------
+    def item(self) -> builtins.float:
+        """The one number of a one-element tensor."""
+        if self.data.size != 1:
+            raise ValueError(f"item() needs a one-element Tensor, this one has shape {self.shape}")
+        return self.data.reshape(()).item()
+
+    def __bool__(self) -> bool:
+        if self.data.size != 1:
+            raise ValueError(f"the truth value of a Tensor of shape {self.shape} is ambiguous; "
+                             "use .any() or .all() on its .data")
+        return bool(self.data.reshape(()))
+
+    def __repr__(self) -> str:
+        body = np.array2string(self.data, precision=4, separator=", ", threshold=20)
+        extra = ", requires_grad=True" if self.requires_grad else ""
+        extra += f", dtype={self.dtype}" if self.dtype != np.float64 else ""
+        extra += f", label={self.label!r}" if self.label else ""
+        return f"Tensor({body}{extra})"
+
+    def detach(self) -> Tensor:
+        """The same memory as a new leaf with no history (a change to one shows in the other)."""
+        out = self.engine(self.data, label=self.label)
+        out.version = self.version
+        return out
+
+    def permute(self, *dims: Any) -> Tensor:
+        """Reorder the axes: axis i of the result is axis dims[i] of this tensor."""
+        if len(dims) == 1 and isinstance(dims[0], (tuple, list)):
+            dims = tuple(dims[0])
+        axes = tuple(_check_dim(d, self.shape, "permute") for d in dims)
+        if sorted(axes) != list(range(self.ndim)):
+            raise ValueError(f"permute: {dims} is not a permutation of the axes of {self.shape}")
+        return ops.Transpose.apply(self, axes=axes)
+
+    def broadcast_to(self, shape: Any) -> Tensor:
+        return ops.BroadcastTo.apply(self, shape=tuple(shape))
+
     @property
     def size(self) -> Any:
         """The number of elements (numpy's `.size`); `size()` and `size(dim)` as PyTorch's."""
@@ -265,6 +303,50 @@ class Tensor(core.Tensor):
 Tensor.engine = Tensor
 
 
+class Value(core_value.Value):
+    __doc__ = core_value.Value.__doc__
+    __slots__ = ()
+
+    def detach(self) -> Value:
+        """The same number as a new leaf with no history and no gradient."""
+        return Value(self.data, self.label, requires_grad=False)
+
+    # -- the number out of the graph ------------------------------------------------------------
+    def item(self) -> float:
+        return self.data
+
+    def __float__(self) -> float:
+        return self.data
+
+    def __bool__(self) -> bool:
+        return self.data != 0.0
+
+    def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
+        return np.array(self.data, dtype=dtype)
+
+    def __lt__(self, other: Any) -> bool:
+        return self.data < _number(other)
+
+    def __le__(self, other: Any) -> bool:
+        return self.data <= _number(other)
+
+    def __gt__(self, other: Any) -> bool:
+        return self.data > _number(other)
+
+    def __ge__(self, other: Any) -> bool:
+        return self.data >= _number(other)
+
+    __hash__ = Node.__hash__
+
+    def __repr__(self) -> str:
+        label = f", label={self.label!r}" if self.label else ""
+        grad = f", grad={self.grad:.6g}" if isinstance(self.grad, float) else ""
+        return f"Value(data={self.data:.6g}{grad}{label})"
+
+
+Value.engine = Value
+
+
 class Cast(Function):
     """y = x in another float dtype;  the gradient comes back in x's dtype."""
     op_name = "to"
@@ -315,6 +397,17 @@ def _raw_index(index: Any) -> Any:
     return index
 
 
+def _check_dim(d: Any, shape: tuple, op: str) -> int:
+    if isinstance(d, bool) or not isinstance(d, (int, np.integer)) or not (
+            -max(len(shape), 1) <= d < max(len(shape), 1)):
+        raise ValueError(f"{op}: axis {d!r} is out of range for shape {shape}")
+    return int(d) % max(len(shape), 1)
+
+
+def _number(x: Any) -> float:
+    return x.data if isinstance(x, Value) else core_value.to_float(x, "comparison")
+
+
 def _axis(dim: Any, keepdim: Any, axis: Any, keepdims: Any) -> tuple[Any, bool]:
     """PyTorch's `dim`/`keepdim` or numpy's `axis`/`keepdims`, not both."""
     if axis is not None and dim is not None or keepdims is not None and keepdim:
@@ -328,4 +421,4 @@ def _last(dim: Any, axis: Any) -> int:
     return -1 if given is None else given
 
 
-__all__ = ["Tensor", "MaxResult", "as_array"]
+__all__ = ["Tensor", "Value", "MaxResult", "as_array"]

@@ -20,7 +20,7 @@ import numpy as np
 from .engine.fused import SoftmaxCrossEntropy
 from .tools.trace import Scope, name_scope
 from .habits import Tensor
-from .engine import Value
+from .habits import Value
 
 __all__ = ["squared_error", "mse", "softmax_cross_entropy"]
 

@@ -14,7 +14,8 @@ from __future__ import annotations
 from typing import NamedTuple
 
 from ..nn import Neuron
-from ..engine import Value, weighted_input
+from ..engine import weighted_input
+from ..habits import Value
 
 __all__ = ["Row", "RULES", "mcculloch_pitts", "example1_table", "format_table"]
 

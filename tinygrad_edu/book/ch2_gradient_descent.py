@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import NamedTuple
 
 from ..optim import SGD
-from ..engine import Value
+from ..habits import Value
 
 __all__ = ["Point", "descend_paraboloid"]
 

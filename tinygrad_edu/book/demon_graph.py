@@ -32,7 +32,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from ..datasets import book_digits_4x3
-from ..engine import Value
+from ..habits import Value
 from ..habits import Tensor
 from ..losses import squared_error
 from ..tools.trace import name_scope

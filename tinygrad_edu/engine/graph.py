@@ -170,8 +170,8 @@ class Node:
         """A gradient piece made to fit this node (its shape, its kind of number)."""
         raise NotImplementedError
 
-    @staticmethod
-    def constant(raw: Any) -> Node:  # pragma: no cover - per engine
+    @classmethod
+    def constant(cls, raw: Any) -> Node:  # pragma: no cover - per engine
         """A node holding `raw`, with no history and no gradient."""
         raise NotImplementedError
 

@@ -14,7 +14,6 @@ images at once are one matrix product, Z = X Wᵀ + b.
 from __future__ import annotations
 
 from typing import Any, TypeVar
-from collections.abc import Sequence
 
 import numpy as np
 
@@ -206,31 +205,6 @@ class Tensor(ops.Operators, Node):
     def dtype(self) -> np.dtype:
         return self._data.dtype
 
-    def item(self) -> float:
-        """The one number of a one-element tensor."""
-        if self._data.size != 1:
-            raise ValueError(f"item() needs a one-element Tensor, this one has shape {self.shape}")
-        return self._data.reshape(()).item()
-
-    def __bool__(self) -> bool:
-        if self._data.size != 1:
-            raise ValueError(f"the truth value of a Tensor of shape {self.shape} is ambiguous; "
-                             "use .any() or .all() on its .data")
-        return bool(self._data.reshape(()))
-
-    def __repr__(self) -> str:
-        body = np.array2string(self._data, precision=4, separator=", ", threshold=20)
-        extra = ", requires_grad=True" if self.requires_grad else ""
-        extra += f", dtype={self.dtype}" if self.dtype != np.float64 else ""
-        extra += f", label={self.label!r}" if self.label else ""
-        return f"Tensor({body}{extra})"
-
-    def detach(self: S) -> S:
-        """The same memory as a new leaf with no history (a change to one shows in the other)."""
-        out = self.engine(self._data, label=self.label)
-        out.version = self.version
-        return out
-
     # -- the tensor ops (numpy's axis= and keepdims=) -------------------------------------------
     def __matmul__(self: S, other: Any) -> S:
         return ops.MatMul.apply(self, other)
@@ -260,35 +234,16 @@ class Tensor(ops.Operators, Node):
                              f"({self._data.size} elements) into {tuple(shape)}") from None
         return ops.Reshape.apply(self, shape=target)
 
-    def permute(self: S, *dims: Any) -> S:
-        """Reorder the axes: axis i of the result is axis dims[i] of this tensor."""
-        dims = tuple(dims[0]) if len(dims) == 1 and isinstance(dims[0], (tuple, list)) else dims
-        axes = tuple(_check_dim(d, self.shape, "permute") for d in dims)
-        if sorted(axes) != list(range(self.ndim)):
-            raise ValueError(f"permute: {dims} is not a permutation of the axes of {self.shape}")
-        return ops.Transpose.apply(self, axes=axes)
-
     @property
     def T(self: S) -> S:
         """The axes reversed: the matrix transpose of a 2-D tensor."""
         return ops.Transpose.apply(self)
 
     def swapaxes(self: S, d0: int, d1: int) -> S:
+        """The tensor with axes d0 and d1 swapped (a batch of matrices transposed: −1, −2)."""
         axes = list(range(self.ndim))
-        i, j = _check_dim(d0, self.shape, "transpose"), _check_dim(d1, self.shape, "transpose")
-        axes[i], axes[j] = axes[j], axes[i]
+        axes[d0], axes[d1] = axes[d1], axes[d0]
         return ops.Transpose.apply(self, axes=tuple(axes))
-
-    def broadcast_to(self: S, shape: Sequence[int]) -> S:
-        return ops.BroadcastTo.apply(self, shape=tuple(shape))
-
 
 
 Tensor.engine = Tensor
-
-
-def _check_dim(d: Any, shape: tuple, op: str) -> int:
-    if isinstance(d, bool) or not isinstance(d, (int, np.integer)) or not (
-            -max(len(shape), 1) <= d < max(len(shape), 1)):
-        raise ValueError(f"{op}: axis {d!r} is out of range for shape {shape}")
-    return int(d) % max(len(shape), 1)

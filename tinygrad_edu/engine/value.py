@@ -72,9 +72,9 @@ class Value(Operators, Node):
                             f"a Value, got {type(x).__name__} {repr(x)[:40]}")
         return to_float(x, ctx.name())
 
-    @staticmethod
-    def constant(raw: Any) -> Value:
-        return Value(raw, requires_grad=False)
+    @classmethod
+    def constant(cls, raw: Any) -> Value:
+        return cls.engine(raw, requires_grad=False)
 
     def fit_gradient(self, g: Any, op: Any) -> Any:
         """A gradient piece as a float (a graph value when differentiated again)."""
@@ -87,48 +87,8 @@ class Value(Operators, Node):
         return 1.0 if grad is None else to_float(
             grad.data if isinstance(grad, Value) else grad, "backward(grad)")
 
-    def detach(self) -> Value:
-        """The same number as a new leaf with no history and no gradient."""
-        return Value(self.data, self.label, requires_grad=False)
-
-    # -- the number out of the graph ------------------------------------------------------------
-    def item(self) -> float:
-        return self.data
-
-    def __float__(self) -> float:
-        return self.data
-
-    def __bool__(self) -> bool:
-        return self.data != 0.0
-
-    def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
-        return np.array(self.data, dtype=dtype)
-
-    def __lt__(self, other: Any) -> bool:
-        return self.data < _number(other)
-
-    def __le__(self, other: Any) -> bool:
-        return self.data <= _number(other)
-
-    def __gt__(self, other: Any) -> bool:
-        return self.data > _number(other)
-
-    def __ge__(self, other: Any) -> bool:
-        return self.data >= _number(other)
-
-    __hash__ = Node.__hash__
-
-    def __repr__(self) -> str:
-        label = f", label={self.label!r}" if self.label else ""
-        grad = f", grad={self.grad:.6g}" if isinstance(self.grad, float) else ""
-        return f"Value(data={self.data:.6g}{grad}{label})"
-
 
 Value.engine = Value
-
-
-def _number(x: Any) -> float:
-    return x.data if isinstance(x, Value) else to_float(x, "comparison")
 
 
 def weighted_input(w: Sequence[Any], x: Sequence[Any], b: Any = 0.0) -> Any:

@@ -13,7 +13,8 @@ from typing import Any
 
 import numpy as np
 
-from ..engine import Node, Value
+from ..engine import Node
+from ..habits import Value
 from ..optim import zero_grads
 from ..tools.trace import Scope, enter_scope, exit_scope
 from .parameter import Parameter

@@ -11,7 +11,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from ..engine import Value, weighted_input
+from ..engine import weighted_input
+from ..habits import Value
 from .activations import check_activation, fire
 from .module import Module, State
 

@@ -15,7 +15,8 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from ..engine import Node, Value, no_grad
+from ..engine import Node, no_grad
+from ..habits import Value
 from ..habits import Tensor
 
 
