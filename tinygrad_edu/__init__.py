@@ -7,9 +7,9 @@ that watch it are `tools/`.
 __version__ = "0.1.0"
 
 from .engine import (Function, backward, enable_grad, grad, is_grad_enabled, no_grad, recording,
-                     set_grad_enabled, topological_order, weighted_input)
+                     topological_order, weighted_input)
 from .engine.graph import backward_order
-from .habits import Tensor, Value
+from .habits import Tensor, Value, set_grad_enabled
 from .tensor_ops import concatenate
 from .tools import (AnomalyError, GradcheckError, GraphReport, OpCheck, Scope, check_graph,
                     detect_anomaly, gradcheck, gradgradcheck, name_scope, numerical_gradient,

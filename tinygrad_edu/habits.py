@@ -21,7 +21,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from . import tensor_ops
-from .engine import Function, Node, ops, tensor as core, value as core_value
+from .engine import Function, Node, grad_mode, ops, tensor as core, value as core_value
 from .engine.tensor import as_array
 
 
@@ -32,7 +32,24 @@ class MaxResult(NamedTuple):
     indices: Tensor
 
 
-class Tensor(core.Tensor):
+class Traced:
+    """What the tools (tools/trace.py) wrote on the op that made a node, read from the node."""
+
+    __slots__ = ()
+    grad_fn: Any
+
+    @property
+    def scope(self) -> tuple:
+        """The module path the op was recorded in (its name scopes), or ()."""
+        return getattr(self.grad_fn, "scope", ())
+
+    @property
+    def created_at(self) -> str | None:
+        """The user's file and line that made this op (under `record_sites()`), or None."""
+        return getattr(self.grad_fn, "created_at", None)
+
+
+class Tensor(Traced, core.Tensor):
     __doc__ = core.Tensor.__doc__
     __slots__ = ()
 
@@ -303,7 +320,7 @@ class Tensor(core.Tensor):
 Tensor.engine = Tensor
 
 
-class Value(core_value.Value):
+class Value(Traced, core_value.Value):
     __doc__ = core_value.Value.__doc__
     __slots__ = ()
 
@@ -345,6 +362,18 @@ class Value(core_value.Value):
 
 
 Value.engine = Value
+
+
+class set_grad_enabled(grad_mode):  # noqa: N801 - PyTorch's name
+    """`grad_mode` that switches at once: `set_grad_enabled(False)` as a plain call holds for
+    the rest of the thread, `with set_grad_enabled(False):` for the block, as in PyTorch."""
+
+    def __init__(self, mode: bool) -> None:
+        super().__init__(mode)
+        super().__enter__()
+
+    def __enter__(self) -> None:
+        pass
 
 
 class Cast(Function):
@@ -421,4 +450,4 @@ def _last(dim: Any, axis: Any) -> int:
     return -1 if given is None else given
 
 
-__all__ = ["Tensor", "Value", "MaxResult", "as_array"]
+__all__ = ["Tensor", "Value", "MaxResult", "as_array", "set_grad_enabled"]

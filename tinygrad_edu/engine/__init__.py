@@ -16,10 +16,10 @@ through one hook point, `graph.recording`.
 
 from .function import Function
 from .graph import (Node, backward, enable_grad, grad, grad_mode, is_grad_enabled, no_grad,
-                    recording, set_grad_enabled, topological_order)
+                    recording, topological_order)
 from .tensor import Tensor
 from .value import Value, weighted_input
 
 __all__ = ["Node", "Function", "Value", "Tensor", "weighted_input", "backward", "grad",
-           "no_grad", "enable_grad", "grad_mode", "set_grad_enabled", "is_grad_enabled",
+           "no_grad", "enable_grad", "grad_mode", "is_grad_enabled",
            "recording", "topological_order"]

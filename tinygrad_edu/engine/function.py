@@ -15,14 +15,13 @@ An op is a subclass with `forward` and `backward`, PyTorch's shape:
 
 Each `apply` makes one instance, the *ctx*: the op's record in the graph (the result's
 `grad_fn`).  It keeps `ctx.inputs` (per operand, the node that wants a gradient, else None),
-`ctx.args` (the operands) and `ctx.out` (the result), and whatever `forward` stores on it
-(`ctx.axis = axis`, or `ctx.save_for_backward(...)`).  The built-in ops (ops.py) also carry their
-drawing `symbol` and their local `derivative` as text, for the drawings and the player.
+`ctx.args` (the operands), `ctx.out` (the result) and what `forward` stores on it; built-in ops
+also carry their drawing `symbol` and local `derivative` as text, for drawings and the player.
 
 One rule, every order: `ctx.args` and `ctx.out` are raw numbers, so a first-order backward
-computes on floats and arrays.  When a gradient is to be differentiated again
-(`create_graph=True`), backward runs the same rule on `ctx.with_graph_values(node)`, a copy of
-the ctx whose `args` and `out` are the graph's own values: its arithmetic is then recorded.
+computes on floats and arrays; to differentiate a gradient again (`create_graph=True`) backward
+runs the same rule on `ctx.with_graph_values(node)`, a copy of the ctx whose `args` and `out`
+are the graph's own values, so that its arithmetic is recorded.
 """
 
 from __future__ import annotations

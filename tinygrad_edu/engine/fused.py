@@ -18,12 +18,8 @@ from .function import Function
 
 
 class WeightedInput(Function):
-    """z = w1·x1 + ... + wn·xn + b (§1-3);  ∂z/∂w_i = x_i, ∂z/∂x_i = w_i, ∂z/∂b = 1.
-
-    The operands come flat: w1..wn, x1..xn, b; or, when the inputs are data (plain numbers,
-    such as pixels), w1..wn, b with the numbers given as `x=`, so the graph holds only what can
-    learn.
-    """
+    """z = w1·x1 + ... + wn·xn + b (§1-3);  ∂z/∂w_i = x_i, ∂z/∂x_i = w_i, ∂z/∂b = 1.  The
+    operands: w1..wn, x1..xn, b; or w1..wn, b with data (pixels) given as `x=`."""
     op_name = "Σw·x+b"
     n: int  # the number of weights
 
@@ -32,10 +28,8 @@ class WeightedInput(Function):
         ctx.n = n
         return sum(map(mul, operands[:n], x if x is not None else operands[n:2 * n]),
                    operands[-1])
-
     def backward(ctx: Any, grad: Any) -> Any:
-        operands, n = ctx.args, ctx.n
-        x = ctx.options.get("x")
+        operands, n, x = ctx.args, ctx.n, ctx.options.get("x")
         if x is not None:  # data inputs: only the weights and the bias get gradients
             return (*[grad * xi for xi in x], grad)
         w, xs = operands[:n], operands[n:2 * n]
@@ -66,7 +60,6 @@ class SoftmaxCrossEntropy(Function):
         ctx.p = e / total  # the softmax: a constant to a second derivative
         ctx.onehot = labels if labels.ndim == 2 else np.eye(z.shape[1], dtype=z.dtype)[labels]
         return np.asarray(-(ctx.onehot * (shifted - np.log(total))).sum() / len(z))
-
     def backward(ctx: Any, grad: Any) -> Any:
         n = len(ctx.p)
         if isinstance(grad, np.ndarray):  # first order: from the softmax kept by forward

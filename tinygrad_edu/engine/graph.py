@@ -1,17 +1,12 @@
 """The graph: nodes, grad mode, the one topological walk, `backward` and `grad` (§4-1 to §4-4).
 
-Every number that takes part in a computation is a *node*: a `Value` (one float) or a `Tensor`
-(one numpy array).  A node made by an op keeps the op's record in `grad_fn`: a `Function`
-instance (function.py) holding the op's inputs.  Following `grad_fn` from the cost back to the
-weights is the whole graph, and error backpropagation is one walk over it:
-
-1. `topological_order(root)` lists the nodes behind the cost, each after its inputs;
-2. `backpropagate` visits them in reverse: a node's gradient is complete once every node that
-   used it has passed its piece on (§4-3: the unit error δ of a layer needs every δ after it);
-   the op's rule (`grad_fn.backward`) then splits it among the op's inputs, by the chain rule.
-
-The walk keeps its gradients in a dict of its own, never on the nodes it passes, so two threads
-may backpropagate through graphs that share a weight.
+Every number in a computation is a *node*: a `Value` (one float) or a `Tensor` (one array).  A
+node made by an op keeps the op's record in `grad_fn` (a `Function`, function.py), which holds
+the op's inputs: following `grad_fn` from the cost back to the weights is the whole graph.
+Error backpropagation is one walk over it: `topological_order` lists the nodes, each after its
+inputs; `backpropagate` visits them in reverse, so a node's gradient is complete when its turn
+comes (§4-3: a layer's δ needs every δ after it), and its op's rule splits it among the inputs.
+The walk keeps its gradients in a dict of its own, never on the nodes (threads may share them).
 """
 
 from __future__ import annotations
@@ -56,18 +51,6 @@ class grad_mode:  # noqa: N801 - used as a function: `with grad_mode(False):`
         switches.grad_enabled = self.previous
 
 
-class set_grad_enabled(grad_mode):  # noqa: N801 - PyTorch's name
-    """`grad_mode` that switches at once: `set_grad_enabled(False)` as a plain call holds for
-    the rest of the thread, `with set_grad_enabled(False):` for the block, as in PyTorch."""
-
-    def __init__(self, mode: bool) -> None:
-        super().__init__(mode)
-        super().__enter__()
-
-    def __enter__(self) -> None:
-        pass
-
-
 def no_grad() -> grad_mode:
     """Record no graph inside the block: for evaluation and for parameter updates."""
     return grad_mode(False)
@@ -79,12 +62,9 @@ def enable_grad() -> grad_mode:
 
 
 class recording:  # noqa: N801 - used as a function: `with recording(tag):`
-    """The tools' one hook point: inside the block, `on_op(node)` runs for every op recorded in
-    this thread and `on_backward(node, grads)` for every rule run by backward.
-
-    Name scopes, call sites and anomaly mode (tools/trace.py) attach here; the engine itself
-    keeps nothing of theirs.
-    """
+    """The tools' one hook point (tools/trace.py: name scopes, call sites, anomaly mode): inside
+    the block, `on_op(node)` runs for every op recorded in this thread, `on_backward(node,
+    grads)` for every rule backward runs.  The engine keeps nothing of theirs."""
 
     def __init__(self, on_op: Callable[[Node], None] | None = None,
                  on_backward: Callable[[Node, tuple], None] | None = None) -> None:
@@ -120,8 +100,7 @@ class Node:
         grad_fn: Function | None
 
     @property
-    def is_leaf(self) -> bool:
-        """True for nodes made by the user (inputs, weights); False for the results of ops."""
+    def is_leaf(self) -> bool:  # made by the user (inputs, weights), not by an op
         return self.grad_fn is None
 
     def backward(self, grad: Any = None, *, create_graph: bool = False) -> None:
@@ -135,9 +114,8 @@ class Node:
         backpropagate(self, self.constant(seed) if create_graph else seed, create_graph)
 
     def register_hook(self, hook: Callable[[Any], Any]) -> HookHandle:
-        """Call `hook(grad)` when this node's gradient is complete, before it is passed on (for
-        a leaf: before it is added to `.grad`); a non-None return replaces it.  §4-3: watch the
-        unit error δ arrive at each unit."""
+        """Call `hook(grad)` when this node's gradient is complete, before it is used; a result
+        other than None replaces it.  §4-3: watch the unit error δ arrive at each unit."""
         if not callable(hook):
             raise TypeError(f"register_hook needs a callable, got {type(hook).__name__}")
         if self.hooks is None:
@@ -153,32 +131,15 @@ class Node:
         """How messages name this node: its type and label."""
         return f"{type(self).__name__}(label={self.label!r})" if self.label else type(self).__name__
 
-    @property
-    def scope(self) -> tuple:
-        """The module path the op was recorded in (tools/trace.py's name scopes), or ()."""
-        return getattr(self.grad_fn, "scope", ())
-
-    @property
-    def created_at(self) -> str | None:
-        """The user's file and line that made this op (under `record_sites()`), or None."""
-        return getattr(self.grad_fn, "created_at", None)
-
-    # what each engine provides (value.py, tensor.py)
+    # what each engine provides (value.py, tensor.py): `fit_gradient(g, op)`, a gradient piece
+    # made to fit this node; `seed(grad)`, the gradient a backward from it starts with (1, or a
+    # copy of `grad`); `constant(raw)`, a node holding `raw` with no history
     zero_grad_value: Any = None
-
-    def fit_gradient(self, g: Any, op: Any) -> Any:  # pragma: no cover - per engine
-        """A gradient piece made to fit this node (its shape, its kind of number)."""
-        raise NotImplementedError
-
-    @classmethod
-    def constant(cls, raw: Any) -> Node:  # pragma: no cover - per engine
-        """A node holding `raw`, with no history and no gradient."""
-        raise NotImplementedError
-
-    def seed(self, grad: Any = None) -> Any:  # pragma: no cover - per engine
-        """The gradient a backward from this node starts with: d(self)/d(self) = 1, or a copy
-        of the `grad` given, checked to fit."""
-        raise NotImplementedError
+    if TYPE_CHECKING:
+        def fit_gradient(self, g: Any, op: Any) -> Any: ...
+        def seed(self, grad: Any = None) -> Any: ...
+        @classmethod
+        def constant(cls, raw: Any) -> Node: ...
 
 
 class HookHandle:
@@ -294,18 +255,16 @@ def _own(g: Any, given: set[int]) -> Any:
 
 def _run_hooks(node: Node, g: Any) -> Any:
     for hook in list(node.hooks or ()):
+        name = f"hook {getattr(hook, '__name__', hook)!r}"
         try:
             r = hook(g)
         except Exception as e:
-            raise type(e)(f"hook {getattr(hook, '__name__', hook)!r} on {node._name()} "
-                          f"raised: {e}") from e
-        if r is not None:
-            shape, want = getattr(r, "shape", ()), getattr(node.data, "shape", ())
-            if shape != want:
-                raise ValueError(f"hook {getattr(hook, '__name__', hook)!r} returned a gradient "
-                                 f"of shape {shape} for {node._name()} of shape {want}; return "
-                                 "one of the same shape (or None to keep it)")
-            g = node.fit_gradient(r, f"hook {getattr(hook, '__name__', hook)!r}")
+            raise type(e)(f"{name} on {node._name()} raised: {e}") from e
+        if r is not None and getattr(r, "shape", ()) != getattr(node.data, "shape", ()):
+            raise ValueError(f"{name} returned a gradient of shape {r.shape} for {node._name()} "
+                             f"of shape {getattr(node.data, 'shape', ())}; return one of the "
+                             "same shape (or None to keep it)")
+        g = g if r is None else node.fit_gradient(r, name)
     return g
 
 

@@ -1,16 +1,12 @@
 """Every derivative rule, once: forward and backward side by side, for both engines, any order.
 
-A rule reads its operands as `ctx.args` and its result as `ctx.out` (function.py) and writes the
-chain rule with operators, the methods floats, arrays and graph values share (`.sum`,
-`.reshape`, `.T`), and the handful of helpers below, each of which does the one thing on a
-float, an array or a graph value.  So the same lines give first derivatives on raw numbers and,
-under `create_graph`, higher ones.  What a rule computes from `ctx.raw_args` (a mask, a slope) is
-a constant at every order.
-
-At a kink an activation's derivative is that of the flat side (0), as in PyTorch; a flat region
-passes 0 even for an infinite gradient (`mask`, never a multiplication by 0).  Each op carries its
-drawing `symbol` and its local `derivative`, a template per operand ({0}, {1}: the operands'
-names), which the drawings and the backward player show.
+A rule reads `ctx.args` and `ctx.out` (function.py) and writes the chain rule with operators,
+the methods floats, arrays and graph values share (`.sum`, `.reshape`, `.T`), and the helpers
+below, each doing one thing on a float, an array or a graph value: the same lines give first
+derivatives on raw numbers and higher ones under `create_graph`.  What a rule computes from
+`ctx.raw_args` (a mask, a slope) is a constant at every order.  At a kink an activation's
+derivative is that of the flat side (0), as in PyTorch; a flat region passes 0 even for an
+infinite gradient (`mask`, never a multiplication by 0).
 """
 
 from __future__ import annotations
@@ -109,7 +105,6 @@ class Add(Function):
 
     def forward(ctx: Any, a: Any, b: Any) -> Any:
         return a + b
-
     def backward(ctx: Any, grad: Any) -> Any:
         return grad, grad
 
@@ -120,7 +115,6 @@ class Sub(Function):
 
     def forward(ctx: Any, a: Any, b: Any) -> Any:
         return a - b
-
     def backward(ctx: Any, grad: Any) -> Any:
         return grad, -grad
 
@@ -131,7 +125,6 @@ class Neg(Function):
 
     def forward(ctx: Any, a: Any) -> Any:
         return -a
-
     def backward(ctx: Any, grad: Any) -> Any:
         return -grad
 
@@ -142,10 +135,9 @@ class Mul(Function):
 
     def forward(ctx: Any, a: Any, b: Any) -> Any:
         return a * b
-
     def backward(ctx: Any, grad: Any) -> Any:
-        a, b = ctx.args
-        return grad * b, grad * a
+        (a, b), (wa, wb) = ctx.args, ctx.inputs  # only the gradients wanted are computed
+        return None if wa is None else grad * b, None if wb is None else grad * a
 
 
 class Div(Function):
@@ -154,7 +146,6 @@ class Div(Function):
 
     def forward(ctx: Any, a: Any, b: Any) -> Any:
         return divide(a, b)
-
     def backward(ctx: Any, grad: Any) -> Any:
         ga = divide(grad, ctx.args[1])
         return ga, -(ga * ctx.out)
@@ -170,11 +161,6 @@ class Pow(Function):
 
     def forward(ctx: Any, a: Any, b: Any) -> Any:
         return power(a, b)
-
-    def local_derivative(self, pos: int, names: list[str]) -> str | None:
-        return f"2·{names[0]}" if pos == 0 and names[1] == "2" else super().local_derivative(
-            pos, names)
-
     def backward(ctx: Any, grad: Any) -> Any:
         (a, b), (ra, rb) = ctx.args, ctx.raw_args
         if isinstance(rb, (int, float)):  # the usual x ** 2
@@ -186,6 +172,10 @@ class Pow(Function):
             gb = mask(grad * (ctx.out * log(a + (ra == 0))), ra != 0)
         return ga, gb
 
+    def local_derivative(self, pos: int, names: list[str]) -> str | None:
+        return f"2·{names[0]}" if pos == 0 and names[1] == "2" else super().local_derivative(
+            pos, names)
+
 
 class Exp(Function):
     """a = e^z;  da/dz = e^z = a."""
@@ -193,7 +183,6 @@ class Exp(Function):
 
     def forward(ctx: Any, z: Any) -> Any:
         return exp(z)
-
     def backward(ctx: Any, grad: Any) -> Any:
         return grad * ctx.out
 
@@ -204,7 +193,6 @@ class Log(Function):
 
     def forward(ctx: Any, z: Any) -> Any:
         return log(z)
-
     def backward(ctx: Any, grad: Any) -> Any:
         return divide(grad, ctx.args[0])
 
@@ -214,11 +202,9 @@ class Mask(Function):
     op_name = "mask"
 
     def forward(ctx: Any, g: Any, keep: Any = True) -> Any:
-        return mask(g, keep.data if isinstance(keep, Node) else keep)
-
+        return mask(g, keep)
     def backward(ctx: Any, grad: Any) -> Any:
-        keep = ctx.options["keep"]
-        return mask(grad, keep.data if isinstance(keep, Node) else keep)
+        return mask(grad, ctx.options["keep"])
 
 
 # -- activation functions (§1-2, §1-3) ----------------------------------------------------------
@@ -233,7 +219,6 @@ class Sigmoid(Function):
             return 1.0 / (1.0 + e) if z >= 0.0 else e / (1.0 + e)
         e = np.exp(-np.abs(z))
         return np.where(z >= 0, 1.0, e) / (1.0 + e)
-
     def backward(ctx: Any, grad: Any) -> Any:
         a = ctx.out
         return grad * (a * (1.0 - a))
@@ -245,7 +230,6 @@ class Tanh(Function):
 
     def forward(ctx: Any, z: Any) -> Any:
         return math.tanh(z) if isinstance(z, float) else np.tanh(z)
-
     def backward(ctx: Any, grad: Any) -> Any:
         a = ctx.out
         return grad * (1.0 - a * a)
@@ -257,7 +241,6 @@ class ReLU(Function):
 
     def forward(ctx: Any, z: Any) -> Any:
         return (z if z > 0.0 or z != z else 0.0) if isinstance(z, float) else np.maximum(z, 0.0)
-
     def backward(ctx: Any, grad: Any) -> Any:
         return mask(grad, ctx.raw_args[0] > 0)
 
@@ -269,7 +252,6 @@ class LeakyReLU(Function):
     def forward(ctx: Any, z: Any, slope: float = 0.01) -> Any:
         ctx.slope = _float_mask(z > 0, z) * (1.0 - slope) + slope  # the derivative at each z
         return z * ctx.slope
-
     def backward(ctx: Any, grad: Any) -> Any:
         return grad * ctx.slope
 
@@ -294,7 +276,6 @@ class Step(Function):
         ctx.surrogate = surrogate
         return _float_mask(z > 0 if strict else z >= 0, z if isinstance(z, np.ndarray)
                            and z.dtype.kind == "f" else np.zeros(0))
-
     def backward(ctx: Any, grad: Any) -> Any:
         if ctx.surrogate == "ste":
             return grad
@@ -311,7 +292,6 @@ class HardSigmoid(Function):
     def forward(ctx: Any, z: Any) -> Any:
         return min(max(0.25 * z + 0.5, 0.0), 1.0) if isinstance(z, float) else np.clip(
             0.25 * z + 0.5, 0.0, 1.0)
-
     def backward(ctx: Any, grad: Any) -> Any:
         z = ctx.raw_args[0]
         return mask(grad * 0.25, (z > -2.0) & (z < 2.0))
@@ -323,7 +303,6 @@ class HardTanh(Function):
 
     def forward(ctx: Any, z: Any) -> Any:
         return min(max(z, -1.0), 1.0) if isinstance(z, float) else np.clip(z, -1.0, 1.0)
-
     def backward(ctx: Any, grad: Any) -> Any:
         z = ctx.raw_args[0]
         return mask(grad, (z > -1.0) & (z < 1.0))
@@ -344,11 +323,10 @@ class MatMul(Function):
                              "left must equal the second-to-last of the right; transpose one "
                              "of them (.T) or check the layer sizes")
         return a @ b
-
     def backward(ctx: Any, grad: Any) -> Any:
-        a, b = ctx.args
+        (a, b), (wa, wb) = ctx.args, ctx.inputs
         if a.ndim == 2 and b.ndim == 2:  # the usual case: a batch of rows times a weight
-            return grad @ b.T, a.T @ grad
+            return None if wa is None else grad @ b.T, None if wb is None else a.T @ grad
         # a 1-D operand is a matrix of one row (left) or one column (right): lift, multiply, drop
         a2 = a.reshape((1,) + a.shape) if a.ndim == 1 else a
         b2 = b.reshape(b.shape + (1,)) if b.ndim == 1 else b
@@ -383,7 +361,6 @@ class Sum(Function):
         axes = tuple(range(x.ndim)) if axis is None else normalise_axis(axis, x.ndim)
         ctx.kept = np.sum(x, axis=axes, keepdims=True).shape  # the summed axes kept, as 1
         return np.asarray(x.sum(axis=axes, keepdims=keepdims))
-
     def backward(ctx: Any, grad: Any) -> Any:  # the gradient repeated over the summed axes
         grad, shape = grad.reshape(ctx.kept), ctx.raw_args[0].shape
         return BroadcastTo.apply(grad, shape=shape) if isinstance(grad, Node) else (
@@ -396,7 +373,6 @@ class Reshape(Function):
 
     def forward(ctx: Any, x: np.ndarray, shape: tuple[int, ...] = ()) -> np.ndarray:
         return x.reshape(shape)
-
     def backward(ctx: Any, grad: Any) -> Any:
         return grad.reshape(ctx.raw_args[0].shape)
 
@@ -408,7 +384,6 @@ class Transpose(Function):
     def forward(ctx: Any, x: np.ndarray, axes: Any = None) -> np.ndarray:
         ctx.back = None if axes is None else tuple(np.argsort(axes).tolist())
         return x.transpose(axes)
-
     def backward(ctx: Any, grad: Any) -> Any:
         if isinstance(grad, Node):  # differentiated again: the same op, the other way round
             return Transpose.apply(grad, axes=ctx.back)
@@ -421,7 +396,6 @@ class BroadcastTo(Function):
 
     def forward(ctx: Any, x: np.ndarray, shape: tuple[int, ...] = ()) -> np.ndarray:
         return np.broadcast_to(x, shape)
-
     def backward(ctx: Any, grad: Any) -> Any:
         return grad
 

@@ -35,14 +35,12 @@ def as_array(data: Any, what: str = "Tensor()") -> np.ndarray:
                          ) from None
     if arr.dtype in _FLOATS or arr.dtype.kind == "b":
         return arr
-    bad = [x for x in arr.flat if not isinstance(x, (int, float, np.integer, np.floating))
-           or isinstance(x, bool)][:1] if arr.dtype.kind == "O" else []
-    if arr.dtype.kind in "iuf" or arr.dtype.kind == "O" and not bad:
+    bad = [x for x in arr.flat if not isinstance(x, (int, float, np.number)) or isinstance(
+        x, (bool, complex, np.complexfloating))][:1] if arr.dtype.kind in "OUSc" else []
+    if not bad:  # integers, other floats, objects that are all real numbers
         return arr.astype(np.float64)
-    what_is_in = ("strings" if arr.dtype.kind in "US" else f"{type(bad[0]).__name__} "
-                  f"{bad[0]!r}" if bad else f"dtype {arr.dtype}")
-    raise TypeError(f"{what} needs real numbers, got {what_is_in}; convert the data first, "
-                    "e.g. np.array(data, dtype=float)")
+    found = "strings" if arr.dtype.kind in "US" else f"{type(bad[0]).__name__} {bad[0]!r}"
+    raise TypeError(f"{what} needs real numbers, got {found}; convert the data first")
 
 
 class Version:

@@ -28,10 +28,7 @@ def to_float(x: Any, what: str = "Value()") -> float:
     """A Python float from a real number; a clear TypeError or OverflowError otherwise."""
     if type(x) is float:
         return x
-    if isinstance(x, np.ndarray):
-        if x.size != 1:
-            raise TypeError(f"{what} takes one real number, got an array of shape {x.shape}; "
-                            "use Tensor for arrays")
+    if isinstance(x, np.ndarray) and x.size == 1:
         x = x.item()
     if isinstance(x, (numbers.Real, np.bool_)) and not isinstance(x, Node):
         try:
@@ -39,7 +36,8 @@ def to_float(x: Any, what: str = "Value()") -> float:
         except OverflowError:
             raise OverflowError(f"{what}: {str(x)[:20]}... is too large for a float (the "
                                 "largest is about 1.8e308)") from None
-    hint = ("; use Tensor for arrays" if isinstance(x, (np.ndarray, list, tuple)) else
+    hint = (f" of shape {np.shape(x)}; use Tensor for arrays" if isinstance(
+        x, (np.ndarray, list, tuple)) else
             "; use .data to take its number" if isinstance(x, Node) else "")
     raise TypeError(f"{what} takes one real number, got {type(x).__name__} "
                     f"{repr(x)[:40]}{hint}")

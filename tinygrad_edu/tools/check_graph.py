@@ -214,7 +214,8 @@ def _check_op(node: Node, position: int, how: _How) -> OpCheck:
     ctx: Any = node.grad_fn
     args = ctx.raw_args
     shapes = tuple(_shape_text(a, ctx.inputs[i] is None) for i, a in enumerate(args or ()))
-    check = OpCheck(position, ctx.name(), shapes, _scope_text(ctx), node.created_at, "ok")
+    check = OpCheck(position, ctx.name(), shapes, _scope_text(ctx),
+                    getattr(ctx, "created_at", None), "ok")
     op = _Rerun(node, ctx)
     skipped = _why_skipped(op, args)
     if skipped or args is None:

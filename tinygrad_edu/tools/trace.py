@@ -103,7 +103,7 @@ def _finite(x: Any) -> bool:
 
 
 def _where(node: Node) -> str:
-    return node.created_at or "<created outside detect_anomaly()>"
+    return getattr(node.grad_fn, "created_at", None) or "<created outside detect_anomaly()>"
 
 
 def _check_forward(node: Node) -> None:

@@ -580,7 +580,7 @@ def _draw_ops(canvas: _Canvas, paint: _Painter, inputs: Sequence[list[int]],
     """The graph at op level: every value, every op, every operand that is data."""
     nodes, show = paint.nodes, paint.show
     users = _users(nodes, inputs)
-    scope: list[tuple] = [tuple(v.scope) for v in nodes]
+    scope: list[tuple] = [tuple(getattr(v.grad_fn, "scope", ())) for v in nodes]
     for i, v in enumerate(nodes):
         if v.grad_fn is None and users[i]:
             scope[i] = _common_prefix(scope[u] for u in users[i])
@@ -658,7 +658,7 @@ def _draw_input_edges(canvas: _Canvas, v: Node, i: int, inputs_i: Sequence[int],
 
 def _group_key(v: Node, i: int, level: str) -> tuple:
     """The group a recorded node collapses into: its innermost neuron (layer) scope, or itself."""
-    path = tuple(v.scope)
+    path = tuple(getattr(v.grad_fn, "scope", ()))
     kinds = ("neuron", "layer") if level == "neuron" else ("layer",)
     for kind in kinds:
         for d in range(len(path) - 1, -1, -1):
