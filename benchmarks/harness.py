@@ -11,10 +11,10 @@ How a figure is taken:
   warm-up steps; the figure is the MEAN step, with the garbage collector OFF (disabled while
   clocking; gc.collect() between chunks of steps, outside the clock, or micrograd's cyclic
   graphs would pile up) or ON (as a user runs it: its pauses land in the steps that trigger them).
-- `paired_ratio` (the judged "x numpy" of W1 tensor, W3 and W4 large, and W1 scalar's speed-up
-  over micrograd with the collector off): tinygrad_edu and the reference clocked in alternating
-  blocks of `Budget.paired_block_s`, the order swapped every round, one ratio of the blocks'
-  mean calls per round; the judged figure is the MEDIAN ratio over `Budget.paired_rounds`
+- `paired_ratio` (the judged ratios: W1 tensor over the floor and PyTorch over it, "x numpy" of
+  W3 and W4 large, and W1 scalar's speed-up over micrograd with the collector off): tinygrad_edu
+  and the reference clocked in alternating blocks of `Budget.paired_block_s`, the order swapped
+  every round, one ratio of the blocks' mean calls per round; the judged figure is the MEDIAN ratio over `Budget.paired_rounds`
   rounds, with the middle half printed. Both halves of a round see the same machine load, which
   the ratio of two figures taken a minute apart does not. (With the collector on, micrograd's
   cyclic garbage would be collected in whichever block came next, so W1 scalar with the

@@ -19,7 +19,7 @@ import numpy as np
 
 from benchmarks.compat import require
 from benchmarks.registry import register
-from benchmarks.w1_book_network import PARAMS, BookProblem, Stepper, scalar_stepper, tensor_stepper
+from benchmarks.w1_book_network import PARAMS, BookProblem, Stepper, nodes_per_step, scalar_stepper, tensor_stepper
 from benchmarks.w3_digits_mlp import DigitsProblem, Trainer
 
 TENSOR = "tinygrad_edu Tensor"
@@ -53,7 +53,10 @@ def w1_tensor(problem: BookProblem) -> Stepper:
 
 @register("W1", "scalar", VALUE)
 def w1_value(problem: BookProblem) -> Stepper:
-    return scalar_stepper(require("tinygrad_edu.Value"), problem)
+    Value, topological_order = require("tinygrad_edu.Value"), require("tinygrad_edu.topological_order")
+    stepper = scalar_stepper(Value, problem)
+    stepper.notes.append(nodes_per_step(Value, problem, count=lambda cost: len(topological_order(cost))))
+    return stepper
 
 
 def _nn_stepper(problem: BookProblem, engine: str) -> Stepper:
