@@ -59,19 +59,25 @@ class Function:
     def apply(cls, *operands: Any, **options: Any) -> Any:
         """Run the op on `Value`s or `Tensor`s (plain numbers allowed as constants); record it
         as the result's `grad_fn` when an operand wants a gradient and grad mode is on."""
-        ctx, engine, inputs, args, wanted = cls(), None, [], [], False
+        ctx, engine, inputs, args, constants, wanted = cls(), None, [], [], [], False
         for x in operands:  # each operand: the node that wants a gradient, and its raw number
             if isinstance(x, Node):
-                if engine not in (None, x.engine):
-                    raise _mixed(cls, engine, x.engine)
-                engine, wanted = x.engine, wanted or x.requires_grad
-            inputs.append(x if isinstance(x, Node) and x.requires_grad else None)
-            args.append(x.data if isinstance(x, Node) else x)
+                if x.engine is not engine:
+                    if engine is not None:
+                        raise _mixed(cls, engine, x.engine)
+                    engine = x.engine
+                inputs.append(x if x.requires_grad else None)
+                args.append(x.data)
+                wanted = wanted or x.requires_grad
+            else:  # a plain number: a float is raw to both engines, anything else is made so below
+                if type(x) is not float:
+                    constants.append(len(args))
+                inputs.append(None)
+                args.append(x)
         if engine is None:
             raise TypeError(f"{cls.name()}.apply needs a Value or a Tensor among its operands")
-        for i, x in enumerate(operands):  # a plain number becomes the engine's raw number
-            if not isinstance(x, Node):
-                args[i] = engine.raw_constant(x, ctx)
+        for i in constants:
+            args[i] = engine.raw_constant(args[i], ctx)
         ctx.inputs, ctx.args = tuple(inputs), tuple(args)
         ctx.raw_args = ctx.args  # stays raw at every order
         if options:

@@ -158,21 +158,23 @@ class HookHandle:
 def topological_order(root: Node) -> list[Node]:
     """The nodes behind `root` (leaves included), each after all of its inputs.
 
-    Iterative depth-first search, so the depth of a graph is limited by memory only.
+    Iterative depth-first search, so the depth of a graph is limited by memory only: a node goes
+    back on the stack marked done, under its inputs, and is listed when it comes up again.
     """
     order: list[Node] = []
-    seen = {id(root)}
-    stack = [(root, iter(root.grad_fn.inputs if root.grad_fn is not None else ()))]
+    seen: set[Node] = set()  # nodes hash by identity
+    stack: list[tuple[Node, bool]] = [(root, False)]
     while stack:
-        node, inputs = stack[-1]
-        for p in inputs:
-            if p is not None and id(p) not in seen:
-                seen.add(id(p))
-                stack.append((p, iter(p.grad_fn.inputs if p.grad_fn is not None else ())))
-                break
-        else:  # every input of `node` is listed: `node` comes next
-            stack.pop()
+        node, done = stack.pop()
+        if done:
             order.append(node)
+        elif node not in seen:
+            seen.add(node)
+            stack.append((node, True))
+            if node.grad_fn is not None:
+                for p in node.grad_fn.inputs:
+                    if p is not None and p not in seen:
+                        stack.append((p, False))
     return order
 
 
@@ -186,11 +188,12 @@ def backpropagate(root: Node, seed: Any, create_graph: bool = False,
     """The one backward walk.  Each node comes after every node that used it, so its gradient,
     summed in `pending` (this call's own), is complete: a leaf adds it into `.grad`, another node
     keeps it and its op's rule hands one piece to each input.  `targets`: grad()'s nodes."""
-    pending, given = {id(root): seed}, set[int]()  # given: arrays a leaf keeps, one leaf each
+    pending, given = {root: seed}, set[int]()  # given: arrays a leaf keeps, one leaf each
     was, switches.grad_enabled = switches.grad_enabled, create_graph  # record for higher order
+    watchers = switches.on_backward
     try:
         for node in reversed(topological_order(root)):
-            g, ctx = pending.pop(id(node), None), node.grad_fn
+            g, ctx = pending.pop(node, None), node.grad_fn
             if g is None:
                 continue
             if node.hooks:
@@ -198,11 +201,12 @@ def backpropagate(root: Node, seed: Any, create_graph: bool = False,
             if targets is not None:
                 if id(node) in targets:
                     targets[id(node)] = g
-            elif ctx is not None:
-                node.grad = g.data if isinstance(g, Node) else g
             else:
-                raw = g.data if isinstance(g, Node) else g
-                node.grad = _own(raw, given) if node.grad is None else node.grad + raw
+                raw = g.data if create_graph and isinstance(g, Node) else g
+                if ctx is not None:
+                    node.grad = raw
+                else:
+                    node.grad = _own(raw, given) if node.grad is None else node.grad + raw
             if ctx is None:
                 continue
             for counter, count, x in ctx.versions:  # x: an operand, None for the result
@@ -217,13 +221,13 @@ def backpropagate(root: Node, seed: Any, create_graph: bool = False,
                 grads = tuple(grads) if isinstance(grads, list) else (grads,)
             if len(grads) != len(ctx.inputs):
                 raise _wrong_count(ctx, grads)
-            for watch in switches.on_backward:
+            for watch in watchers:
                 watch(node, grads)
             for p, pg in zip(ctx.inputs, grads):
                 if p is not None and pg is not None:
-                    pg = p.fit_gradient(pg, ctx)
-                    before = pending.get(id(p))
-                    pending[id(p)] = pg if before is None else before + pg
+                    pg = p.fit_gradient(pg, ctx)  # broadcasting summed back: p's own shape
+                    before = pending.get(p)
+                    pending[p] = pg if before is None else before + pg
     finally:
         switches.grad_enabled = was
 

@@ -213,12 +213,12 @@ class Sigmoid(Function):
     """σ(z) = 1/(1 + e^−z) (§1-3);  σ'(z) = σ(z)(1 − σ(z)).  No overflow for any z."""
     op_name, symbol, derivative = "sigmoid", "σ", ("σ'({0})",)
 
-    def forward(ctx: Any, z: Any) -> Any:  # from e^-|z|, which never overflows
-        if isinstance(z, float):
+    def forward(ctx: Any, z: Any) -> Any:
+        if isinstance(z, float):  # from e^-|z|, which never overflows
             e = math.exp(-abs(z))
             return 1.0 / (1.0 + e) if z >= 0.0 else e / (1.0 + e)
-        e = np.exp(-np.abs(z))
-        return np.where(z >= 0, 1.0, e) / (1.0 + e)
+        with np.errstate(over="ignore"):  # e^-z = inf below z ≈ −709: then σ(z) = 0, exactly
+            return 1.0 / (1.0 + np.exp(-z))
     def backward(ctx: Any, grad: Any) -> Any:
         a = ctx.out
         return grad * (a * (1.0 - a))

@@ -138,17 +138,19 @@ class Tensor(ops.Operators, Node):
 
     def fit_gradient(self, g: Any, op: Any) -> Any:
         """A gradient piece of this tensor's shape (broadcasting summed back) and dtype."""
-        shape = self._data.shape
+        data = self._data
+        if type(g) is np.ndarray and g.shape == data.shape and g.dtype == data.dtype:
+            return g  # the usual case: it fits already
         if isinstance(g, Tensor) and switches.grad_enabled:  # higher order: a graph value
-            return ops.sum_to(g, shape) if g.shape != shape else g
+            return ops.sum_to(g, data.shape) if g.shape != data.shape else g
         g = np.asarray(g.data if isinstance(g, Node) else g)
-        if g.shape != shape:
+        if g.shape != data.shape:
             try:
-                g = ops.sum_to(g, shape)
+                g = ops.sum_to(g, data.shape)
             except ValueError:
                 raise ValueError(f"{getattr(op, 'name', lambda: op)()} gave a gradient of shape "
-                                 f"{g.shape} for {self._name()} of shape {shape}") from None
-        return g if g.dtype == self._data.dtype else g.astype(self._data.dtype)
+                                 f"{g.shape} for {self._name()} of shape {data.shape}") from None
+        return g if g.dtype == data.dtype else g.astype(data.dtype)
 
     def seed(self, grad: Any = None) -> np.ndarray:
         """d(self)/d(self) = 1 for a cost; else a copy of the `grad` given, of this shape."""

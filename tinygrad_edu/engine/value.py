@@ -65,6 +65,8 @@ class Value(Operators, Node):
     @staticmethod
     def raw_constant(x: Any, ctx: Any) -> float:
         """A plain operand as a float for `ctx`'s op."""
+        if type(x) is float:
+            return x
         if not isinstance(x, (numbers.Real, np.bool_, np.ndarray)):
             raise TypeError(f"{ctx.name()}: a Value can only be combined with a real number or "
                             f"a Value, got {type(x).__name__} {repr(x)[:40]}")
