@@ -14,8 +14,9 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 import numpy as np
+import pytest
 
-from tinygrad_edu import Tensor, Value, grad, topological_order
+from tinygrad_edu import Function, Tensor, Value, grad, topological_order
 
 ROUNDS = 300
 
@@ -168,3 +169,30 @@ def test_backward_leaves_nothing_on_value_nodes() -> None:
     assert all(not vars(n) for n in nodes), [vars(n) for n in nodes if vars(n)]
     after = node_state(a)
     assert {k: v.keys() for k, v in after.items()} == {k: v.keys() for k, v in before.items()}
+
+
+def test_a_walk_stopped_by_an_error_leaves_the_graph_walkable() -> None:
+    """A rule that raises stops the walk; the next walk of the same graph is whole and right."""
+    failures = [1]
+
+    class Shaky(Function):
+        @staticmethod
+        def forward(ctx: Function, x: float) -> float:
+            return 3.0 * x
+
+        @staticmethod
+        def backward(ctx: Function, g: float) -> float:
+            if failures[0]:
+                failures[0] -= 1
+                raise ValueError("not this time")
+            return 3.0 * g
+
+    w = Value(2.0)
+    y = Shaky.apply(w * w) + w  # y = 3w² + w, dy/dw = 6w + 1
+    nodes = topological_order(y)
+    with pytest.raises(ValueError, match="not this time"):
+        grad(y, w)
+    assert all(not vars(n) for n in nodes)
+    assert grad(y, w) == (13.0,)
+    y.backward()
+    assert w.grad == 13.0
