@@ -55,7 +55,12 @@ VIEWS = {
     "slice": lambda X: X[0:2],
     "detach": lambda X: X.detach(),
 }
-DIRECT = {"X.data -= 1": data_minus_one, "no_grad: X -= 1": in_place_under_no_grad}
+def in_place(X: Tensor) -> None:
+    X -= 1  # X needs no gradient: in place even outside no_grad(), as in PyTorch
+
+
+DIRECT = {"X.data -= 1": data_minus_one, "no_grad: X -= 1": in_place_under_no_grad,
+          "X -= 1": in_place}
 CHANGES = dict(DIRECT)
 for view_name, view in VIEWS.items():
     for how_name, how in DIRECT.items():
@@ -79,6 +84,18 @@ def test_data_changed_in_place_before_backward_raises_naming_the_op(change: str)
         cost.backward()
     assert "(4, 3)" in str(e.value)  # the operand is named by its shape
     assert W.grad is None  # nothing wrong was stored
+
+
+def test_a_saved_result_changed_in_place_raises() -> None:
+    """σ's rule reads its result a = σ(z) (σ' = a(1 − a)): changing a in place is refused."""
+    W = weight()
+    a = (Tensor(X0) @ W.T).sigmoid()
+    cost = a.sum()
+    with no_grad():
+        a -= 1.0
+    with pytest.raises(RuntimeError, match="changed in place"):
+        cost.backward()
+    assert W.grad is None
 
 
 def test_view_changed_by_index_assignment_is_seen() -> None:
