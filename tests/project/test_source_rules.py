@@ -14,6 +14,8 @@ import ast
 from pathlib import Path
 from collections.abc import Iterator
 
+import pytest
+
 import tinygrad_edu
 from tinygrad_edu import Function, Value
 
@@ -239,3 +241,17 @@ def test_viz_and_player_ask_the_op() -> None:
     assert z.grad_fn is not None and z.grad_fn.symbol == "×"
     assert z.grad_fn.local_derivative(0, ["w", "x"]) == "x"  # ∂(w·x)/∂w = x
     assert z.grad_fn.local_derivative(1, ["w", "x"]) == "w"
+
+
+def test_modules_freed_of_cycles_keep_their_behaviour() -> None:
+    """lr_scheduler no longer imports optim at run time; factories and nn take the public
+    Tensor from habits.py, not from the package root."""
+    from tinygrad_edu import nn, optim, zeros
+    w = Value(1.0)
+    sched = optim.lr_scheduler.StepLR(optim.SGD([w], lr=0.5), step_size=1, gamma=0.1)
+    sched.step()
+    assert abs(sched.optimizer.lr - 0.05) <= 1e-15
+    with pytest.raises(TypeError, match="StepLR needs an Optimizer"):
+        optim.lr_scheduler.StepLR(object(), step_size=1)  # type: ignore[arg-type]
+    assert type(zeros(2)) is tinygrad_edu.Tensor
+    assert type(nn.functional.relu(zeros(2))) is tinygrad_edu.Tensor
