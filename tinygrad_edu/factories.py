@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from . import random
-from . import Tensor
+from .habits import Tensor
 
 __all__ = ["float32", "float64", "zeros", "ones", "full", "eye", "arange", "linspace", "randn",
            "rand", "zeros_like", "ones_like", "full_like", "randn_like", "rand_like",

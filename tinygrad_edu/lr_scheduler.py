@@ -17,9 +17,10 @@ a factor at each step: equal up to rounding (tests/nn/test_pytorch_idioms.py che
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from .optim import Optimizer
+if TYPE_CHECKING:  # optim imports this module: no import cycle at run time
+    from .optim import Optimizer
 
 __all__ = ["LRScheduler", "StepLR", "ExponentialLR", "CosineAnnealingLR"]
 
@@ -28,9 +29,9 @@ class LRScheduler:
     """The base of the schedules: a subclass writes `lr_at(epoch)`, η of that epoch."""
 
     def __init__(self, optimizer: Optimizer) -> None:
-        if not isinstance(optimizer, Optimizer):
-            raise TypeError(f"{type(self).__name__} needs an Optimizer, got "
-                            f"{type(optimizer).__name__}")
+        if not isinstance(getattr(optimizer, "lr", None), (int, float)):
+            raise TypeError(f"{type(self).__name__} needs an Optimizer (with a learning rate "
+                            f"`lr`), got {type(optimizer).__name__}")
         self.optimizer = optimizer
         self.base_lr = optimizer.lr
         self.last_epoch = 0

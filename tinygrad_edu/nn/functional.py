@@ -14,7 +14,8 @@ from typing import Any
 
 import numpy as np
 
-from .. import Tensor, losses, random
+from .. import losses, random
+from ..habits import Tensor
 from ..functional import as_tensor, where
 from ..functional import log_softmax, relu, sigmoid, softmax, tanh  # F's activations, one place
 from ..losses import _targets

@@ -16,7 +16,8 @@ from typing import Any
 
 import numpy as np
 
-from .. import Tensor, random
+from .. import random
+from ..habits import Tensor
 
 __all__ = ["calculate_gain", "uniform_", "normal_", "zeros_", "ones_", "constant_",
            "xavier_uniform_", "xavier_normal_", "kaiming_uniform_", "kaiming_normal_"]

@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from .. import Tensor, Value
+from ..habits import Tensor, Value
 
 __all__ = ["clip_grad_norm_"]
 
