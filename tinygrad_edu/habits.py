@@ -16,12 +16,14 @@ from __future__ import annotations
 
 import builtins
 import math
+import operator
 from typing import Any, NamedTuple
 
 import numpy as np
 
 from . import tensor_ops
-from .engine import Function, Node, grad_mode, ops, tensor as core, value as core_value
+from .engine import (Function, Node, grad_mode, is_grad_enabled, ops, tensor as core,
+                     value as core_value)
 from .engine.tensor import as_array
 
 
@@ -32,11 +34,22 @@ class MaxResult(NamedTuple):
     indices: Tensor
 
 
-class Traced:
-    """What the tools (tools/trace.py) wrote on the op that made a node, read from the node."""
+class NodeHabits:
+    """What both public classes add: what the tools (tools/trace.py) wrote on the op that made
+    a node, read from the node, and two functions made of the engine's ops."""
 
     __slots__ = ()
     grad_fn: Any
+
+    def sqrt(self: Any) -> Any:
+        """√x = x ** 0.5 (gradient inf at 0, as in PyTorch)."""
+        return self ** 0.5
+
+    def abs(self: Any) -> Any:
+        """|x| = relu(x) + relu(−x): derivative ±1, and 0 at the corner x = 0 (as PyTorch)."""
+        return ops.ReLU.apply(self) + ops.ReLU.apply(-self)
+
+    __abs__ = abs
 
     @property
     def scope(self) -> tuple:
@@ -49,7 +62,7 @@ class Traced:
         return getattr(self.grad_fn, "created_at", None)
 
 
-class Tensor(Traced, core.Tensor):
+class Tensor(NodeHabits, core.Tensor):
     __doc__ = core.Tensor.__doc__
     __slots__ = ()
 
@@ -320,9 +333,33 @@ class Tensor(Traced, core.Tensor):
 Tensor.engine = Tensor
 
 
-class Value(Traced, core_value.Value):
+class Value(NodeHabits, core_value.Value):
     __doc__ = core_value.Value.__doc__
     __slots__ = ()
+
+    # -- in place: an optimizer's step (`with no_grad(): w -= lr * w.grad`) ---------------------
+    def _in_place(self, other: Any, step: Any, op: type[Function], spelling: str) -> Value:
+        if is_grad_enabled() and self.requires_grad:
+            if self.grad_fn is None:
+                raise RuntimeError(f"{spelling} on {self._name()}, a weight that requires a "
+                                   "gradient, would be recorded; update it under no_grad(): "
+                                   f"`with no_grad(): w {spelling} ...`")
+            return op.apply(self, other)  # a recorded result: a new node, as `h = h + x`
+        self.data = core_value.to_float(step(self.data, other.data if isinstance(
+            other, Node) else other), f"{spelling} on {self._name()}")
+        return self
+
+    def __iadd__(self, other: Any) -> Value:
+        return self._in_place(other, operator.add, ops.Add, "+=")
+
+    def __isub__(self, other: Any) -> Value:
+        return self._in_place(other, operator.sub, ops.Sub, "-=")
+
+    def __imul__(self, other: Any) -> Value:
+        return self._in_place(other, operator.mul, ops.Mul, "*=")
+
+    def __itruediv__(self, other: Any) -> Value:
+        return self._in_place(other, operator.truediv, ops.Div, "/=")
 
     def detach(self) -> Value:
         """The same number as a new leaf with no history and no gradient."""

@@ -28,11 +28,11 @@ def entered(step: Callable[[], None]) -> dict[tuple[str, int, str], object]:
     """The package functions `step` enters: (file relative to the package, line, name) -> code."""
     step()  # once before, so that nothing done only the first time (imports) is counted
     seen: dict[tuple[str, int, str], object] = {}
-    root = str(PKG)
+    roots = (str(PKG), str(Path(tinygrad_edu.__file__).parent))  # resolved, and as imported
 
     def watch(frame, event, arg):  # noqa: ANN001 - the profiler's signature
         code = frame.f_code
-        if event == "call" and code.co_filename.startswith(root):
+        if event == "call" and code.co_filename.startswith(roots):
             rel = str(Path(code.co_filename).resolve().relative_to(PKG))
             seen[(rel, code.co_firstlineno, code.co_name)] = code
     previous = sys.getprofile()

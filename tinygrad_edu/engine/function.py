@@ -57,10 +57,10 @@ class Function:
 
     @classmethod
     def apply(cls, *operands: Any, **options: Any) -> Any:
-        """Run the op on `Value`s or `Tensor`s (plain numbers allowed as constants); record it
-        as the result's `grad_fn` when an operand wants a gradient and grad mode is on."""
+        """Run the op on Values or Tensors (numbers allowed); record it as the result's `grad_fn`
+        when an operand wants a gradient and grad mode is on."""
         ctx, engine, inputs, args, constants, wanted = cls(), None, [], [], [], False
-        for x in operands:  # each operand: the node that wants a gradient, and its raw number
+        for x in operands:  # each operand: the node wanting a gradient (else None), its number
             if isinstance(x, Node):
                 if x.engine is not engine:
                     if engine is not None:
@@ -69,7 +69,7 @@ class Function:
                 inputs.append(x if x.requires_grad else None)
                 args.append(x.data)
                 wanted = wanted or x.requires_grad
-            else:  # a plain number: a float is raw to both engines, anything else is made so below
+            else:  # a number: a float is raw to both engines, anything else is made raw below
                 if type(x) is not float:
                     constants.append(len(args))
                 inputs.append(None)
@@ -79,7 +79,7 @@ class Function:
         for i in constants:
             args[i] = engine.raw_constant(args[i], ctx)
         ctx.inputs, ctx.args = tuple(inputs), tuple(args)
-        ctx.raw_args = ctx.args  # stays raw at every order
+        ctx.raw_args = ctx.args  # raw at every order
         if options:
             ctx.options = options
         raw: Any = _NOT_RUN

@@ -104,12 +104,10 @@ class Node:
         return self.grad_fn is None
 
     def backward(self, grad: Any = None, *, create_graph: bool = False) -> None:
-        """Add d(self)/d(leaf) into every leaf's `.grad` (§4-4), where it accumulates until
-        zeroed; `grad` is needed when this node is not one number (see docs/guarantees.md)."""
+        """Add d(self)/d(leaf) into every leaf's `.grad` (§4-4; docs/guarantees.md)."""
         if not self.requires_grad:
-            raise RuntimeError(
-                f"backward: {self._name()} does not require a gradient and has no recorded "
-                "graph: was it computed under no_grad(), or from inputs with requires_grad=False?")
+            raise RuntimeError(f"backward: {self._name()} has no recorded graph: was it computed "
+                               "under no_grad(), or from inputs with requires_grad=False?")
         seed = self.seed(grad)
         backpropagate(self, self.constant(seed) if create_graph else seed, create_graph)
 
@@ -156,11 +154,8 @@ class HookHandle:
 # -- the walk ---------------------------------------------------------------------------------
 
 def topological_order(root: Node) -> list[Node]:
-    """The nodes behind `root` (leaves included), each after all of its inputs.
-
-    Iterative depth-first search, so the depth of a graph is limited by memory only: a node goes
-    back on the stack marked done, under its inputs, and is listed when it comes up again.
-    """
+    """The nodes behind `root`, each after all of its inputs: a depth-first search without
+    recursion (a node goes back on the stack, done, under its inputs), so depth is no limit."""
     order: list[Node] = []
     seen: set[Node] = set()  # nodes hash by identity
     stack: list[tuple[Node, bool]] = [(root, False)]
@@ -171,8 +166,8 @@ def topological_order(root: Node) -> list[Node]:
         elif node not in seen:
             seen.add(node)
             stack.append((node, True))
-            if node.grad_fn is not None:
-                for p in node.grad_fn.inputs:
+            if node.grad_fn is not None:  # the first input on top: it is listed first
+                for p in reversed(node.grad_fn.inputs):
                     if p is not None and p not in seen:
                         stack.append((p, False))
     return order
@@ -184,7 +179,7 @@ def backward_order(root: Node) -> list[Node]:
 
 
 def backpropagate(root: Node, seed: Any, create_graph: bool = False,
-                  targets: dict[int, Any] | None = None) -> None:
+                  targets: dict[Node, Any] | None = None) -> None:
     """The one backward walk.  Each node comes after every node that used it, so its gradient,
     summed in `pending` (this call's own), is complete: a leaf adds it into `.grad`, another node
     keeps it and its op's rule hands one piece to each input.  `targets`: grad()'s nodes."""
@@ -198,15 +193,14 @@ def backpropagate(root: Node, seed: Any, create_graph: bool = False,
                 continue
             if node.hooks:
                 g = _run_hooks(node, g)
-            if targets is not None:
-                if id(node) in targets:
-                    targets[id(node)] = g
-            else:
-                raw = g.data if create_graph and isinstance(g, Node) else g
-                if ctx is not None:
-                    node.grad = raw
-                else:
-                    node.grad = _own(raw, given) if node.grad is None else node.grad + raw
+            raw = g.data if create_graph and isinstance(g, Node) else g
+            if targets is not None:  # grad(): the gradients asked for, nothing stored
+                if node in targets:
+                    targets[node] = g
+            elif ctx is not None:
+                node.grad = raw
+            else:  # a leaf: its gradient adds up across calls
+                node.grad = _own(raw, given) if node.grad is None else node.grad + raw
             if ctx is None:
                 continue
             for counter, count, x in ctx.versions:  # x: an operand, None for the result
@@ -301,11 +295,11 @@ def grad(outputs: Node, inputs: Node | Sequence[Node], grad_outputs: Any = None,
     seed = outputs.seed(grad_outputs)
     if create_graph and not isinstance(seed, Node):
         seed = outputs.constant(seed)
-    found: dict[int, Any] = {id(t): None for t in targets}
+    found: dict[Node, Any] = dict.fromkeys(targets)
     backpropagate(outputs, seed, create_graph, targets=found)
     result = []
     for t in targets:
-        g = found[id(t)]
+        g = found[t]
         if g is None and not allow_unused:
             raise RuntimeError(f"grad: {t._name()} is not used to compute the output "
                                "(pass allow_unused=True to get None for it)")

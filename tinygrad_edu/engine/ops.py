@@ -165,8 +165,9 @@ class Pow(Function):
         (a, b), (ra, rb) = ctx.args, ctx.raw_args
         if isinstance(rb, (int, float)):  # the usual x ** 2
             ga = grad * (b * power(a, b - 1)) if rb != 0 else mask(grad, False)
-        else:  # where b = 0 the base is moved off 0 first, so no inf is made
-            ga = mask(grad * (b * power(a + (rb == 0), b - 1)), rb != 0)
+        else:  # where b = 0 the base is moved off 0 first, and an inf·0 there is masked away
+            with np.errstate(invalid="ignore"):
+                ga = mask(grad * (b * power(a + (rb == 0), b - 1)), rb != 0)
         gb = None
         if ctx.inputs[1] is not None:
             gb = mask(grad * (ctx.out * log(a + (ra == 0))), ra != 0)
@@ -454,16 +455,6 @@ class Operators:
     def log(self: N) -> N:
         """ln x; ln 0 = −inf with gradient +inf, ln of a negative number is NaN."""
         return Log.apply(self)
-
-    def sqrt(self: N) -> N:
-        """√x = x ** 0.5 (gradient inf at 0, as in PyTorch)."""
-        return self ** 0.5
-
-    def abs(self: N) -> N:
-        """|x| = relu(x) + relu(−x): derivative ±1, and 0 at the corner x = 0 (as PyTorch)."""
-        return ReLU.apply(self) + ReLU.apply(-self)
-
-    __abs__ = abs
 
     def sigmoid(self: N) -> N:
         """σ(z) = 1/(1 + e^−z), the book's activation (§1-3); σ' = σ(1 − σ)."""

@@ -3,10 +3,8 @@
 The same rules as `Value` (ops.py), on whole arrays: a layer's weighted inputs for all 64
 images at once are one matrix product, Z = X Wᵀ + b.
 
-    >>> from tinygrad_edu import Tensor
-    >>> W = Tensor([[0.5, -1.0]], requires_grad=True, label="W")
-    >>> x = Tensor([2.0, 1.0])
-    >>> (W @ x).sigmoid().sum().backward()
+    >>> W = Tensor([[0.5, -1.0]], requires_grad=True)
+    >>> (W @ Tensor([2.0, 1.0])).sigmoid().sum().backward()
     >>> W.grad.round(4).tolist()
     [[0.5, 0.25]]
 """

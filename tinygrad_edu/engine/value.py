@@ -76,8 +76,7 @@ class Value(Operators, Node):
     def constant(cls, raw: Any) -> Value:
         return cls.engine(raw, requires_grad=False)
 
-    def fit_gradient(self, g: Any, op: Any) -> Any:
-        """A gradient piece as a float (a graph value when differentiated again)."""
+    def fit_gradient(self, g: Any, op: Any) -> Any:  # a float (a Value at higher order)
         if type(g) is float or isinstance(g, Value) and switches.grad_enabled:
             return g
         return to_float(g.data if isinstance(g, Value) else g,
