@@ -39,7 +39,7 @@ class Traced:
     grad_fn: Any
 
     @property
-    def scope(self) -> tuple:
+    def scope(self) -> tuple[Any, ...]:
         """The module path the op was recorded in (its name scopes), or ()."""
         return getattr(self.grad_fn, "scope", ())
 
@@ -402,9 +402,9 @@ class Clamp(Function):
 class _Size(int):
     """A tensor's number of elements that can also be called as PyTorch's `size(dim=None)`."""
 
-    shape: tuple
+    shape: tuple[Any, ...]
 
-    def __new__(cls, n: int, shape: tuple) -> _Size:
+    def __new__(cls, n: int, shape: tuple[Any, ...]) -> _Size:
         obj = super().__new__(cls, n)
         obj.shape = shape
         return obj
@@ -426,7 +426,7 @@ def _raw_index(index: Any) -> Any:
     return index
 
 
-def _check_dim(d: Any, shape: tuple, op: str) -> int:
+def _check_dim(d: Any, shape: tuple[Any, ...], op: str) -> int:
     if isinstance(d, bool) or not isinstance(d, (int, np.integer)) or not (
             -max(len(shape), 1) <= d < max(len(shape), 1)):
         raise ValueError(f"{op}: axis {d!r} is out of range for shape {shape}")

@@ -66,7 +66,8 @@ class ScatterAdd(Function):
     """Zeros of `shape` with g added at `index`: GetItem's backward, whose backward is GetItem."""
     op_name = "scatter_add"
 
-    def forward(ctx: Any, g: np.ndarray, index: Any = None, shape: tuple = ()) -> np.ndarray:
+    def forward(ctx: Any, g: np.ndarray, index: Any = None, shape: tuple[int, ...] = ()
+                ) -> np.ndarray:
         out = np.zeros(shape, dtype=g.dtype)
         np.add.at(out, index, g)
         return out
@@ -143,7 +144,7 @@ class LogSoftmax(Function):
         return grad - exp(ctx.out) * grad.sum(axis=ctx.axis, keepdims=True)
 
 
-def _tensors(op: str, tensors: Sequence[Any]) -> list:
+def _tensors(op: str, tensors: Sequence[Any]) -> list[Any]:
     tensors = list(tensors)
     if not tensors:
         raise ValueError(f"{op} needs at least one Tensor")

@@ -38,18 +38,18 @@ class Function:
     made by `apply`, is the op's ctx and record."""
 
     __slots__ = ("inputs", "args", "out", "raw_args", "__dict__", "__weakref__")
-    inputs: tuple  # per operand: the input node, or None (a constant, or no gradient wanted)
-    args: tuple  # the operands: raw numbers (graph values in `with_graph_values`)
+    inputs: tuple[Any, ...]  # per operand: the input node, or None (a constant, no gradient wanted)
+    args: tuple[Any, ...]  # the operands: raw numbers (graph values in `with_graph_values`)
     out: Any  # the result: a raw number (a graph value in `with_graph_values`)
-    raw_args: tuple  # the operands as raw numbers, at every order (for masks and slopes)
+    raw_args: tuple[Any, ...]  # the operands as raw numbers, at every order (for masks and slopes)
 
     symbol: ClassVar[str] = ""  # how drawings show the op, when not by its name
     derivative: ClassVar[tuple[str, ...]] = ()  # ∂out/∂operand_i as text; {0}, {1}: operands
     op_name: ClassVar[str | None] = None  # the method users call (`log_softmax`), if not the class
     view: ClassVar[bool] = False  # does the result share the first operand's memory (reshape)?
     options: dict[str, Any] = {}  # the keyword arguments given to apply (replaced, never changed)
-    saved_values: tuple = ()
-    versions: tuple = ()  # (version counter, its count, tensor) of each Tensor operand and result
+    saved_values: tuple[Any, ...] = ()
+    versions: tuple[Any, ...] = ()  # (version counter, count, tensor): Tensor operands and result
 
     # what a subclass writes (static methods, or plain ones whose first argument is the ctx)
     forward: Callable[..., Any]  # forward(ctx, *operands, **options) -> the raw result
@@ -131,7 +131,7 @@ def _mixed(fn: type[Function], engine: type, other: type) -> TypeError:
                      "one op; convert with Tensor(value.data) or value.data")
 
 
-def _message(ctx: Function, e: Exception, operands: tuple, raw: Any) -> str:
+def _message(ctx: Function, e: Exception, operands: tuple[Any, ...], raw: Any) -> str:
     """An error from inside `forward` (or a result it returned that is not a number), with the
     op and the operands' shapes named."""
     if raw is not _NOT_RUN:

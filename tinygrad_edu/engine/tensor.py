@@ -117,7 +117,7 @@ class Tensor(ops.Operators, Node):
     versioned = True
 
     @staticmethod
-    def note_versions(ctx: Any, operands: tuple, out: Tensor) -> None:
+    def note_versions(ctx: Any, operands: tuple[Any, ...], out: Tensor) -> None:
         """Keep the version of every Tensor the rule may read: the operands and the result."""
         if out._data.dtype.kind != "f":  # an op's result is always a float
             out._data = out._data.astype(np.float64)

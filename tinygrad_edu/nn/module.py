@@ -316,7 +316,7 @@ class Module:
                     output = replaced
         return output
 
-    def register_forward_hook(self, hook: Callable[[Module, tuple, Any], Any]
+    def register_forward_hook(self, hook: Callable[[Module, tuple[Any, ...], Any], Any]
                               ) -> ForwardHookHandle:
         """Call `hook(module, inputs, output)` after every forward of this module (PyTorch's
         forward hook); a non-None return replaces the output.  `handle.remove()` removes it."""

@@ -23,6 +23,7 @@ import os
 import shutil
 import subprocess
 from collections.abc import Iterable
+from typing import Any
 
 import graphviz
 
@@ -183,7 +184,7 @@ def layout(graph: graphviz.Digraph, fmt: str = "svg", *, timeout: float | None =
     return done.stdout
 
 
-def render(graph: graphviz.Digraph, path: str | os.PathLike, format: str | None = None, *,
+def render(graph: graphviz.Digraph, path: str | os.PathLike[str], format: str | None = None, *,
            timeout: float | None = 120.0) -> str:
     """Write `graph` to `path` as SVG, PNG or PDF (from the extension unless `format` is given).
 
@@ -217,7 +218,8 @@ class Drawing(graphviz.Digraph):
     ``ExecutableNotFound`` traceback)."""
 
     def _repr_mimebundle_(self, include: Iterable[str] | None = None,
-                          exclude: Iterable[str] | None = None, **kwargs: object) -> dict:
+                          exclude: Iterable[str] | None = None, **kwargs: object
+                          ) -> dict[str, Any]:
         try:
             return super()._repr_mimebundle_(include, exclude, **kwargs)
         except graphviz.ExecutableNotFound:

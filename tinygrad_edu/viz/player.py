@@ -149,7 +149,7 @@ class BackwardPlayer:
                                        "GRAPH": graph, "DATA": script_json(data)})
         return encodable(page)
 
-    def save(self, path: str | os.PathLike) -> str:
+    def save(self, path: str | os.PathLike[str]) -> str:
         """Write the page to `path` as UTF-8, atomically, making its folder if it is missing;
         returns the path."""
         folder = os.path.dirname(os.path.abspath(path))
