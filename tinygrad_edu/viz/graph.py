@@ -773,7 +773,8 @@ def _draw_groups(canvas: _Canvas, paint: _Painter, inputs: Sequence[list[int]],
 
 
 def _beside_their_unit(flows: Mapping[tuple[tuple[Any, ...], tuple[Any, ...]], int],
-                       fed: Iterable[tuple[Any, ...]], cluster_of: Any) -> list[tuple[tuple[Any, ...], tuple[Any, ...]]]:
+                       fed: Iterable[tuple[Any, ...]], cluster_of: Any
+                       ) -> list[tuple[tuple[Any, ...], tuple[Any, ...]]]:
     """The weights (leaves) or data that feed one group only, where that group is also fed from
     another box, drawn in the group's own column (rank): the output layer's weights beside its
     units, not in a column of their own between the layers, so the output layer stands after
