@@ -16,12 +16,13 @@ from __future__ import annotations
 
 import builtins
 import math
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, overload
 
 import numpy as np
 
 from . import tensor_ops
 from .engine import Function, Node, grad_mode, ops, tensor as core, value as core_value
+from .engine.function import Operand
 from .engine.tensor import as_array
 
 
@@ -61,16 +62,28 @@ class Tensor(Traced, core.Tensor):
         count = math.prod(self.shape[a] for a in ops.normalise_axis(axis, self.ndim))
         return self.sum(axis=axis, keepdims=keep) * (1.0 / count if count else math.nan)
 
+    @overload
+    def max(self, dim: None = None, keepdim: bool = False, *, axis: Any = None,
+            keepdims: Any = None) -> Tensor: ...
+    @overload
+    def max(self, dim: int, keepdim: bool = False) -> MaxResult: ...
+
     def max(self, dim: Any = None, keepdim: bool = False, *, axis: Any = None,
-            keepdims: Any = None) -> Any:
+            keepdims: Any = None) -> Tensor | MaxResult:
         """The largest element; with `dim` (PyTorch), the pair (values, indices); with `axis`
         (numpy), the values.  Tied maxima share the gradient equally."""
         axis, keep = _axis(dim, keepdim, axis, keepdims)
         values = tensor_ops.Max.apply(self, axis=axis, keepdims=keep)
         return values if dim is None else MaxResult(values, self.argmax(dim, keepdim))
 
+    @overload
+    def min(self, dim: None = None, keepdim: bool = False, *, axis: Any = None,
+            keepdims: Any = None) -> Tensor: ...
+    @overload
+    def min(self, dim: int, keepdim: bool = False) -> MaxResult: ...
+
     def min(self, dim: Any = None, keepdim: bool = False, *, axis: Any = None,
-            keepdims: Any = None) -> Any:
+            keepdims: Any = None) -> Tensor | MaxResult:
         axis, keep = _axis(dim, keepdim, axis, keepdims)
         values = -tensor_ops.Max.apply(-self, axis=axis, keepdims=keep)
         return values if dim is None else MaxResult(values, self.argmin(dim, keepdim))
@@ -175,13 +188,13 @@ class Tensor(Traced, core.Tensor):
         return self.split(math.ceil(self.shape[dim] / chunks), dim)
 
     # -- values ---------------------------------------------------------------------------------
-    def pow(self, exponent: Any) -> Tensor:
+    def pow(self, exponent: Operand[Tensor]) -> Tensor:
         return self ** exponent
 
     def neg(self) -> Tensor:
         return -self
 
-    def matmul(self, other: Any) -> Tensor:
+    def matmul(self, other: Operand[Tensor]) -> Tensor:
         return self @ other
 
     def clamp(self, min: Any = None, max: Any = None) -> Tensor:  # noqa: A002 - PyTorch's names

@@ -27,10 +27,16 @@ are the graph's own values, so that its arithmetic is recorded.
 from __future__ import annotations
 
 import copy
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeAlias, TypeVar
 from collections.abc import Callable
 
+import numpy as np
+
 from .graph import Node, switches
+
+
+T = TypeVar("T")  # apply's result is of its operands' engine: Value or Tensor
+Operand: TypeAlias = T | float | np.ndarray | np.generic  # a node of that engine, or a plain number
 
 
 class Function:
@@ -56,7 +62,7 @@ class Function:
     backward: Callable[..., Any]  # backward(ctx, grad) -> one gradient per operand
 
     @classmethod
-    def apply(cls, *operands: Any, **options: Any) -> Any:
+    def apply(cls, *operands: Operand[T], **options: Any) -> T:
         """Run the op on `Value`s or `Tensor`s (plain numbers allowed as constants); record it
         as the result's `grad_fn` when an operand wants a gradient and grad mode is on."""
         ctx, engine, inputs, args, wanted = cls(), None, [], [], False

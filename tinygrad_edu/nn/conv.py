@@ -12,7 +12,7 @@ conv/functions.py).
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any, overload
 
 import numpy as np
 
@@ -68,6 +68,9 @@ class Conv2d(Module):
             self.bias: Parameter | None = Parameter(b, label="bF")
         else:
             self.bias = None
+
+    if TYPE_CHECKING:  # what an editor sees: calling the layer runs forward
+        def __call__(self, x: Any) -> Tensor: ...
 
     def forward(self, x: Any) -> Tensor:
         if not isinstance(x, Tensor):
@@ -147,6 +150,13 @@ class Sequential(Module):
     def _in_order(self) -> Iterator[Module]:
         """The layers as they run: the sub-modules in the order they were given."""
         return (m for _, m in self.named_children())
+
+    if TYPE_CHECKING:  # what an editor sees: calling the layers runs forward
+        @overload
+        def __call__(self, x: Tensor) -> Tensor: ...
+        @overload
+        def __call__(self, x: Any) -> Any: ...
+        def __call__(self, x: Any) -> Any: ...
 
     def forward(self, x: Any) -> Any:
         for layer in self._in_order():

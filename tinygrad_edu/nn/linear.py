@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -65,6 +65,9 @@ class Linear(Module):
                                  f"units; expected ({n_units},)")
             self.bias = Parameter(b, label=f"b{layer}")
         self._labels = (f"z{layer}", f"a{layer}")  # made once, used every call
+
+    if TYPE_CHECKING:  # what an editor sees: calling the layer runs forward
+        def __call__(self, x: Any) -> Tensor: ...
 
     def forward(self, x: Any) -> Tensor:
         if not isinstance(x, Tensor):
