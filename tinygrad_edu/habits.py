@@ -251,7 +251,7 @@ class Tensor(Traced, core.Tensor):
 
     def detach(self) -> Tensor:
         """The same memory as a new leaf with no history (a change to one shows in the other)."""
-        out = self.engine(self.data, label=self.label)
+        out = Tensor(self.data, label=self.label)
         out.version = self.version
         return out
 

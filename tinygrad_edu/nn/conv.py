@@ -75,7 +75,7 @@ class Conv2d(Module):
     def forward(self, x: Any) -> Tensor:
         if not isinstance(x, Tensor):
             x = Tensor(x)
-        z = conv2d(x, self.weight, self.bias, stride=self.stride, padding=self.padding)
+        z: Tensor = conv2d(x, self.weight, self.bias, stride=self.stride, padding=self.padding)
         return fire(z, self.activation, ("zF", "aF"))
 
     def __repr__(self) -> str:
@@ -96,7 +96,7 @@ class MaxPool2d(Module):
         self.kernel_size, self.stride, self.padding = kernel_size, stride, padding
 
     def forward(self, x: Tensor) -> Tensor:
-        aP = max_pool2d(x, self.kernel_size, self.stride, self.padding)
+        aP: Tensor = max_pool2d(x, self.kernel_size, self.stride, self.padding)
         aP.label = "aP"
         return aP
 

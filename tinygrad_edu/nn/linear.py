@@ -74,7 +74,7 @@ class Linear(Module):
             x = Tensor(x)
         if not x.data.ndim or x.data.shape[-1] != self.n_inputs:
             raise ValueError(f"Linear: input of shape {x.shape}, expected (..., {self.n_inputs})")
-        z = x @ self.weight.T  # Z = X Wᵀ (+ b): unit i's weighted input in column i
+        z: Tensor = x @ self.weight.T  # Z = X Wᵀ (+ b): unit i's weighted input in column i
         if self.bias is not None:
             z = z + self.bias
         return fire(z, self.activation, self._labels)

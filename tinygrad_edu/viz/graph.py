@@ -43,7 +43,7 @@ from collections.abc import Iterable, Mapping, Sequence
 import graphviz
 import numpy as np
 
-from ..engine import Node, no_grad, topological_order
+from ..engine import Function, Node, no_grad, topological_order
 from ..engine.fused import WeightedInput
 from ..tools.trace import Scope
 from .dot import Drawing, check_size, escape_html, escape_plain, html_label
@@ -107,7 +107,7 @@ def _is_data(c: Any) -> bool:
     return _is_number(c) or (isinstance(c, np.ndarray) and c.dtype.kind in "biuf")
 
 
-def op_symbol(ctx: Any) -> str:
+def op_symbol(ctx: Function) -> str:
     """How an op is drawn: the symbol it carries (σ, ×, Σ), else its name."""
     return ctx.symbol or ctx.name()
 
