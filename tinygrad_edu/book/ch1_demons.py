@@ -144,7 +144,8 @@ def noise_study(level: float = 0.0, n: int = 200, seed: int = 0,
     def grey(images: np.ndarray) -> np.ndarray:
         if level == 0:
             return images
-        return np.maximum(images, rng.uniform(0.0, level, size=images.shape))
+        greyed: np.ndarray = np.maximum(images, rng.uniform(0.0, level, size=images.shape))
+        return greyed
 
     blank = grey(np.zeros((copies, 12)))
     zero = grey(np.repeat(X[:1], copies, axis=0))

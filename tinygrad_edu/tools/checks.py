@@ -92,8 +92,10 @@ def _moving(call: Callable[[], Any], a: np.ndarray, index: tuple[int, ...]
 def _central(g: Callable[[float], np.ndarray], eps: float, order: int) -> np.ndarray:
     """dg/dt at t = 0 by the central difference of the given order."""
     if order == 2:
-        return (g(eps) - g(-eps)) / (2 * eps)
-    return (g(-2 * eps) - 8 * g(-eps) + 8 * g(eps) - g(2 * eps)) / (12 * eps)
+        slope: np.ndarray = (g(eps) - g(-eps)) / (2 * eps)
+    else:
+        slope = (g(-2 * eps) - 8 * g(-eps) + 8 * g(eps) - g(2 * eps)) / (12 * eps)
+    return slope
 
 
 # ----------------------------------------------------------------------------------------------

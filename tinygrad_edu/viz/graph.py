@@ -794,7 +794,8 @@ def _beside_their_unit(flows: Mapping[tuple[tuple[Any, ...], tuple[Any, ...]], i
 def _cluster_of(k: tuple[Any, ...], nodes: Sequence[Node]) -> tuple[Any, ...]:
     """The module path of the box a group is drawn in."""
     if k[0] == "scope":
-        return k[1][:-1]
+        path: tuple[Any, ...] = k[1][:-1]
+        return path
     if k[0] == "op":
         return tuple(nodes[k[1]].scope)
     if k[0] in ("leaves", "data"):
