@@ -34,7 +34,6 @@ import numpy as np
 
 from .graph import Node, switches
 
-
 T = TypeVar("T")  # apply's result is of its operands' engine: Value or Tensor
 Operand: TypeAlias = T | float | np.ndarray | np.generic  # a node of that engine, or a plain number
 
@@ -117,8 +116,7 @@ class Function:
         self.saved_values = values
 
     def local_derivative(self, pos: int, names: list[str]) -> str | None:
-        """∂(result)/∂(operand `pos`) as text, written with the operands' `names` (captions);
-        None when the op has no `derivative` text."""
+        """∂(result)/∂(operand `pos`) as text in the operands' `names`; None without text."""
         if not self.derivative:
             return None
         return self.derivative[min(pos, len(self.derivative) - 1)].format(*names)
@@ -138,8 +136,7 @@ def _mixed(fn: type[Function], engine: type, other: type) -> TypeError:
 
 
 def _message(ctx: Function, e: Exception, operands: tuple[Any, ...], raw: Any) -> str:
-    """An error from inside `forward` (or a result it returned that is not a number), with the
-    op and the operands' shapes named."""
+    """An error from `forward` (or a result of it that is no number), naming op and shapes."""
     if raw is not _NOT_RUN:
         return f"{ctx.name()}.forward returned {type(raw).__name__} {repr(raw)[:40]}: {e}"
     if str(e).startswith(ctx.name()):

@@ -156,10 +156,8 @@ class HookHandle:
 # -- the walk ---------------------------------------------------------------------------------
 
 def topological_order(root: Node) -> list[Node]:
-    """The nodes behind `root` (leaves included), each after all of its inputs.
-
-    Iterative depth-first search, so the depth of a graph is limited by memory only.
-    """
+    """The nodes behind `root` (leaves included), each after all of its inputs: an iterative
+    depth-first search, so the depth of a graph is limited by memory only."""
     order: list[Node] = []
     seen = {id(root)}
     stack = [(root, iter(root.grad_fn.inputs if root.grad_fn is not None else ()))]
@@ -209,8 +207,7 @@ def backpropagate(root: Node, seed: Any, create_graph: bool = False,
                 if counter.count != count:
                     raise _changed_in_place(ctx, x)
             try:  # the chain rule: the op's local derivatives times the gradient g
-                grads = type(ctx).backward(ctx.with_graph_values(node) if create_graph else ctx,
-                                           g)
+                grads = type(ctx).backward(ctx.with_graph_values(node) if create_graph else ctx, g)
             except (ValueError, TypeError, IndexError) as e:
                 raise type(e)(f"{ctx.name()}.backward: {e}") from e
             if type(grads) is not tuple:  # one operand: its gradient may come bare
@@ -230,16 +227,14 @@ def backpropagate(root: Node, seed: Any, create_graph: bool = False,
 
 def _changed_in_place(ctx: Function, x: Node | None) -> RuntimeError:
     what = "its result" if x is None else f"{x._name()} of shape {x.data.shape}"
-    return RuntimeError(f"{ctx.name()}: {what} was changed "
-                        "in place after the op used it, so its gradient would use the new "
-                        "numbers; run the forward again after the change, or change it only "
-                        "after backward()")
+    return RuntimeError(f"{ctx.name()}: {what} was changed in place after the op used it, so its "
+                        "gradient would use the new numbers; run the forward again after the "
+                        "change, or change it only after backward()")
 
 
 def _wrong_count(ctx: Function, grads: tuple[Any, ...]) -> RuntimeError:
     return RuntimeError(f"{ctx.name()}.backward returned {len(grads)} gradient(s) for "
-                        f"{len(ctx.inputs)} operand(s): return one per operand (None for a "
-                        "constant)")
+                        f"{len(ctx.inputs)} operand(s): return one per operand (None: constant)")
 
 
 def _own(g: Any, given: set[int]) -> Any:
