@@ -21,8 +21,7 @@ also carry their drawing `symbol` and local `derivative` as text, for drawings a
 One rule, every order: `ctx.args` and `ctx.out` are raw numbers, so a first-order backward
 computes on floats and arrays; to differentiate a gradient again (`create_graph=True`) backward
 runs the same rule on `ctx.with_graph_values(node)`, a copy of the ctx whose `args` and `out`
-are the graph's own values, so that its arithmetic is recorded.
-"""
+are the graph's own values, so that its arithmetic is recorded."""
 
 from __future__ import annotations
 

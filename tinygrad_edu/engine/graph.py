@@ -156,8 +156,10 @@ class HookHandle:
 # -- the walk ---------------------------------------------------------------------------------
 
 def topological_order(root: Node) -> list[Node]:
-    """The nodes behind `root` (leaves included), each after all of its inputs: an iterative
-    depth-first search, so the depth of a graph is limited by memory only."""
+    """The nodes behind `root` (leaves included), each after all of its inputs.
+
+    Iterative depth-first search, so the depth of a graph is limited by memory only.
+    """
     order: list[Node] = []
     seen = {id(root)}
     stack = [(root, iter(root.grad_fn.inputs if root.grad_fn is not None else ()))]
