@@ -32,7 +32,7 @@ STALE_AGE = 3600.0  # seconds: without flock, a temporary file this old was left
 
 
 @contextlib.contextmanager
-def atomic_target(path: str | os.PathLike) -> Iterator[str]:
+def atomic_target(path: str | os.PathLike[str]) -> Iterator[str]:
     """Yield a temporary path beside `path`; on success it replaces `path` (fsync'ed first).
 
     For writers that want a file name, such as matplotlib's ``fig.savefig(tmp, format="png")``.
@@ -107,7 +107,7 @@ def _mode_for(path: str) -> int:
         return 0o666 & ~umask
 
 
-def write_atomic(path: str | os.PathLike, data: str | bytes) -> str:
+def write_atomic(path: str | os.PathLike[str], data: str | bytes) -> str:
     """Write `data` (text as UTF-8, or bytes) to `path` atomically; returns the path."""
     raw = data.encode("utf-8") if isinstance(data, str) else data
     with atomic_target(path) as tmp:

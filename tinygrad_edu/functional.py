@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from .engine.function import Operand
 from .habits import Value
 from .habits import Tensor
 from .tensor_ops import concatenate
@@ -69,7 +70,7 @@ def log_softmax(input: Any, dim: int) -> Tensor:
     return as_tensor(input).log_softmax(dim=dim)
 
 
-def matmul(input: Any, other: Any) -> Tensor:
+def matmul(input: Any, other: Operand[Tensor]) -> Tensor:
     """The matrix product `input @ other` (numpy's and PyTorch's rules for 1-d and batches)."""
     return as_tensor(input) @ other
 
@@ -84,7 +85,7 @@ def stack(tensors: Sequence[Tensor], dim: int = 0, *, axis: int | None = None) -
     return _stack(tensors, axis=dim if axis is None else axis)
 
 
-def where(condition: Any, input: Any, other: Any) -> Tensor:
+def where(condition: Any, input: Operand[Tensor], other: Operand[Tensor]) -> Tensor:
     """`input` where `condition` holds, else `other`, elementwise with broadcasting; each of
     `input` and `other` a `Tensor` or a number."""
     for x in (input, other):

@@ -17,13 +17,14 @@ from __future__ import annotations
 import builtins
 import math
 import operator
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, overload
 
 import numpy as np
 
 from . import tensor_ops
 from .engine import (Function, Node, grad_mode, is_grad_enabled, ops, tensor as core,
                      value as core_value)
+from .engine.function import Operand
 from .engine.tensor import as_array
 
 
@@ -52,7 +53,7 @@ class NodeHabits:
     __abs__ = abs
 
     @property
-    def scope(self) -> tuple:
+    def scope(self) -> tuple[Any, ...]:
         """The module path the op was recorded in (its name scopes), or ()."""
         return getattr(self.grad_fn, "scope", ())
 
@@ -74,16 +75,28 @@ class Tensor(NodeHabits, core.Tensor):
         count = math.prod(self.shape[a] for a in ops.normalise_axis(axis, self.ndim))
         return self.sum(axis=axis, keepdims=keep) * (1.0 / count if count else math.nan)
 
+    @overload
+    def max(self, dim: None = None, keepdim: bool = False, *, axis: Any = None,
+            keepdims: Any = None) -> Tensor: ...
+    @overload
+    def max(self, dim: int, keepdim: bool = False) -> MaxResult: ...
+
     def max(self, dim: Any = None, keepdim: bool = False, *, axis: Any = None,
-            keepdims: Any = None) -> Any:
+            keepdims: Any = None) -> Tensor | MaxResult:
         """The largest element; with `dim` (PyTorch), the pair (values, indices); with `axis`
         (numpy), the values.  Tied maxima share the gradient equally."""
         axis, keep = _axis(dim, keepdim, axis, keepdims)
         values = tensor_ops.Max.apply(self, axis=axis, keepdims=keep)
         return values if dim is None else MaxResult(values, self.argmax(dim, keepdim))
 
+    @overload
+    def min(self, dim: None = None, keepdim: bool = False, *, axis: Any = None,
+            keepdims: Any = None) -> Tensor: ...
+    @overload
+    def min(self, dim: int, keepdim: bool = False) -> MaxResult: ...
+
     def min(self, dim: Any = None, keepdim: bool = False, *, axis: Any = None,
-            keepdims: Any = None) -> Any:
+            keepdims: Any = None) -> Tensor | MaxResult:
         axis, keep = _axis(dim, keepdim, axis, keepdims)
         values = -tensor_ops.Max.apply(-self, axis=axis, keepdims=keep)
         return values if dim is None else MaxResult(values, self.argmin(dim, keepdim))
@@ -188,13 +201,13 @@ class Tensor(NodeHabits, core.Tensor):
         return self.split(math.ceil(self.shape[dim] / chunks), dim)
 
     # -- values ---------------------------------------------------------------------------------
-    def pow(self, exponent: Any) -> Tensor:
+    def pow(self, exponent: Operand[Tensor]) -> Tensor:
         return self ** exponent
 
     def neg(self) -> Tensor:
         return -self
 
-    def matmul(self, other: Any) -> Tensor:
+    def matmul(self, other: Operand[Tensor]) -> Tensor:
         return self @ other
 
     def clamp(self, min: Any = None, max: Any = None) -> Tensor:  # noqa: A002 - PyTorch's names
@@ -251,7 +264,7 @@ class Tensor(NodeHabits, core.Tensor):
 
     def detach(self) -> Tensor:
         """The same memory as a new leaf with no history (a change to one shows in the other)."""
-        out = self.engine(self.data, label=self.label)
+        out = Tensor(self.data, label=self.label)
         out.version = self.version
         return out
 
@@ -338,7 +351,8 @@ class Value(NodeHabits, core_value.Value):
     __slots__ = ()
 
     # -- in place: an optimizer's step (`with no_grad(): w -= lr * w.grad`) ---------------------
-    def _in_place(self, other: Any, step: Any, op: type[Function], spelling: str) -> Value:
+    def _in_place(self, other: Operand[Value], step: Any, op: type[Function],
+                  spelling: str) -> Value:
         if is_grad_enabled() and self.requires_grad:
             if self.grad_fn is None:
                 raise RuntimeError(f"{spelling} on {self._name()}, a weight that requires a "
@@ -349,16 +363,16 @@ class Value(NodeHabits, core_value.Value):
             other, Node) else other), f"{spelling} on {self._name()}")
         return self
 
-    def __iadd__(self, other: Any) -> Value:
+    def __iadd__(self, other: Operand[Value]) -> Value:
         return self._in_place(other, operator.add, ops.Add, "+=")
 
-    def __isub__(self, other: Any) -> Value:
+    def __isub__(self, other: Operand[Value]) -> Value:
         return self._in_place(other, operator.sub, ops.Sub, "-=")
 
-    def __imul__(self, other: Any) -> Value:
+    def __imul__(self, other: Operand[Value]) -> Value:
         return self._in_place(other, operator.mul, ops.Mul, "*=")
 
-    def __itruediv__(self, other: Any) -> Value:
+    def __itruediv__(self, other: Operand[Value]) -> Value:
         return self._in_place(other, operator.truediv, ops.Div, "/=")
 
     def detach(self) -> Value:
@@ -439,9 +453,9 @@ class Clamp(Function):
 class _Size(int):
     """A tensor's number of elements that can also be called as PyTorch's `size(dim=None)`."""
 
-    shape: tuple
+    shape: tuple[Any, ...]
 
-    def __new__(cls, n: int, shape: tuple) -> _Size:
+    def __new__(cls, n: int, shape: tuple[Any, ...]) -> _Size:
         obj = super().__new__(cls, n)
         obj.shape = shape
         return obj
@@ -463,7 +477,7 @@ def _raw_index(index: Any) -> Any:
     return index
 
 
-def _check_dim(d: Any, shape: tuple, op: str) -> int:
+def _check_dim(d: Any, shape: tuple[Any, ...], op: str) -> int:
     if isinstance(d, bool) or not isinstance(d, (int, np.integer)) or not (
             -max(len(shape), 1) <= d < max(len(shape), 1)):
         raise ValueError(f"{op}: axis {d!r} is out of range for shape {shape}")

@@ -177,7 +177,7 @@ def _out_of_range(label: int, targets: np.ndarray, shape: tuple[int, ...]) -> st
             f"logits of shape {shape}; give class indices 0..{shape[-1] - 1}")
 
 
-def _value_cost(z: list, index: int | None, p: np.ndarray | None) -> Any:
+def _value_cost(z: list[Any], index: int | None, p: np.ndarray | None) -> Any:
     """-log softmax(z)[index], or -Σ_k p_k log softmax(z)_k, for one image's list of `Value`s."""
     m = max(v.data if isinstance(v, Value) else float(v) for v in z)
     sum_exp: Any = 0.0

@@ -106,7 +106,7 @@ class Optimizer:
     @property
     def lr(self) -> float:
         """The learning rate η, `param_groups[0]["lr"]` (a scheduler changes it)."""
-        return self.param_groups[0]["lr"]
+        return float(self.param_groups[0]["lr"])
 
     @lr.setter
     def lr(self, value: float) -> None:

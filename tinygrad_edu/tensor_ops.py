@@ -8,14 +8,17 @@ functions `concatenate`, `stack` and `where` record them.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
 from collections.abc import Sequence
 
 import numpy as np
 
 from .engine import Function, Node
 from .engine.ops import exp, mask, normalise_axis
+from .engine.function import Operand
 from .engine.tensor import Tensor
+
+S = TypeVar("S", bound=Tensor)  # a result is of its operands' class (tinygrad_edu.Tensor)
 
 
 class Max(Function):
@@ -66,7 +69,8 @@ class ScatterAdd(Function):
     """Zeros of `shape` with g added at `index`: GetItem's backward, whose backward is GetItem."""
     op_name = "scatter_add"
 
-    def forward(ctx: Any, g: np.ndarray, index: Any = None, shape: tuple = ()) -> np.ndarray:
+    def forward(ctx: Any, g: np.ndarray, index: Any = None, shape: tuple[int, ...] = ()
+                ) -> np.ndarray:
         out = np.zeros(shape, dtype=g.dtype)
         np.add.at(out, index, g)
         return out
@@ -143,7 +147,7 @@ class LogSoftmax(Function):
         return grad - exp(ctx.out) * grad.sum(axis=ctx.axis, keepdims=True)
 
 
-def _tensors(op: str, tensors: Sequence[Any]) -> list:
+def _tensors(op: str, tensors: Sequence[S]) -> Sequence[S]:
     tensors = list(tensors)
     if not tensors:
         raise ValueError(f"{op} needs at least one Tensor")
@@ -154,17 +158,17 @@ def _tensors(op: str, tensors: Sequence[Any]) -> list:
     return tensors
 
 
-def concatenate(tensors: Sequence[Tensor], axis: int = 0) -> Any:
+def concatenate(tensors: Sequence[S], axis: int = 0) -> S:
     """Join tensors along an existing axis (numpy.concatenate, torch.cat)."""
     return Concatenate.apply(*_tensors("concatenate", tensors), axis=axis)
 
 
-def stack(tensors: Sequence[Tensor], axis: int = 0) -> Any:
+def stack(tensors: Sequence[S], axis: int = 0) -> S:
     """Join same-shaped tensors along a new axis (numpy.stack, torch.stack)."""
     return Stack.apply(*_tensors("stack", tensors), axis=axis)
 
 
-def where(condition: Any, a: Any, b: Any) -> Any:
+def where(condition: Any, a: Operand[S], b: Operand[S]) -> S:
     """a where `condition` holds, b elsewhere (torch.where); each side gets its gradient."""
     cond = np.asarray(condition.data if isinstance(condition, Node) else condition)
     if cond.dtype.kind != "b":

@@ -29,7 +29,7 @@ all 64.
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from typing import Any, NamedTuple
 from collections.abc import Sequence
 
 import numpy as np
@@ -144,13 +144,14 @@ def noise_study(level: float = 0.0, n: int = 200, seed: int = 0,
     def grey(images: np.ndarray) -> np.ndarray:
         if level == 0:
             return images
-        return np.maximum(images, rng.uniform(0.0, level, size=images.shape))
+        greyed: np.ndarray = np.maximum(images, rng.uniform(0.0, level, size=images.shape))
+        return greyed
 
     blank = grey(np.zeros((copies, 12)))
     zero = grey(np.repeat(X[:1], copies, axis=0))
     noisy = grey(np.repeat(X, copies, axis=0))
     labels = np.repeat(T.argmax(axis=1), copies)
-    report: dict[str, dict] = {"blank": {}, "zero": {}, "zero_output": {}, "correct": {}}
+    report: dict[str, dict[str, Any]] = {"blank": {}, "zero": {}, "zero_output": {}, "correct": {}}
     for name, with_biases in (("with biases", True), ("without biases", False)):
         model = demon_network(engine, demon_params(with_biases))
         report["blank"][name] = model.layer_outputs(blank)[1].mean(axis=0)

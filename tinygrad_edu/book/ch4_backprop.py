@@ -55,7 +55,8 @@ def finite_difference_gradients(params: Params, h: float = 1e-4) -> Params:
     (f(-2h) - 8 f(-h) + 8 f(h) - f(2h)) / 12h, whose error is O(h⁴) (`checks.numerical_gradient`
     with order=4)."""
     X, T = book_digits_4x3(one_hot=True)
-    return numerical_gradient(lambda p: delta.nn_cost(p, X, T), params, eps=h, order=4)
+    grads: Params = numerical_gradient(lambda p: delta.nn_cost(p, X, T), params, eps=h, order=4)
+    return grads
 
 
 def gradients_four_ways(params: Params | None = None) -> dict[str, Params]:

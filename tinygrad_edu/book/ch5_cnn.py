@@ -118,7 +118,8 @@ class BookCNN(Sequential):
     def forward(self, X: np.ndarray | Tensor) -> Tensor:
         """The outputs aO (N, 3) for images X of shape (N, 36), (N, 6, 6) or (N, 1, 6, 6)."""
         x = X if isinstance(X, Tensor) else Tensor(np.asarray(X, dtype=np.float64))
-        return super().forward(x.reshape(-1, 1, 6, 6))
+        aO: Tensor = super().forward(x.reshape(-1, 1, 6, 6))
+        return aO
 
     def layer_values(self, X: np.ndarray | Tensor) -> CNNLayers:
         """Every layer of the forward pass (§5-4) for images X, found by the book's labels.
@@ -136,7 +137,8 @@ class BookCNN(Sequential):
         """C_T = Σ over images of ½ Σ_n (t_n - aO_n)² (§5-4), by `losses.squared_error`."""
         aO = self(X)
         with name_scope("C_T", "block"):  # the cost in one box in drawings
-            return squared_error(aO, T)
+            C_T: Tensor = squared_error(aO, T)
+        return C_T
 
     def gradients(self, X: np.ndarray, T: np.ndarray) -> tuple[float, dict[str, np.ndarray]]:
         """C_T and ∂C_T/∂p for every parameter, by autograd (compare `cnn_delta_gradients`)."""
@@ -149,7 +151,8 @@ class BookCNN(Sequential):
     def predict(self, X: np.ndarray) -> np.ndarray:
         """The digit (1, 2 or 3) whose output unit fires most, for each image."""
         with no_grad():
-            return self(X).data.argmax(axis=1) + 1
+            digits: np.ndarray = self(X).data.argmax(axis=1) + 1
+        return digits
 
     def correct(self, X: np.ndarray, T: np.ndarray) -> int:
         """How many images the network classifies as their one-hot target says."""

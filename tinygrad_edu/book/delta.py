@@ -45,7 +45,8 @@ __all__ = [
 def sigmoid(z: np.ndarray) -> np.ndarray:
     """σ(z) = 1 / (1 + e^-z) (§1-3), written so that no exp overflows."""
     e = np.exp(-np.abs(z))
-    return np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+    a: np.ndarray = np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+    return a
 
 
 def sigmoid_prime(z: np.ndarray) -> np.ndarray:
@@ -167,13 +168,15 @@ def _pool_windows(aF: np.ndarray) -> np.ndarray:
     """(images, 3, 4, 4) -> (images, 3, 2, 2, 4): the 4 values of each 2x2 window (stride 2)."""
     n, m = aF.shape[:2]
     windows = aF.reshape(n, m, 2, 2, 2, 2)  # image, map, window row, row in window, window col, col
-    return windows.transpose(0, 1, 2, 4, 3, 5).reshape(n, m, 2, 2, 4)
+    pooled: np.ndarray = windows.transpose(0, 1, 2, 4, 3, 5).reshape(n, m, 2, 2, 4)
+    return pooled
 
 
 def _unpool_windows(windows: np.ndarray) -> np.ndarray:
     """The inverse of ``_pool_windows``: (images, 3, 2, 2, 4) -> (images, 3, 4, 4)."""
     n, m = windows.shape[:2]
-    return windows.reshape(n, m, 2, 2, 2, 2).transpose(0, 1, 2, 4, 3, 5).reshape(n, m, 4, 4)
+    a: np.ndarray = windows.reshape(n, m, 2, 2, 2, 2).transpose(0, 1, 2, 4, 3, 5)
+    return a.reshape(n, m, 4, 4)
 
 
 def cnn_forward(params: Params, X: np.ndarray) -> CNNForward:

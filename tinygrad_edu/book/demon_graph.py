@@ -121,7 +121,7 @@ def image_cost(a: Sequence[Any], t: Sequence[Any]) -> Any:
     return C
 
 
-def render_demon(model_before: Any, model_after: Any, X: Any, out_dir: str | os.PathLike,
+def render_demon(model_before: Any, model_after: Any, X: Any, out_dir: str | os.PathLike[str],
                  formats: Sequence[str] = ("svg",), *, T: Any = None, image: int = 1,
                  captions: tuple[str, str] = ("before training", "after training"),
                  level: str = "op", weights: bool = False) -> list[str]:

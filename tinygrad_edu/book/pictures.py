@@ -78,14 +78,14 @@ def _figure(width: float, height: float) -> Any:
     return fig
 
 
-def save_figure(fig: Any, path: str | os.PathLike, **kwargs: Any) -> str:
+def save_figure(fig: Any, path: str | os.PathLike[str], **kwargs: Any) -> str:
     """`fig.savefig` as a PNG, written atomically (a reader never sees half a file)."""
     with atomic_target(path) as tmp:
         fig.savefig(tmp, format="png", **kwargs)
     return os.fspath(path)
 
 
-def _save(fig: Any, path: str | os.PathLike) -> str:
+def _save(fig: Any, path: str | os.PathLike[str]) -> str:
     return save_figure(fig, path, bbox_inches="tight")
 
 
@@ -107,7 +107,7 @@ ACTIVATIONS = [("step", "unit step u(z) = 1 (z ≥ 0), 0 (z < 0)"),
                ("hard_tanh", "Hard-Tanh = clip(z, −1, 1)")]
 
 
-def plot_activations(path: str | os.PathLike) -> str:
+def plot_activations(path: str | os.PathLike[str]) -> str:
     """One panel per activation: a(z) (solid) and its derivative a'(z) (dashed)."""
     fig = _figure(11, 6)
     z = np.linspace(-4, 4, 801)
@@ -129,7 +129,7 @@ def plot_activations(path: str | os.PathLike) -> str:
     return _save(fig, path)
 
 
-def plot_firing(path: str | os.PathLike, w: tuple[float, float] = (5.0, 3.0),
+def plot_firing(path: str | os.PathLike[str], w: tuple[float, float] = (5.0, 3.0),
                 theta: float = 4.0) -> str:
     """§1-2 Example 1: the output y = u(s − θ) against the sum s = w1 x1 + w2 x2.
 
@@ -166,7 +166,7 @@ def plot_firing(path: str | os.PathLike, w: tuple[float, float] = (5.0, 3.0),
     return _save(fig, path)
 
 
-def plot_images(images: np.ndarray, path: str | os.PathLike, titles: Sequence[str],
+def plot_images(images: np.ndarray, path: str | os.PathLike[str], titles: Sequence[str],
                 suptitle: str, columns: int = 8, numbers: bool = False) -> str:
     """4x3 images (rows of 12 pixels, 1 = black) in a grid, each with its title; `numbers`
     writes each pixel's number (1..12, the book's reading order) on it."""
@@ -191,7 +191,7 @@ def plot_images(images: np.ndarray, path: str | os.PathLike, titles: Sequence[st
 
 
 def plot_bias_of_the_heart(levels: Sequence[float], with_biases: np.ndarray,
-                           without_biases: np.ndarray, path: str | os.PathLike,
+                           without_biases: np.ndarray, path: str | os.PathLike[str],
                            names: Sequence[str] = ("A", "B", "C")) -> str:
     """§1-6: the hidden demons' mean activity a on blank images with noise up to each level,
     with their biases (they ignore the noise) and without (the noise excites them)."""
@@ -213,7 +213,7 @@ def plot_bias_of_the_heart(levels: Sequence[float], with_biases: np.ndarray,
     return _save(fig, path)
 
 
-def plot_cost_curve(costs: Sequence[float], path: str | os.PathLike,
+def plot_cost_curve(costs: Sequence[float], path: str | os.PathLike[str],
                     title: str = "Gradient descent on $C_T$") -> str:
     """C_T after 0, 1, ..., n updates, on a log scale."""
     fig = _figure(7, 4)
@@ -255,7 +255,7 @@ FITTED_NOTE = ("fitted units need not match the demons: learning may share a str
                "units, mix strokes, or find them in another order")
 
 
-def plot_hidden_weights(W2: np.ndarray, path: str | os.PathLike, b2: np.ndarray | None = None,
+def plot_hidden_weights(W2: np.ndarray, path: str | os.PathLike[str], b2: np.ndarray | None = None,
                         hand_set: tuple[np.ndarray, np.ndarray] | None = None,
                         names: Sequence[str] | None = None,
                         caption: str = "fitted unit") -> str:
@@ -283,7 +283,8 @@ def plot_hidden_weights(W2: np.ndarray, path: str | os.PathLike, b2: np.ndarray 
     return _save(fig, path)
 
 
-def plot_descent_path(xs: Sequence[float], ys: Sequence[float], path: str | os.PathLike) -> str:
+def plot_descent_path(xs: Sequence[float], ys: Sequence[float],
+                      path: str | os.PathLike[str]) -> str:
     """§2-11: the points of gradient descent over the contour lines of z = x² + y²."""
     fig = _figure(6, 5)
     ax = fig.add_subplot(1, 1, 1)

@@ -29,7 +29,7 @@ from .kernels import (IntOrPair, conv2d_backward, conv2d_forward, max_pool2d_bac
 __all__ = ["Conv2d", "MaxPool2d", "conv2d", "max_pool2d"]
 
 
-def _first_order_only(op: str, grad: Any) -> np.ndarray:
+def _first_order_only(op: str, grad: np.ndarray | Node) -> np.ndarray:
     if isinstance(grad, Node):
         raise NotImplementedError(
             f"{op}: second derivatives (grad(..., create_graph=True)) are not implemented for "

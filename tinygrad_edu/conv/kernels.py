@@ -98,7 +98,8 @@ def _windows(xp: np.ndarray, kernel: tuple[int, int], stride: tuple[int, int]) -
     [:, :, i, j] is a contiguous OH x OW image: the im2col matrix of Caffe's layout.
     """
     all_windows = sliding_window_view(xp, kernel, axis=(2, 3))  # (N, C, H', W', KH, KW)
-    return all_windows[:, :, ::stride[0], ::stride[1]].transpose(0, 1, 4, 5, 2, 3)
+    windows: np.ndarray = all_windows[:, :, ::stride[0], ::stride[1]].transpose(0, 1, 4, 5, 2, 3)
+    return windows
 
 
 def _col2im(cols: np.ndarray, padded_hw: tuple[int, int], stride: tuple[int, int]) -> np.ndarray:

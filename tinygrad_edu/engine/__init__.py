@@ -11,8 +11,7 @@ Read it in this order, beside the book's chapter 4 (docs/engine.md walks it):
 6. tensor.py    `Tensor`, the tensor engine (one numpy array)
 
 The engine imports nothing else of the package; tools (name scopes, anomaly mode) watch it
-through one hook point, `graph.recording`.
-"""
+through one hook point, `graph.recording`."""
 
 from .function import Function
 from .graph import (Node, backward, enable_grad, grad, grad_mode, is_grad_enabled, no_grad,

@@ -21,16 +21,20 @@ also carry their drawing `symbol` and local `derivative` as text, for drawings a
 One rule, every order: `ctx.args` and `ctx.out` are raw numbers, so a first-order backward
 computes on floats and arrays; to differentiate a gradient again (`create_graph=True`) backward
 runs the same rule on `ctx.with_graph_values(node)`, a copy of the ctx whose `args` and `out`
-are the graph's own values, so that its arithmetic is recorded.
-"""
+are the graph's own values, so that its arithmetic is recorded."""
 
 from __future__ import annotations
 
 import copy
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeAlias, TypeVar
 from collections.abc import Callable
 
+import numpy as np
+
 from .graph import Node, switches
+
+T = TypeVar("T")  # apply's result is of its operands' engine: Value or Tensor
+Operand: TypeAlias = T | float | np.ndarray | np.generic  # a node of that engine, or a plain number
 
 
 class Function:
@@ -38,25 +42,25 @@ class Function:
     made by `apply`, is the op's ctx and record."""
 
     __slots__ = ("inputs", "args", "out", "raw_args", "__dict__", "__weakref__")
-    inputs: tuple  # per operand: the input node, or None (a constant, or no gradient wanted)
-    args: tuple  # the operands: raw numbers (graph values in `with_graph_values`)
+    inputs: tuple[Any, ...]  # per operand: the input node, or None (a constant, no gradient wanted)
+    args: tuple[Any, ...]  # the operands: raw numbers (graph values in `with_graph_values`)
     out: Any  # the result: a raw number (a graph value in `with_graph_values`)
-    raw_args: tuple  # the operands as raw numbers, at every order (for masks and slopes)
+    raw_args: tuple[Any, ...]  # the operands as raw numbers, at every order (for masks and slopes)
 
     symbol: ClassVar[str] = ""  # how drawings show the op, when not by its name
     derivative: ClassVar[tuple[str, ...]] = ()  # ∂out/∂operand_i as text; {0}, {1}: operands
     op_name: ClassVar[str | None] = None  # the method users call (`log_softmax`), if not the class
     view: ClassVar[bool] = False  # does the result share the first operand's memory (reshape)?
     options: dict[str, Any] = {}  # the keyword arguments given to apply (replaced, never changed)
-    saved_values: tuple = ()
-    versions: tuple = ()  # (version counter, its count, tensor) of each Tensor operand and result
+    saved_values: tuple[Any, ...] = ()
+    versions: tuple[Any, ...] = ()  # (version counter, count, tensor): Tensor operands and result
 
     # what a subclass writes (static methods, or plain ones whose first argument is the ctx)
     forward: Callable[..., Any]  # forward(ctx, *operands, **options) -> the raw result
     backward: Callable[..., Any]  # backward(ctx, grad) -> one gradient per operand
 
     @classmethod
-    def apply(cls, *operands: Any, **options: Any) -> Any:
+    def apply(cls, *operands: Operand[T], **options: Any) -> T:
         """Run the op on Values or Tensors (numbers allowed); record it as the result's `grad_fn`
         when an operand wants a gradient and grad mode is on."""
         ctx, engine, inputs, args, constants, wanted = cls(), None, [], [], [], False
@@ -117,8 +121,7 @@ class Function:
         self.saved_values = values
 
     def local_derivative(self, pos: int, names: list[str]) -> str | None:
-        """∂(result)/∂(operand `pos`) as text, written with the operands' `names` (captions);
-        None when the op has no `derivative` text."""
+        """∂(result)/∂(operand `pos`) as text in the operands' `names`; None without text."""
         if not self.derivative:
             return None
         return self.derivative[min(pos, len(self.derivative) - 1)].format(*names)
@@ -137,9 +140,8 @@ def _mixed(fn: type[Function], engine: type, other: type) -> TypeError:
                      "one op; convert with Tensor(value.data) or value.data")
 
 
-def _message(ctx: Function, e: Exception, operands: tuple, raw: Any) -> str:
-    """An error from inside `forward` (or a result it returned that is not a number), with the
-    op and the operands' shapes named."""
+def _message(ctx: Function, e: Exception, operands: tuple[Any, ...], raw: Any) -> str:
+    """An error from `forward` (or a result of it that is no number), naming op and shapes."""
     if raw is not _NOT_RUN:
         return f"{ctx.name()}.forward returned {type(raw).__name__} {repr(raw)[:40]}: {e}"
     if str(e).startswith(ctx.name()):

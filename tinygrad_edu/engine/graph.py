@@ -25,8 +25,8 @@ class _Switches(threading.local):
     """What every op reads: is the graph recorded, and which tools watch (see `recording`)."""
 
     grad_enabled = True
-    on_op: tuple = ()  # called with each recorded op's result node
-    on_backward: tuple = ()  # called with (node, gradients of its inputs) during backward
+    on_op: tuple[Any, ...] = ()  # called with each recorded op's result node
+    on_backward: tuple[Any, ...] = ()  # called with (node, gradients of its inputs) during backward
 
 
 switches = _Switches()
@@ -67,7 +67,7 @@ class recording:  # noqa: N801 - used as a function: `with recording(tag):`
     grads)` for every rule backward runs.  The engine keeps nothing of theirs."""
 
     def __init__(self, on_op: Callable[[Node], None] | None = None,
-                 on_backward: Callable[[Node, tuple], None] | None = None) -> None:
+                 on_backward: Callable[[Node, tuple[Any, ...]], None] | None = None) -> None:
         self.on_op, self.on_backward = on_op, on_backward
 
     def __enter__(self) -> None:
@@ -89,7 +89,7 @@ class Node:
 
     __slots__ = ("grad", "requires_grad", "grad_fn", "__dict__", "__weakref__")
     label: str | None = None  # the node's name in messages and drawings
-    hooks: list | None = None
+    hooks: list[Any] | None = None
 
     engine: Any  # the class an op's results are made of: Value or Tensor
     versioned = False  # can its memory change in place (a Tensor's can: an optimizer step)?
@@ -143,7 +143,7 @@ class Node:
 class HookHandle:
     """Returned by `register_hook`; `handle.remove()` takes the hook away."""
 
-    def __init__(self, hooks: list, hook: Callable) -> None:
+    def __init__(self, hooks: list[Any], hook: Callable[..., Any]) -> None:
         self.hooks, self.hook = hooks, hook
 
     def remove(self) -> None:
@@ -207,8 +207,7 @@ def backpropagate(root: Node, seed: Any, create_graph: bool = False,
                 if counter.count != count:
                     raise _changed_in_place(ctx, x)
             try:  # the chain rule: the op's local derivatives times the gradient g
-                grads = type(ctx).backward(ctx.with_graph_values(node) if create_graph else ctx,
-                                           g)
+                grads = type(ctx).backward(ctx.with_graph_values(node) if create_graph else ctx, g)
             except (ValueError, TypeError, IndexError) as e:
                 raise type(e)(f"{ctx.name()}.backward: {e}") from e
             if type(grads) is not tuple:  # one operand: its gradient may come bare
@@ -228,16 +227,14 @@ def backpropagate(root: Node, seed: Any, create_graph: bool = False,
 
 def _changed_in_place(ctx: Function, x: Node | None) -> RuntimeError:
     what = "its result" if x is None else f"{x._name()} of shape {x.data.shape}"
-    return RuntimeError(f"{ctx.name()}: {what} was changed "
-                        "in place after the op used it, so its gradient would use the new "
-                        "numbers; run the forward again after the change, or change it only "
-                        "after backward()")
+    return RuntimeError(f"{ctx.name()}: {what} was changed in place after the op used it, so its "
+                        "gradient would use the new numbers; run the forward again after the "
+                        "change, or change it only after backward()")
 
 
-def _wrong_count(ctx: Function, grads: tuple) -> RuntimeError:
+def _wrong_count(ctx: Function, grads: tuple[Any, ...]) -> RuntimeError:
     return RuntimeError(f"{ctx.name()}.backward returned {len(grads)} gradient(s) for "
-                        f"{len(ctx.inputs)} operand(s): return one per operand (None for a "
-                        "constant)")
+                        f"{len(ctx.inputs)} operand(s): return one per operand (None: constant)")
 
 
 def _own(g: Any, given: set[int]) -> Any:
@@ -274,7 +271,7 @@ def backward(root: Node, grad: Any = None, *, create_graph: bool = False) -> Non
 
 
 def grad(outputs: Node, inputs: Node | Sequence[Node], grad_outputs: Any = None, *,
-         create_graph: bool = False, allow_unused: bool = False) -> tuple:
+         create_graph: bool = False, allow_unused: bool = False) -> tuple[Any, ...]:
     """The gradients of `outputs` with respect to `inputs`, as a tuple, like
     `torch.autograd.grad` (one input gives a tuple of one: `(dx,) = grad(y, x)`).
 

@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 
 import numpy as np
 
-from .function import Function
+from .function import Function, Operand
 from .graph import Node
 
 # -- the helpers: one job each, on a float, an array or a graph value -------------------------
@@ -382,7 +382,7 @@ class Transpose(Function):
     """Permute the axes (reverse them when `axes` is None); the gradient is permuted back."""
     op_name, view = "transpose", True
 
-    def forward(ctx: Any, x: np.ndarray, axes: Any = None) -> np.ndarray:
+    def forward(ctx: Any, x: np.ndarray, axes: tuple[int, ...] | None = None) -> np.ndarray:
         ctx.back = None if axes is None else tuple(np.argsort(axes).tolist())
         return x.transpose(axes)
     def backward(ctx: Any, grad: Any) -> Any:
@@ -412,34 +412,34 @@ class Operators:
 
     __slots__ = ()
 
-    def __add__(self: N, other: Any) -> N:
+    def __add__(self: N, other: Operand[N]) -> N:
         return Add.apply(self, other)
 
-    def __radd__(self: N, other: Any) -> N:  # 2 * w: the number comes first
+    def __radd__(self: N, other: Operand[N]) -> N:  # 2 * w: the number comes first
         return Add.apply(other, self)
 
-    def __sub__(self: N, other: Any) -> N:
+    def __sub__(self: N, other: Operand[N]) -> N:
         return Sub.apply(self, other)
 
-    def __rsub__(self: N, other: Any) -> N:  # 2 * w: the number comes first
+    def __rsub__(self: N, other: Operand[N]) -> N:  # 2 * w: the number comes first
         return Sub.apply(other, self)
 
-    def __mul__(self: N, other: Any) -> N:
+    def __mul__(self: N, other: Operand[N]) -> N:
         return Mul.apply(self, other)
 
-    def __rmul__(self: N, other: Any) -> N:  # 2 * w: the number comes first
+    def __rmul__(self: N, other: Operand[N]) -> N:  # 2 * w: the number comes first
         return Mul.apply(other, self)
 
-    def __truediv__(self: N, other: Any) -> N:
+    def __truediv__(self: N, other: Operand[N]) -> N:
         return Div.apply(self, other)
 
-    def __rtruediv__(self: N, other: Any) -> N:  # 2 * w: the number comes first
+    def __rtruediv__(self: N, other: Operand[N]) -> N:  # 2 * w: the number comes first
         return Div.apply(other, self)
 
-    def __pow__(self: N, other: Any) -> N:
+    def __pow__(self: N, other: Operand[N]) -> N:
         return Pow.apply(self, other)
 
-    def __rpow__(self: N, other: Any) -> N:  # 2 * w: the number comes first
+    def __rpow__(self: N, other: Operand[N]) -> N:  # 2 * w: the number comes first
         return Pow.apply(other, self)
 
     def __neg__(self: N) -> N:

@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 import numpy as np
 
 from . import ops
-from .function import Function
+from .function import Function, Operand
 from .graph import Node, switches
 
 _FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
@@ -63,6 +63,7 @@ class Tensor(ops.Operators, Node):
     """
 
     __slots__ = ("_data", "version")
+    _data: np.ndarray
     zero_grad_value = None
     __array_ufunc__ = None  # numpy defers to our reflected operators: ndarray * Tensor
 
@@ -115,7 +116,7 @@ class Tensor(ops.Operators, Node):
     versioned = True
 
     @staticmethod
-    def note_versions(ctx: Any, operands: tuple, out: Tensor) -> None:
+    def note_versions(ctx: Any, operands: tuple[Any, ...], out: Tensor) -> None:
         """Keep the version of every Tensor the rule may read: the operands and the result."""
         if out._data.dtype.kind != "f":  # an op's result is always a float
             out._data = out._data.astype(np.float64)
@@ -167,7 +168,7 @@ class Tensor(ops.Operators, Node):
         return np.array(g.reshape(shape), dtype=dtype)  # a copy: the caller's stays theirs
 
     # -- in place: an optimizer's step (`with no_grad(): w -= lr * w.grad`) ---------------------
-    def _in_place(self: S, other: Any, ufunc: Any, op: type[Function], spelling: str) -> S:
+    def _in_place(self: S, other: Operand[S], ufunc: Any, op: type[Function], spelling: str) -> S:
         if switches.grad_enabled and self.requires_grad:
             if self.grad_fn is None:
                 raise RuntimeError(f"{spelling} on {self._name()}, a weight that requires a "
@@ -178,16 +179,16 @@ class Tensor(ops.Operators, Node):
         self.version.count += 1
         return self
 
-    def __iadd__(self: S, other: Any) -> S:
+    def __iadd__(self: S, other: Operand[S]) -> S:
         return self._in_place(other, np.add, ops.Add, "+=")
 
-    def __isub__(self: S, other: Any) -> S:
+    def __isub__(self: S, other: Operand[S]) -> S:
         return self._in_place(other, np.subtract, ops.Sub, "-=")
 
-    def __imul__(self: S, other: Any) -> S:
+    def __imul__(self: S, other: Operand[S]) -> S:
         return self._in_place(other, np.multiply, ops.Mul, "*=")
 
-    def __itruediv__(self: S, other: Any) -> S:
+    def __itruediv__(self: S, other: Operand[S]) -> S:
         return self._in_place(other, np.true_divide, ops.Div, "/=")
 
     # -- what it holds --------------------------------------------------------------------------
@@ -204,10 +205,10 @@ class Tensor(ops.Operators, Node):
         return self._data.dtype
 
     # -- the tensor ops (numpy's axis= and keepdims=) -------------------------------------------
-    def __matmul__(self: S, other: Any) -> S:
+    def __matmul__(self: S, other: Operand[S]) -> S:
         return ops.MatMul.apply(self, other)
 
-    def __rmatmul__(self: S, other: Any) -> S:
+    def __rmatmul__(self: S, other: Operand[S]) -> S:
         return ops.MatMul.apply(other, self)
 
     def sum(self: S, dim: Any = None, keepdim: bool = False, *, axis: Any = None,

@@ -52,6 +52,7 @@ class Value(Operators, Node):
     """
 
     __slots__ = ("data",)
+    data: float
     zero_grad_value = 0.0
     __array_ufunc__ = None  # numpy defers to our reflected operators: np.float64(2) * Value
 

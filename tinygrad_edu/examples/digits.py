@@ -93,7 +93,8 @@ def train_digits(data: DigitsData, epochs: int = 15, seed: int = 0, lr: float = 
 
     def loss(step: int) -> Tensor:
         idx = batches[step]
-        return softmax_cross_entropy(net(Tensor(data.X_train[idx])), data.y_train[idx])
+        C: Tensor = softmax_cross_entropy(net(Tensor(data.X_train[idx])), data.y_train[idx])
+        return C
 
     start = time.perf_counter()
     costs = fit(loss, Adam(net.parameters(), lr=lr), len(batches), progress=progress,

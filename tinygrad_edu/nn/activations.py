@@ -9,7 +9,7 @@ as the book's units fire); PyTorch's habit, a separate module in a `Sequential`
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
 
 from ..engine import Node
 from ..engine.ops import Operators
@@ -50,11 +50,14 @@ def activate(z: Any, name: str) -> Any:
     return _METHODS[name](z)
 
 
-def fire(z: Any, name: str, labels: tuple[str, str]) -> Any:
+N = TypeVar("N", bound=Node)  # a layer's a is of its z's kind: Value or Tensor
+
+
+def fire(z: N, name: str, labels: tuple[str, str]) -> N:
     """A unit (or a layer) fires: a = a(z), with z and a labelled by the book's names
     (`labels` = ("z2[A]", "a2[A]") or ("z2", "a2")) for messages and drawings."""
     z.label, a_label = labels
-    a = activate(z, name)
+    a: N = activate(z, name)
     if a is not z:
         a.label = a_label
     return a

@@ -12,7 +12,7 @@ conv/functions.py).
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any, overload
 
 import numpy as np
 
@@ -69,10 +69,13 @@ class Conv2d(Module):
         else:
             self.bias = None
 
+    if TYPE_CHECKING:  # what an editor sees: calling the layer runs forward
+        def __call__(self, x: Any) -> Tensor: ...
+
     def forward(self, x: Any) -> Tensor:
         if not isinstance(x, Tensor):
             x = Tensor(x)
-        z = conv2d(x, self.weight, self.bias, stride=self.stride, padding=self.padding)
+        z: Tensor = conv2d(x, self.weight, self.bias, stride=self.stride, padding=self.padding)
         return fire(z, self.activation, ("zF", "aF"))
 
     def __repr__(self) -> str:
@@ -93,7 +96,7 @@ class MaxPool2d(Module):
         self.kernel_size, self.stride, self.padding = kernel_size, stride, padding
 
     def forward(self, x: Tensor) -> Tensor:
-        aP = max_pool2d(x, self.kernel_size, self.stride, self.padding)
+        aP: Tensor = max_pool2d(x, self.kernel_size, self.stride, self.padding)
         aP.label = "aP"
         return aP
 
@@ -147,6 +150,13 @@ class Sequential(Module):
     def _in_order(self) -> Iterator[Module]:
         """The layers as they run: the sub-modules in the order they were given."""
         return (m for _, m in self.named_children())
+
+    if TYPE_CHECKING:  # what an editor sees: calling the layers runs forward
+        @overload
+        def __call__(self, x: Tensor) -> Tensor: ...
+        @overload
+        def __call__(self, x: Any) -> Any: ...
+        def __call__(self, x: Any) -> Any: ...
 
     def forward(self, x: Any) -> Any:
         for layer in self._in_order():

@@ -89,7 +89,7 @@ def binary_cross_entropy(input: Any, target: Any, weight: Any = None,
         raise ValueError("binary_cross_entropy: the outputs must be probabilities in [0, 1]; "
                          "apply a sigmoid first")
     t = _targets(a, target, "binary_cross_entropy")
-    cost = -(t * _clamped_log(a) + (1.0 - t) * _clamped_log(1.0 - a))
+    cost: Tensor = -(t * _clamped_log(a) + (1.0 - t) * _clamped_log(1.0 - a))
     if weight is not None:
         cost = cost * (weight.data if isinstance(weight, Tensor) else np.asarray(weight))
     return cost.mean() if reduction == "mean" else cost.sum()

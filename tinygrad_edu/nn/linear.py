@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -66,12 +66,15 @@ class Linear(Module):
             self.bias = Parameter(b, label=f"b{layer}")
         self._labels = (f"z{layer}", f"a{layer}")  # made once, used every call
 
+    if TYPE_CHECKING:  # what an editor sees: calling the layer runs forward
+        def __call__(self, x: Any) -> Tensor: ...
+
     def forward(self, x: Any) -> Tensor:
         if not isinstance(x, Tensor):
             x = Tensor(x)
         if not x.data.ndim or x.data.shape[-1] != self.n_inputs:
             raise ValueError(f"Linear: input of shape {x.shape}, expected (..., {self.n_inputs})")
-        z = x @ self.weight.T  # Z = X Wᵀ (+ b): unit i's weighted input in column i
+        z: Tensor = x @ self.weight.T  # Z = X Wᵀ (+ b): unit i's weighted input in column i
         if self.bias is not None:
             z = z + self.bias
         return fire(z, self.activation, self._labels)

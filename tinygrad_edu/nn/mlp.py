@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, overload
 from collections.abc import Sequence
 
 import numpy as np
@@ -76,6 +76,13 @@ class MLP(Module):
                 layers.append(Layer(n_in, n_out, act, weight=weight, bias=bias, names=names,
                                     input_names=inputs, layer=k + 2))
         self.layers = layers
+
+    if TYPE_CHECKING:  # what an editor sees: calling the network runs forward
+        @overload
+        def __call__(self, x: Tensor) -> Tensor: ...
+        @overload
+        def __call__(self, x: Any) -> Any: ...
+        def __call__(self, x: Any) -> Any: ...
 
     def forward(self, x: Any) -> Any:
         """The output layer's activations.

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable, Iterator, Sequence
-from typing import Any
+from typing import Any, TypeGuard
 
 import numpy as np
 
 from ..engine import Node
-from ..habits import Value
+from ..habits import Tensor, Value
 from ..optim import zero_grads
 from ..tools.trace import Scope, enter_scope, exit_scope
 from .parameter import Parameter
@@ -52,7 +52,7 @@ def _float64_copy(value: Any) -> np.ndarray:
     return np.array(value, dtype=np.float64)
 
 
-def _is_parameter(value: Any) -> bool:
+def _is_parameter(value: Any) -> TypeGuard[Tensor | Value]:
     """A `Parameter` or a `Value` is a parameter, frozen or not; another node (a `Tensor`)
     only while it requires a gradient."""
     return isinstance(value, (Parameter, Value)) or (isinstance(value, Node)
@@ -164,7 +164,7 @@ class Module:
         return self.train(False)
 
     # -- parameters ---------------------------------------------------------------------------
-    def _own_parameters(self) -> Iterator[tuple[str, Node]]:
+    def _own_parameters(self) -> Iterator[tuple[str, Tensor | Value]]:
         for name, value in self.__dict__.items():
             if name.startswith("_"):
                 continue
@@ -175,7 +175,7 @@ class Module:
                     if _is_parameter(item):
                         yield f"{name}.{i}", item
 
-    def named_parameters(self, prefix: str = "") -> Iterator[tuple[str, Node]]:
+    def named_parameters(self, prefix: str = "") -> Iterator[tuple[str, Tensor | Value]]:
         """(dotted name, parameter) for every parameter of this module and its sub-modules; a
         parameter shared by two modules is given once, under its first name (as in PyTorch)."""
         seen: set[int] = set()
@@ -185,7 +185,7 @@ class Module:
                     seen.add(id(p))
                     yield _join(module_name, name), p
 
-    def parameters(self) -> list[Node]:
+    def parameters(self) -> list[Tensor | Value]:
         """Every learnable `Value` or `Parameter`, frozen ones too (as PyTorch's; an optimizer
         skips a tensor whose gradient is None), in a fixed order."""
         return [p for _, p in self.named_parameters()]
@@ -316,7 +316,7 @@ class Module:
                     output = replaced
         return output
 
-    def register_forward_hook(self, hook: Callable[[Module, tuple, Any], Any]
+    def register_forward_hook(self, hook: Callable[[Module, tuple[Any, ...], Any], Any]
                               ) -> ForwardHookHandle:
         """Call `hook(module, inputs, output)` after every forward of this module (PyTorch's
         forward hook); a non-None return replaces the output.  `handle.remove()` removes it."""

@@ -57,7 +57,7 @@ class Neuron(Module):
         w = self.w
         if len(x) != len(w):
             raise ValueError(f"neuron {self.name}: {len(x)} inputs for {len(w)} weights")
-        z = weighted_input(w, x, self.b)  # one node: z = w1·x1 + ... + wn·xn + b
+        z: Value = weighted_input(w, x, self.b)  # one node: z = w1·x1 + ... + wn·xn + b
         return fire(z, self.activation, self._labels)
 
     def __repr__(self) -> str:

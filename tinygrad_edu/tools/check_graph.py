@@ -293,7 +293,7 @@ class _Rerun:
     def reduce(self, out: Any) -> float:
         """v · out."""
         if self.scalar_engine:
-            return self.v * float(out)
+            return float(self.v) * float(out)
         return float((self.v * np.asarray(out, dtype=np.float64)).sum())
 
 

@@ -92,8 +92,10 @@ def _moving(call: Callable[[], Any], a: np.ndarray, index: tuple[int, ...]
 def _central(g: Callable[[float], np.ndarray], eps: float, order: int) -> np.ndarray:
     """dg/dt at t = 0 by the central difference of the given order."""
     if order == 2:
-        return (g(eps) - g(-eps)) / (2 * eps)
-    return (g(-2 * eps) - 8 * g(-eps) + 8 * g(eps) - g(2 * eps)) / (12 * eps)
+        slope: np.ndarray = (g(eps) - g(-eps)) / (2 * eps)
+    else:
+        slope = (g(-2 * eps) - 8 * g(-eps) + 8 * g(eps) - g(2 * eps)) / (12 * eps)
+    return slope
 
 
 # ----------------------------------------------------------------------------------------------
@@ -146,7 +148,7 @@ def _fresh_leaves(inputs: Sequence[Any]) -> list[Any]:
     return leaves
 
 
-def _output(f: Callable, leaves: Sequence[Any]) -> Node:
+def _output(f: Callable[..., Any], leaves: Sequence[Any]) -> Node:
     out = f(*leaves)
     if not isinstance(out, Node):
         raise TypeError(f"gradcheck: f must return a Value or a Tensor, got {type(out).__name__}")
@@ -170,7 +172,8 @@ def _zero(nodes: Sequence[Node]) -> None:
         x.zero_grad()
 
 
-def _output_at(f: Callable, leaves: list[Any], nodes: Sequence[Node]) -> Callable[..., np.ndarray]:
+def _output_at(f: Callable[..., Any], leaves: list[Any], nodes: Sequence[Node]
+               ) -> Callable[..., np.ndarray]:
     """data -> f's output (flat, float64, no graph) with each node's data replaced by `data`."""
     def at(*data: Any) -> np.ndarray:
         saved = [x.data for x in nodes]
@@ -268,7 +271,7 @@ def _output_text(out: Node, j: int, n_out: int) -> str:
     return f"output[{', '.join(map(str, np.unravel_index(j, out.data.shape)))}]"
 
 
-def _check_fast(f: Callable, leaves: list[Any], nodes: list[Node], out: Node, n_out: int,
+def _check_fast(f: Callable[..., Any], leaves: list[Any], nodes: list[Node], out: Node, n_out: int,
                 eps: float, atol: float, rtol: float, seed: int) -> bool:
     rng = np.random.default_rng(seed)
     v = rng.standard_normal(n_out)
@@ -302,7 +305,7 @@ def _check_fast(f: Callable, leaves: list[Any], nodes: list[Node], out: Node, n_
 # ----------------------------------------------------------------------------------------------
 
 
-def _first_grads(f: Callable, leaves: list[Any], nodes: list[Node], v: np.ndarray,
+def _first_grads(f: Callable[..., Any], leaves: list[Any], nodes: list[Node], v: np.ndarray,
                  create_graph: bool) -> list[Any]:
     """The gradients of v · f(leaves) with respect to each node (graph values or raw numbers)."""
     from ..engine import enable_grad, grad
@@ -375,7 +378,7 @@ def _output_weighting(grad_outputs: Any, n_out: int, rng: np.random.Generator) -
 class _FirstDerivative:
     """G(x) = d(v · f(x))/dx over all checked inputs, as one flat vector of n numbers."""
 
-    def __init__(self, f: Callable, leaves: list[Any], checked: list[tuple[int, Node]],
+    def __init__(self, f: Callable[..., Any], leaves: list[Any], checked: list[tuple[int, Node]],
                  v: np.ndarray) -> None:
         self.f, self.leaves, self.checked, self.v = f, leaves, checked, v
         self.nodes = [x for _, x in checked]

@@ -27,7 +27,7 @@ class Scope(NamedTuple):
 
 
 class _Path(threading.local):
-    scopes: tuple = ()  # the module path of the name scopes open in this thread
+    scopes: tuple[Any, ...] = ()  # the module path of the name scopes open in this thread
 
 
 _path = _Path()
@@ -47,7 +47,7 @@ class name_scope:  # noqa: N801 - used as a function: `with name_scope("layers.0
         exit_scope(self.previous)
 
 
-def enter_scope(scope: Scope) -> tuple:
+def enter_scope(scope: Scope) -> tuple[Any, ...]:
     """Open `scope`; returns what `exit_scope` needs.  The outermost one starts the tagging."""
     outer = _path.scopes
     _path.scopes = outer + (scope,)
@@ -58,7 +58,7 @@ def enter_scope(scope: Scope) -> tuple:
     return outer, tagging
 
 
-def exit_scope(previous: tuple) -> None:
+def exit_scope(previous: tuple[Any, ...]) -> None:
     outer, tagging = previous
     _path.scopes = outer
     if tagging is not None:
@@ -113,7 +113,7 @@ def _check_forward(node: Node) -> None:
                            f"the op was created at {_where(node)}")
 
 
-def _check_backward(node: Node, grads: tuple) -> None:
+def _check_backward(node: Node, grads: tuple[Any, ...]) -> None:
     if not all(_finite(g) for g in grads):
         raise AnomalyError(f"{node.grad_fn.name()}: a gradient holds NaN or inf; "  # type: ignore[union-attr]
                            f"the op was created at {_where(node)}")

@@ -23,6 +23,7 @@ import os
 import shutil
 import subprocess
 from collections.abc import Iterable
+from typing import Any
 
 import graphviz
 
@@ -84,7 +85,8 @@ def escape_plain(text: object) -> str:
     package escapes the quotes.
     """
     s = "".join(" " if ch < " " or "\x7f" <= ch <= "\x9f" else ch for ch in _shorten(text))
-    return graphviz.nohtml(s.replace("\\", "\\\\"))
+    label: str = graphviz.nohtml(s.replace("\\", "\\\\"))
+    return label
 
 
 def escape_html(text: object) -> str:
@@ -180,10 +182,11 @@ def layout(graph: graphviz.Digraph, fmt: str = "svg", *, timeout: float | None =
     if done.returncode != 0:
         err = done.stderr.decode("utf-8", "replace").strip()
         raise RuntimeError(f"render: {program} failed (exit {done.returncode}): {err}")
-    return done.stdout
+    picture: bytes = done.stdout
+    return picture
 
 
-def render(graph: graphviz.Digraph, path: str | os.PathLike, format: str | None = None, *,
+def render(graph: graphviz.Digraph, path: str | os.PathLike[str], format: str | None = None, *,
            timeout: float | None = 120.0) -> str:
     """Write `graph` to `path` as SVG, PNG or PDF (from the extension unless `format` is given).
 
@@ -217,9 +220,11 @@ class Drawing(graphviz.Digraph):
     ``ExecutableNotFound`` traceback)."""
 
     def _repr_mimebundle_(self, include: Iterable[str] | None = None,
-                          exclude: Iterable[str] | None = None, **kwargs: object) -> dict:
+                          exclude: Iterable[str] | None = None, **kwargs: object
+                          ) -> dict[str, Any]:
         try:
-            return super()._repr_mimebundle_(include, exclude, **kwargs)
+            bundle: dict[str, Any] = super()._repr_mimebundle_(include, exclude, **kwargs)
+            return bundle
         except graphviz.ExecutableNotFound:
             return {"text/html": missing_dot_html(self.source), "text/plain": self.source}
 

@@ -43,7 +43,7 @@ from collections.abc import Iterable, Mapping, Sequence
 import graphviz
 import numpy as np
 
-from ..engine import Node, no_grad, topological_order
+from ..engine import Function, Node, no_grad, topological_order
 from ..engine.fused import WeightedInput
 from ..tools.trace import Scope
 from .dot import Drawing, check_size, escape_html, escape_plain, html_label
@@ -107,7 +107,7 @@ def _is_data(c: Any) -> bool:
     return _is_number(c) or (isinstance(c, np.ndarray) and c.dtype.kind in "biuf")
 
 
-def op_symbol(ctx: Any) -> str:
+def op_symbol(ctx: Function) -> str:
     """How an op is drawn: the symbol it carries (σ, ×, Σ), else its name."""
     return ctx.symbol or ctx.name()
 
@@ -144,10 +144,10 @@ def _operands(nodes: Sequence[Node], data_names: dict[str, np.ndarray]
     """
     titles: dict[int, str] = {}
     data: list[_Data] = []
-    shared: dict[tuple, _Data] = {}  # the same array (or pixel) used by several ops: one node
+    shared: dict[tuple[Any, ...], _Data] = {}  # an array (or pixel) used by several ops: one node
     owners = _data_owners(nodes)
 
-    def add(key: tuple | None, title: str | None, value: Any, user: int) -> None:
+    def add(key: tuple[Any, ...] | None, title: str | None, value: Any, user: int) -> None:
         d = shared.get(key) if key is not None else None
         if d is None:
             d = _Data(title, value)
@@ -268,7 +268,7 @@ def _local_derivatives(node: Node) -> list[float | None]:
     return out
 
 
-def _common_prefix(paths: Iterable[tuple]) -> tuple:
+def _common_prefix(paths: Iterable[tuple[Any, ...]]) -> tuple[Any, ...]:
     it = iter(paths)
     try:
         prefix = next(it)
@@ -284,7 +284,7 @@ def _common_prefix(paths: Iterable[tuple]) -> tuple:
     return prefix
 
 
-def _natural(text: str) -> tuple:
+def _natural(text: str) -> tuple[Any, ...]:
     """Sort key that puts w2 before w10."""
     return tuple((0, int(part), "") if part.isdigit() else (1, 0, part)
                  for part in re.split(r"(\d+)", text))
@@ -313,11 +313,11 @@ class _Canvas:
     """Nodes and edges collected per cluster path, turned into nested Graphviz clusters."""
 
     def __init__(self) -> None:
-        self.members: dict[tuple, list[tuple[str, dict[str, str]]]] = {(): []}
+        self.members: dict[tuple[Any, ...], list[tuple[str, dict[str, str]]]] = {(): []}
         self.edges: list[tuple[str, str, dict[str, str]]] = []
         self.ranks: list[tuple[str, str]] = []
 
-    def node(self, path: tuple, name: str, **attrs: str) -> None:
+    def node(self, path: tuple[Any, ...], name: str, **attrs: str) -> None:
         for k in range(len(path) + 1):
             self.members.setdefault(path[:k], [])
         self.members[path].append((name, attrs))
@@ -337,7 +337,7 @@ class _Canvas:
         come after its inner clusters (dot then keeps the inner clusters in their order)."""
         paths = list(self.members)
         ids = {p: f"cluster_{k}" for k, p in enumerate(paths)}
-        subs: dict[tuple, graphviz.Digraph] = {(): g}
+        subs: dict[tuple[Any, ...], graphviz.Digraph] = {(): g}
         for p in paths:
             if not p:
                 continue
@@ -580,7 +580,7 @@ def _draw_ops(canvas: _Canvas, paint: _Painter, inputs: Sequence[list[int]],
     """The graph at op level: every value, every op, every operand that is data."""
     nodes, show = paint.nodes, paint.show
     users = _users(nodes, inputs)
-    scope: list[tuple] = [tuple(getattr(v.grad_fn, "scope", ())) for v in nodes]
+    scope: list[tuple[Any, ...]] = [tuple(getattr(v.grad_fn, "scope", ())) for v in nodes]
     for i, v in enumerate(nodes):
         if v.grad_fn is None and users[i]:
             scope[i] = _common_prefix(scope[u] for u in users[i])
@@ -618,13 +618,14 @@ def _draw_ops(canvas: _Canvas, paint: _Painter, inputs: Sequence[list[int]],
         _draw_input_edges(canvas, v, i, inputs[i], "local" in show)
 
 
-def _data_boxes(scope: Sequence[tuple], data: Sequence[_Data]) -> dict[int, tuple]:
+def _data_boxes(scope: Sequence[tuple[Any, ...]], data: Sequence[_Data]
+                ) -> dict[int, tuple[Any, ...]]:
     """Where each data operand is drawn: beside its ops; data used by the same ops (the pixels of
     an image), when more than three, in a box of their own."""
-    same_users: dict[tuple, list[int]] = {}
+    same_users: dict[tuple[Any, ...], list[int]] = {}
     for k, d in enumerate(data):
         same_users.setdefault(tuple(d.users), []).append(k)
-    box: dict[int, tuple] = {}
+    box: dict[int, tuple[Any, ...]] = {}
     for ks in same_users.values():
         where = _common_prefix(scope[u] for u in data[ks[0]].users)
         if len(ks) > 3:
@@ -656,7 +657,7 @@ def _draw_input_edges(canvas: _Canvas, v: Node, i: int, inputs_i: Sequence[int],
         canvas.edge(f"v{j}", f"op{i}", **eattrs)
 
 
-def _group_key(v: Node, i: int, level: str) -> tuple:
+def _group_key(v: Node, i: int, level: str) -> tuple[Any, ...]:
     """The group a recorded node collapses into: its innermost neuron (layer) scope, or itself."""
     path = tuple(getattr(v.grad_fn, "scope", ()))
     kinds = ("neuron", "layer") if level == "neuron" else ("layer",)
@@ -679,24 +680,25 @@ def group_names(nodes: Sequence[Node], inputs: Sequence[list[int]], level: str) 
     return [names[k] for k in key]
 
 
-def _group_names(members: dict, leaf_groups: dict) -> dict[tuple, str]:
+def _group_names(members: dict[tuple[Any, ...], Any], leaf_groups: dict[tuple[Any, ...], Any]
+                 ) -> dict[tuple[Any, ...], str]:
     return {k: f"g{n}" for n, k in enumerate([*members, *leaf_groups])}
 
 
 def _grouping(nodes: Sequence[Node], users: Sequence[list[int]], level: str
-              ) -> tuple[list, dict, dict, dict]:
+              ) -> tuple[list[Any], dict[Any, Any], dict[Any, Any], dict[Any, Any]]:
     """(the group key of each node, the order of the recorded groups, their members, the members
     of each set of leaves: one per set of groups they feed) at `level` "neuron" or "layer"."""
-    key: list[tuple | None] = [None] * len(nodes)
-    order: dict[tuple, int] = {}
-    members: dict[tuple, list[int]] = {}
+    key: list[tuple[Any, ...] | None] = [None] * len(nodes)
+    order: dict[tuple[Any, ...], int] = {}
+    members: dict[tuple[Any, ...], list[int]] = {}
     for i, v in enumerate(nodes):
         if v.grad_fn is not None:
             k = _group_key(v, i, level)
             key[i] = k
             order.setdefault(k, len(order))
             members.setdefault(k, []).append(i)
-    leaf_groups: dict[tuple, list[int]] = {}
+    leaf_groups: dict[tuple[Any, ...], list[int]] = {}
     for i, v in enumerate(nodes):
         if v.grad_fn is None:
             # a user is an op result, so key[u] is a group, never None (mypy cannot see it)
@@ -716,18 +718,18 @@ def _draw_groups(canvas: _Canvas, paint: _Painter, inputs: Sequence[list[int]],
     users = _users(nodes, inputs)
     key, order, members, leaf_groups = _grouping(nodes, users, level)
 
-    def fed(users_of: Iterable[int]) -> tuple:
+    def fed(users_of: Iterable[int]) -> tuple[Any, ...]:
         return tuple(sorted({key[u] for u in users_of}, key=order.__getitem__))
 
     # data: one summary node per set of groups they feed, as the leaves
-    data_groups: dict[tuple, list[int]] = {}
+    data_groups: dict[tuple[Any, ...], list[int]] = {}
     for n, d in enumerate(data):
         data_groups.setdefault(("data", fed(d.users)), []).append(n)
     check_size(len(members) + len(leaf_groups) + len(data_groups), max_nodes, level)
 
     names = _group_names(members, leaf_groups)
     names.update({k: f"d{n}" for n, k in enumerate(data_groups)})  # d: data, as at op level
-    outputs: dict[tuple, list[int]] = {}
+    outputs: dict[tuple[Any, ...], list[int]] = {}
     for k, idx in members.items():
         outputs[k] = [i for i in idx
                       if id(nodes[i]) in paint.root_ids or any(key[u] != k for u in users[i])]
@@ -739,7 +741,7 @@ def _draw_groups(canvas: _Canvas, paint: _Painter, inputs: Sequence[list[int]],
     first = {k: min(idx) for k, idx in [*members.items(), *leaf_groups.items()]}
     first.update({k: min(u for n in idx for u in data[n].users) - 0.5
                   for k, idx in data_groups.items()})
-    pending: list[tuple[float, tuple, dict[str, str]]] = []
+    pending: list[tuple[float, tuple[Any, ...], dict[str, str]]] = []
     for k, idx in data_groups.items():
         pending.append((first[k], k, paint.data_attrs([data[n] for n in idx])))
     for k, idx in members.items():
@@ -748,7 +750,7 @@ def _draw_groups(canvas: _Canvas, paint: _Painter, inputs: Sequence[list[int]],
         pending.append((first[k], k, _leaf_group_attrs(paint, [nodes[i] for i in idx])))
     flows = _flows(inputs, key, data_groups, data)
 
-    def cluster_of(k: tuple) -> tuple:
+    def cluster_of(k: tuple[Any, ...]) -> tuple[Any, ...]:
         return _cluster_of(k, nodes)
 
     # dot reverses the units of a box that is entered from another box (an output layer fed by
@@ -770,8 +772,9 @@ def _draw_groups(canvas: _Canvas, paint: _Painter, inputs: Sequence[list[int]],
         canvas.same_rank(names[k], names[b])
 
 
-def _beside_their_unit(flows: Mapping[tuple[tuple, tuple], int], fed: Iterable[tuple],
-                       cluster_of: Any) -> list[tuple[tuple, tuple]]:
+def _beside_their_unit(flows: Mapping[tuple[tuple[Any, ...], tuple[Any, ...]], int],
+                       fed: Iterable[tuple[Any, ...]], cluster_of: Any
+                       ) -> list[tuple[tuple[Any, ...], tuple[Any, ...]]]:
     """The weights (leaves) or data that feed one group only, where that group is also fed from
     another box, drawn in the group's own column (rank): the output layer's weights beside its
     units, not in a column of their own between the layers, so the output layer stands after
@@ -788,10 +791,11 @@ def _beside_their_unit(flows: Mapping[tuple[tuple, tuple], int], fed: Iterable[t
     return pairs
 
 
-def _cluster_of(k: tuple, nodes: Sequence[Node]) -> tuple:
+def _cluster_of(k: tuple[Any, ...], nodes: Sequence[Node]) -> tuple[Any, ...]:
     """The module path of the box a group is drawn in."""
     if k[0] == "scope":
-        return k[1][:-1]
+        path: tuple[Any, ...] = k[1][:-1]
+        return path
     if k[0] == "op":
         return tuple(nodes[k[1]].scope)
     if k[0] in ("leaves", "data"):
@@ -799,7 +803,7 @@ def _cluster_of(k: tuple, nodes: Sequence[Node]) -> tuple:
     return ()
 
 
-def _group_attrs(paint: _Painter, k: tuple, idx: list[int], outs: list[int],
+def _group_attrs(paint: _Painter, k: tuple[Any, ...], idx: list[int], outs: list[int],
                  titles: dict[int, str]) -> dict[str, str]:
     """A unit or layer drawn as one node (its kind, its op count, its output), or a lone op."""
     nodes, show = paint.nodes, paint.show
@@ -848,10 +852,11 @@ def _leaf_group_attrs(paint: _Painter, leaves: list[Node]) -> dict[str, str]:
     return attrs
 
 
-def _flows(inputs: Sequence[list[int]], key: Sequence[tuple], data_groups: dict[tuple, list[int]],
-           data: Sequence[_Data]) -> dict[tuple[tuple, tuple], int]:
+def _flows(inputs: Sequence[list[int]], key: Sequence[tuple[Any, ...]],
+           data_groups: dict[tuple[Any, ...], list[int]],
+           data: Sequence[_Data]) -> dict[tuple[tuple[Any, ...], tuple[Any, ...]], int]:
     """How many edges run from one group to another (drawn as one arrow, ×n)."""
-    flows: dict[tuple[tuple, tuple], int] = {}
+    flows: dict[tuple[tuple[Any, ...], tuple[Any, ...]], int] = {}
     for i, ins in enumerate(inputs):
         for j in ins:
             a, b = key[j], key[i]

@@ -174,7 +174,8 @@ def _as_vector(a: Any) -> np.ndarray:
 
 
 def _activations(net: _Layers, x: Any) -> list[np.ndarray]:
-    shape: tuple = np.shape(x.data if isinstance(x, Node) else x) if not isinstance(x, list) else ()
+    shape: tuple[int, ...] = (np.shape(x.data if isinstance(x, Node) else x)
+                              if not isinstance(x, list) else ())
     if len(shape) >= 2 and shape[0] != 1:
         raise ValueError(f"draw_network: x must be one input (a vector), got an array of shape "
                          f"{shape}; pass one image, e.g. X[0]")

@@ -41,9 +41,9 @@ import numpy as np
 from ..atomic import write_atomic
 from ..engine import Node, grad as autograd_grad
 from ..engine.fused import WeightedInput
-from .dot import INSTALL_HELP, GraphvizNotFound, layout
+from .dot import INSTALL_HELP, GraphvizNotFound, layout, number_text as _num
 from .graph import (DEFAULT_MAX_NODES, LEVELS, _common_prefix, _local_derivatives,
-                    _magnitude, _num, _summary, _users, _number_nodes, draw_graph, group_names,
+                    _magnitude, _summary, _users, _number_nodes, draw_graph, group_names,
                     op_symbol, scope_title)
 
 __all__ = ["play_backward", "BackwardPlayer", "Step"]
@@ -149,7 +149,7 @@ class BackwardPlayer:
                                        "GRAPH": graph, "DATA": script_json(data)})
         return encodable(page)
 
-    def save(self, path: str | os.PathLike) -> str:
+    def save(self, path: str | os.PathLike[str]) -> str:
         """Write the page to `path` as UTF-8, atomically, making its folder if it is missing;
         returns the path."""
         folder = os.path.dirname(os.path.abspath(path))
@@ -315,7 +315,7 @@ class _Captions:
             p = ins[k]
             return self.names[self.index[id(p)]] if p is not None else _constant(args[k])
 
-        text = ctx.local_derivative(pos, [operand(k) for k in range(len(ins))])
+        text: str | None = ctx.local_derivative(pos, [operand(k) for k in range(len(ins))])
         if text is not None:  # the op's own words: σ'(z), the other factor, 1
             return text
         return f"∂{self.names[u]}/∂{operand(pos)}"
