@@ -82,14 +82,13 @@ def mask(g: Any, keep: Any) -> Any:
 def sum_to(g: Any, shape: tuple[int, ...]) -> Any:
     """Sum a broadcast gradient back to `shape`: the inverse of broadcasting (the engine does
     this for every rule, so a rule may return the gradient of a broadcast shape)."""
-    lead = len(g.shape) - len(shape)  # axes broadcasting put in front, then axes it stretched
-    axes = list(range(lead))
+    if len(g.shape) > len(shape):  # the axes broadcasting put in front (a bias: every row)
+        g = g.sum(axis=tuple(range(len(g.shape) - len(shape))))
+    stretched: tuple[int, ...] = ()  # then the axes of length 1 it stretched
     for i, n in enumerate(shape):
-        if n == 1 and g.shape[lead + i] != 1:
-            axes.append(lead + i)
-    if axes:
-        g = g.sum(axis=tuple(axes), keepdims=True)
-    return g.reshape(shape) if g.shape != shape else g
+        if n == 1 and g.shape[i] != 1:
+            stretched += (i,)
+    return g.sum(axis=stretched, keepdims=True) if stretched else g
 
 
 def _float_mask(keep: Any, like: Any) -> Any:
