@@ -60,9 +60,9 @@ class GetItem(Function):
         return x[index]
 
     def backward(ctx: Any, grad: Any) -> Any:
-        return ScatterAdd.apply(grad, index=ctx.options["index"], shape=ctx.raw_args[0].shape
+        return ScatterAdd.apply(grad, index=ctx.options["index"], shape=ctx.args[0].shape
                                 ) if isinstance(grad, Node) else ScatterAdd.forward(
-            ctx, grad, ctx.options["index"], ctx.raw_args[0].shape)
+            ctx, grad, ctx.options["index"], ctx.args[0].shape)
 
 
 class ScatterAdd(Function):

@@ -41,11 +41,11 @@ class Function:
     """One op: `forward` on raw numbers, `backward` (the rule) on the gradient.  Its instance,
     made by `apply`, is the op's ctx and record."""
 
-    __slots__ = ("inputs", "args", "out", "raw_args", "__dict__", "__weakref__")
+    __slots__ = ("inputs", "args", "out", "__dict__", "__weakref__")
     inputs: tuple[Any, ...]  # per operand: the input node, or None (a constant, no gradient wanted)
     args: tuple[Any, ...]  # the operands: raw numbers (graph values in `with_graph_values`)
     out: Any  # the result: a raw number (a graph value in `with_graph_values`)
-    raw_args: tuple[Any, ...]  # the operands as raw numbers, at every order (for masks and slopes)
+    raw: tuple[Any, ...]  # on that copy only: the raw operands (see raw_args)
 
     symbol: ClassVar[str] = ""  # how drawings show the op, when not by its name
     derivative: ClassVar[tuple[str, ...]] = ()  # ∂out/∂operand_i as text; {0}, {1}: operands
@@ -83,7 +83,6 @@ class Function:
         for i in constants:
             args[i] = engine.raw_constant(args[i], ctx)
         ctx.inputs, ctx.args = tuple(inputs), tuple(args)
-        ctx.raw_args = ctx.args  # raw at every order
         if options:
             ctx.options = options
         raw: Any = _NOT_RUN
@@ -105,10 +104,15 @@ class Function:
         """A copy of this ctx whose `args` and `out` are graph values (constants stay raw), so
         that its rule records what it computes: the gradient can be differentiated again."""
         graph = copy.copy(self)
+        graph.raw = self.args
         graph.args = tuple(a if p is None else p for p, a in zip(self.inputs, self.args))
         graph.out = node.constant(self.out)
         graph.out.grad_fn, graph.out.requires_grad = self, True  # the result, as a graph value
         return graph
+
+    @property
+    def raw_args(self) -> tuple[Any, ...]:  # the operands as raw numbers at every order (masks)
+        return getattr(self, "raw", self.args)  # `raw`: set on the copy with_graph_values makes
 
     @property
     def needs_input_grad(self) -> tuple[bool, ...]:

@@ -158,18 +158,20 @@ def topological_order(root: Node) -> list[Node]:
     recursion (a node goes back on the stack, done, under its inputs), so depth is no limit."""
     order: list[Node] = []
     seen: set[Node] = set()  # nodes hash by identity
-    stack: list[tuple[Node, bool]] = [(root, False)]
+    stack, done = [root], [False]  # a node, and whether its inputs are listed already
     while stack:
-        node, done = stack.pop()
-        if done:
+        node, finished = stack.pop(), done.pop()
+        if finished:
             order.append(node)
         elif node not in seen:
             seen.add(node)
-            stack.append((node, True))
+            stack.append(node)
+            done.append(True)
             if node.grad_fn is not None:  # the first input on top: it is listed first
                 for p in reversed(node.grad_fn.inputs):
                     if p is not None and p not in seen:
-                        stack.append((p, False))
+                        stack.append(p)
+                        done.append(False)
     return order
 
 

@@ -359,10 +359,11 @@ class Sum(Function):
 
     def forward(ctx: Any, x: np.ndarray, axis: Any = None, keepdims: bool = False) -> Any:
         axes = tuple(range(x.ndim)) if axis is None else normalise_axis(axis, x.ndim)
-        ctx.kept = np.sum(x, axis=axes, keepdims=True).shape  # the summed axes kept, as 1
-        return np.asarray(x.sum(axis=axes, keepdims=keepdims))
+        kept = x.sum(axis=axes, keepdims=True)  # the summed axes kept, of length 1
+        ctx.kept = kept.shape
+        return kept if keepdims else np.asarray(kept.squeeze(axis=axes))
     def backward(ctx: Any, grad: Any) -> Any:  # the gradient repeated over the summed axes
-        grad, shape = grad.reshape(ctx.kept), ctx.raw_args[0].shape
+        grad, shape = grad.reshape(ctx.kept), ctx.args[0].shape
         return BroadcastTo.apply(grad, shape=shape) if isinstance(grad, Node) else (
             np.broadcast_to(grad, shape))  # a read-only view: no array of x's size is made
 
@@ -374,7 +375,7 @@ class Reshape(Function):
     def forward(ctx: Any, x: np.ndarray, shape: tuple[int, ...] = ()) -> np.ndarray:
         return x.reshape(shape)
     def backward(ctx: Any, grad: Any) -> Any:
-        return grad.reshape(ctx.raw_args[0].shape)
+        return grad.reshape(ctx.args[0].shape)
 
 
 class Transpose(Function):

@@ -262,7 +262,7 @@ class _Rerun:
         """The op's forward on `values`, with a fresh ctx that its backward can then read."""
         c = self.fn()
         c.inputs, c.options = self.ctx.inputs, self.kwargs
-        c.args = c.raw_args = tuple(values)
+        c.args = tuple(values)
         c.out = self.fn.forward(c, *values, **self.kwargs)
         return c.out, c
 
