@@ -23,7 +23,7 @@ S = TypeVar("S", bound=Tensor)  # a result is of its operands' class (tinygrad_e
 
 class Max(Function):
     """m = max x over `axis`;  ∂m/∂x = 1 at the maximum, 0 elsewhere (ties share it)."""
-    op_name = "max"
+    op_name, saved = "max", False  # the shares are kept by forward
 
     def forward(ctx: Any, x: np.ndarray, axis: Any = None, keepdims: bool = False) -> Any:
         axes = normalise_axis(axis, x.ndim)
@@ -43,7 +43,7 @@ class Max(Function):
 
 class Clone(Function):
     """A copy that stays in the graph; the gradient passes through."""
-    op_name = "clone"
+    op_name, saved = "clone", False
 
     def forward(ctx: Any, x: np.ndarray) -> np.ndarray:
         return x.copy()
@@ -54,7 +54,7 @@ class Clone(Function):
 
 class GetItem(Function):
     """y = x[index];  the gradient goes back to the picked places (twice picked: summed)."""
-    op_name, view = "getitem", True
+    op_name, view, saved = "getitem", True, False
 
     def forward(ctx: Any, x: np.ndarray, index: Any = None) -> np.ndarray:
         return x[index]
@@ -67,7 +67,7 @@ class GetItem(Function):
 
 class ScatterAdd(Function):
     """Zeros of `shape` with g added at `index`: GetItem's backward, whose backward is GetItem."""
-    op_name = "scatter_add"
+    op_name, saved = "scatter_add", False
 
     def forward(ctx: Any, g: np.ndarray, index: Any = None, shape: tuple[int, ...] = ()
                 ) -> np.ndarray:
@@ -81,7 +81,7 @@ class ScatterAdd(Function):
 
 class Concatenate(Function):
     """Join along an existing axis; each input gets its slice of the gradient."""
-    op_name = "concatenate"
+    op_name, saved = "concatenate", False
 
     def forward(ctx: Any, *xs: np.ndarray, axis: int = 0) -> np.ndarray:
         out = np.concatenate(xs, axis=axis)
@@ -96,7 +96,7 @@ class Concatenate(Function):
 
 class Stack(Function):
     """Join same-shaped tensors along a new axis; input i gets the gradient's slice i."""
-    op_name = "stack"
+    op_name, saved = "stack", False
 
     def forward(ctx: Any, *xs: np.ndarray, axis: int = 0) -> np.ndarray:
         out = np.stack(xs, axis=axis)
@@ -110,7 +110,7 @@ class Stack(Function):
 
 class Where(Function):
     """a where `condition`, b elsewhere (`condition` constant); each side gets its places."""
-    op_name = "where"
+    op_name, saved = "where", False
 
     def forward(ctx: Any, a: Any, b: Any, condition: Any = True) -> Any:
         return np.where(condition, a, b)

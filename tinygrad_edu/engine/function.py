@@ -51,6 +51,7 @@ class Function:
     derivative: ClassVar[tuple[str, ...]] = ()  # ∂out/∂operand_i as text; {0}, {1}: operands
     op_name: ClassVar[str | None] = None  # the method users call (`log_softmax`), if not the class
     view: ClassVar[bool] = False  # does the result share the first operand's memory (reshape)?
+    saved: ClassVar[bool] = True  # does backward read the operands or the result (a mask, x·y)?
     options: dict[str, Any] = {}  # the keyword arguments given to apply (replaced, never changed)
     saved_values: tuple[Any, ...] = ()
     versions: tuple[Any, ...] = ()  # (version counter, count, tensor): Tensor operands and result

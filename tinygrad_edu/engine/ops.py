@@ -80,8 +80,7 @@ def mask(g: Any, keep: Any) -> Any:
 
 
 def sum_to(g: Any, shape: tuple[int, ...]) -> Any:
-    """Sum a broadcast gradient back to `shape`: the inverse of broadcasting (the engine does
-    this for every rule, so a rule may return the gradient of a broadcast shape)."""
+    """Sum a broadcast gradient back to `shape` (the engine does it for every rule's result)."""
     if len(g.shape) > len(shape):  # the axes broadcasting put in front (a bias: every row)
         g = g.sum(axis=tuple(range(len(g.shape) - len(shape))))
     stretched: tuple[int, ...] = ()  # then the axes of length 1 it stretched
@@ -100,7 +99,7 @@ def _float_mask(keep: Any, like: Any) -> Any:
 
 class Add(Function):
     """z = a + b;  ∂z/∂a = 1, ∂z/∂b = 1."""
-    op_name, symbol, derivative = "add", "+", ("1", "1")
+    op_name, symbol, derivative, saved = "add", "+", ("1", "1"), False
 
     def forward(ctx: Any, a: Any, b: Any) -> Any:
         return a + b
@@ -110,7 +109,7 @@ class Add(Function):
 
 class Sub(Function):
     """z = a − b;  ∂z/∂a = 1, ∂z/∂b = −1."""
-    op_name, symbol, derivative = "sub", "−", ("1", "(−1)")
+    op_name, symbol, derivative, saved = "sub", "−", ("1", "(−1)"), False
 
     def forward(ctx: Any, a: Any, b: Any) -> Any:
         return a - b
@@ -120,7 +119,7 @@ class Sub(Function):
 
 class Neg(Function):
     """z = −a;  ∂z/∂a = −1."""
-    op_name, symbol, derivative = "neg", "−x", ("(−1)",)
+    op_name, symbol, derivative, saved = "neg", "−x", ("(−1)",), False
 
     def forward(ctx: Any, a: Any) -> Any:
         return -a
@@ -151,11 +150,8 @@ class Div(Function):
 
 
 class Pow(Function):
-    """z = a^b;  ∂z/∂a = b·a^(b−1), ∂z/∂b = z·ln a.
-
-    At the corners the limits, as in PyTorch: ∂z/∂a = 0 where b = 0 (so x**0 passes even an
-    infinite gradient on as 0), and ∂z/∂b = 0 where a = 0.
-    """
+    """z = a^b;  ∂z/∂a = b·a^(b−1), ∂z/∂b = z·ln a; at the corners the limits, as PyTorch:
+    ∂z/∂a = 0 where b = 0 (x**0 passes even an infinite gradient on as 0), ∂z/∂b = 0 at a = 0."""
     op_name, symbol, derivative = "pow", "^", ("{1}·{0}^({1}−1)", "{0}^{1}·ln {0}")
 
     def forward(ctx: Any, a: Any, b: Any) -> Any:
@@ -199,7 +195,7 @@ class Log(Function):
 
 class Mask(Function):
     """g where `keep`, 0 elsewhere (`keep` constant): linear in g, its backward is itself."""
-    op_name = "mask"
+    op_name, saved = "mask", False
 
     def forward(ctx: Any, g: Any, keep: Any = True) -> Any:
         return mask(g, keep)
@@ -247,7 +243,7 @@ class ReLU(Function):
 
 class LeakyReLU(Function):
     """z for z > 0, slope·z otherwise;  derivative 1 for z > 0, `slope` for z <= 0."""
-    op_name, derivative = "leaky_relu", ("leaky'({0})",)
+    op_name, derivative, saved = "leaky_relu", ("leaky'({0})",), False  # slopes kept by forward
 
     def forward(ctx: Any, z: Any, slope: float = 0.01) -> Any:
         ctx.slope = _float_mask(z > 0, z) * (1.0 - slope) + slope  # the derivative at each z
@@ -355,7 +351,7 @@ def normalise_axis(axis: Any, ndim: int) -> tuple[int, ...]:
 
 class Sum(Function):
     """s = Σ x over `axis`;  ∂s/∂x = 1 for every summed element (C_T sums over images)."""
-    op_name, symbol = "sum", "Σ"
+    op_name, symbol, saved = "sum", "Σ", False
 
     def forward(ctx: Any, x: np.ndarray, axis: Any = None, keepdims: bool = False) -> Any:
         axes = tuple(range(x.ndim)) if axis is None else normalise_axis(axis, x.ndim)
@@ -370,7 +366,7 @@ class Sum(Function):
 
 class Reshape(Function):
     """The same numbers in a new shape; the gradient is reshaped back."""
-    op_name, view = "reshape", True
+    op_name, view, saved = "reshape", True, False
 
     def forward(ctx: Any, x: np.ndarray, shape: tuple[int, ...] = ()) -> np.ndarray:
         return x.reshape(shape)
@@ -380,7 +376,7 @@ class Reshape(Function):
 
 class Transpose(Function):
     """Permute the axes (reverse them when `axes` is None); the gradient is permuted back."""
-    op_name, view = "transpose", True
+    op_name, view, saved = "transpose", True, False
 
     def forward(ctx: Any, x: np.ndarray, axes: tuple[int, ...] | None = None) -> np.ndarray:
         ctx.back = None if axes is None else tuple(np.argsort(axes).tolist())
@@ -393,7 +389,7 @@ class Transpose(Function):
 
 class BroadcastTo(Function):
     """x repeated to `shape` by broadcasting; the engine sums the gradient back."""
-    op_name, view = "broadcast_to", True
+    op_name, view, saved = "broadcast_to", True, False
 
     def forward(ctx: Any, x: np.ndarray, shape: tuple[int, ...] = ()) -> np.ndarray:
         return np.broadcast_to(x, shape)

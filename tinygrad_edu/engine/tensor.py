@@ -117,15 +117,17 @@ class Tensor(ops.Operators, Node):
 
     @staticmethod
     def note_versions(ctx: Any, operands: tuple[Any, ...], out: Tensor) -> None:
-        """Keep the version of every Tensor the rule may read: the operands and the result."""
+        """Keep the version of every Tensor the rule reads (`saved`): operands and result."""
         if out._data.dtype.kind != "f":  # an op's result is always a float
             out._data = out._data.astype(np.float64)
         source = operands[0]
         if ctx.view and isinstance(source, Tensor) and np.may_share_memory(out._data,
                                                                             source._data):
             out.version = source.version  # a view: the same memory, the same version
-        versions: list[tuple[Version, int, Tensor | None]] = [
-            (out.version, out.version.count, None)]
+        if not ctx.saved:
+            return
+        versions: list[tuple[Version, int, Tensor | None]] = [(out.version, out.version.count,
+                                                               None)]
         for x in operands:
             if isinstance(x, Tensor):
                 versions.append((x.version, x.version.count, x))
