@@ -239,3 +239,17 @@ def test_a_value_weight_is_updated_in_place_under_no_grad() -> None:
     assert w.grad == 2.0
     with pytest.raises(RuntimeError, match="no_grad"):
         w -= 1.0
+
+
+def test_only_ops_that_read_what_they_saved_refuse_a_change() -> None:
+    # as in PyTorch: `+` and `sum` read nothing of their operands in backward, a product does
+    X = Tensor(np.ones((2, 3)))
+    W = Tensor(np.full((2, 3), 0.5), requires_grad=True)
+    added = (X + W).sum()
+    multiplied = (X * W).sum()
+    with no_grad():
+        X -= 1.0
+    added.backward()
+    assert W.grad.tolist() == [[1.0] * 3] * 2
+    with pytest.raises(RuntimeError, match="mul: "):
+        multiplied.backward()
