@@ -16,13 +16,12 @@ from __future__ import annotations
 
 import builtins
 import math
-import operator
 from typing import Any, NamedTuple, overload
 
 import numpy as np
 
 from . import tensor_ops
-from .engine import (Function, Node, grad_mode, is_grad_enabled, ops, tensor as core,
+from .engine import (Function, Node, grad_mode, ops, tensor as core,
                      value as core_value)
 from .engine.function import Operand
 from .engine.tensor import as_array
@@ -97,9 +96,10 @@ class Tensor(NodeHabits, core.Tensor):
 
     def min(self, dim: Any = None, keepdim: bool = False, *, axis: Any = None,
             keepdims: Any = None) -> Tensor | MaxResult:
-        axis, keep = _axis(dim, keepdim, axis, keepdims)
-        values = -tensor_ops.Max.apply(-self, axis=axis, keepdims=keep)
-        return values if dim is None else MaxResult(values, self.argmin(dim, keepdim))
+        largest = (-self).max(dim, keepdim, axis=axis, keepdims=keepdims)  # min x = −max(−x)
+        if isinstance(largest, MaxResult):
+            return MaxResult(-largest.values, self.argmin(dim, keepdim))
+        return -largest
 
     def argmax(self, dim: Any = None, keepdim: bool = False) -> Tensor:
         """Where the largest element is along `dim` (an integer Tensor, outside the graph)."""
@@ -349,31 +349,6 @@ Tensor.engine = Tensor
 class Value(NodeHabits, core_value.Value):
     __doc__ = core_value.Value.__doc__
     __slots__ = ()
-
-    # -- in place: an optimizer's step (`with no_grad(): w -= lr * w.grad`) ---------------------
-    def _in_place(self, other: Operand[Value], step: Any, op: type[Function],
-                  spelling: str) -> Value:
-        if is_grad_enabled() and self.requires_grad:
-            if self.grad_fn is None:
-                raise RuntimeError(f"{spelling} on {self._name()}, a weight that requires a "
-                                   "gradient, would be recorded; update it under no_grad(): "
-                                   f"`with no_grad(): w {spelling} ...`")
-            return op.apply(self, other)  # a recorded result: a new node, as `h = h + x`
-        self.data = core_value.to_float(step(self.data, other.data if isinstance(
-            other, Node) else other), f"{spelling} on {self._name()}")
-        return self
-
-    def __iadd__(self, other: Operand[Value]) -> Value:
-        return self._in_place(other, operator.add, ops.Add, "+=")
-
-    def __isub__(self, other: Operand[Value]) -> Value:
-        return self._in_place(other, operator.sub, ops.Sub, "-=")
-
-    def __imul__(self, other: Operand[Value]) -> Value:
-        return self._in_place(other, operator.mul, ops.Mul, "*=")
-
-    def __itruediv__(self, other: Operand[Value]) -> Value:
-        return self._in_place(other, operator.truediv, ops.Div, "/=")
 
     def detach(self) -> Value:
         """The same number as a new leaf with no history and no gradient."""

@@ -60,9 +60,10 @@ class GetItem(Function):
         return x[index]
 
     def backward(ctx: Any, grad: Any) -> Any:
-        return ScatterAdd.apply(grad, index=ctx.options["index"], shape=ctx.args[0].shape
-                                ) if isinstance(grad, Node) else ScatterAdd.forward(
-            ctx, grad, ctx.options["index"], ctx.args[0].shape)
+        index, shape = ctx.options["index"], ctx.args[0].shape
+        if isinstance(grad, Node):  # differentiated again: recorded as the op it is
+            return ScatterAdd.apply(grad, index=index, shape=shape)
+        return ScatterAdd.forward(ctx, grad, index, shape)
 
 
 class ScatterAdd(Function):

@@ -179,3 +179,13 @@ def test_backward_order_is_the_order_backward_completes_nodes():
             if p is not None:
                 assert position[id(p)] < position[id(n)]
     assert backward_order(a) == [a]
+
+
+def test_grad_hands_each_input_an_array_of_its_own():
+    # add's rule hands one array to both inputs; grad() gives each caller's input its own copy
+    a = Tensor([1.0, 2.0], requires_grad=True)
+    b = Tensor([3.0, 4.0], requires_grad=True)
+    ga, gb = tg.grad(((a + b) * 2.0).sum(), [a, b])
+    assert ga.tolist() == gb.tolist() == [2.0, 2.0] and ga is not gb
+    ga[0] = 7.0
+    assert gb[0] == 2.0

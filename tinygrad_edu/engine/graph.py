@@ -11,8 +11,9 @@ The walk keeps its gradients in a dict of its own, never on the nodes (threads m
 
 from __future__ import annotations
 
+import operator
 import threading
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 from collections.abc import Callable, Sequence
 
 if TYPE_CHECKING:
@@ -83,6 +84,8 @@ class recording:  # noqa: N801 - used as a function: `with recording(tag):`
 
 # -- the node ---------------------------------------------------------------------------------
 
+NodeT = TypeVar("NodeT", bound="Node")
+
 class Node:
     """What `Value` and `Tensor` share: `data`, `grad`, `requires_grad`, and `grad_fn`, the op
     that made it (None for a leaf: a weight or an input the user made)."""
@@ -124,6 +127,31 @@ class Node:
     def zero_grad(self, set_to_none: bool = False) -> None:
         """Forget the accumulated gradient."""
         self.grad = None if set_to_none else self.zero_grad_value
+
+    # -- in place: an optimizer's step, `with no_grad(): w -= lr * w.grad` --------------------
+    def _in_place(self: NodeT, other: Any, op: Any, in_place_op: Any, spelling: str) -> NodeT:
+        """Change the number(s) in place (a Tensor's version ticks), unless grad mode records."""
+        if switches.grad_enabled and self.requires_grad:
+            if self.grad_fn is None:
+                raise RuntimeError(f"{spelling} on {self._name()}, a weight that requires a "
+                                   "gradient, would be recorded; update it under no_grad(): "
+                                   f"`with no_grad(): w {spelling} ...`")
+            recorded: NodeT = op(self, other)  # an op's result: a new node, as `h = h + x`
+            return recorded
+        self.data = in_place_op(self.data, other.data if isinstance(other, Node) else other)
+        return self
+
+    def __iadd__(self: NodeT, other: Any) -> NodeT:
+        return self._in_place(other, operator.add, operator.iadd, "+=")
+
+    def __isub__(self: NodeT, other: Any) -> NodeT:
+        return self._in_place(other, operator.sub, operator.isub, "-=")
+
+    def __imul__(self: NodeT, other: Any) -> NodeT:
+        return self._in_place(other, operator.mul, operator.imul, "*=")
+
+    def __itruediv__(self: NodeT, other: Any) -> NodeT:
+        return self._in_place(other, operator.truediv, operator.itruediv, "/=")
 
     def _name(self) -> str:
         """How messages name this node: its type and label."""
@@ -292,17 +320,12 @@ def grad(outputs: Node, inputs: Node | Sequence[Node], grad_outputs: Any = None,
         raise RuntimeError("grad: the output has no recorded graph (no input requires a "
                            "gradient, or it was computed under no_grad())")
     seed = outputs.seed(grad_outputs)
-    if create_graph and not isinstance(seed, Node):
-        seed = outputs.constant(seed)
     found: dict[Node, Any] = dict.fromkeys(targets)
-    backpropagate(outputs, seed, create_graph, targets=found)
-    result = []
-    for t in targets:
-        g = found[t]
+    backpropagate(outputs, outputs.constant(seed) if create_graph else seed, create_graph, found)
+    given: set[int] = set()  # the caller's own arrays, never one for two inputs
+    for t, g in found.items():
         if g is None and not allow_unused:
             raise RuntimeError(f"grad: {t._name()} is not used to compute the output "
                                "(pass allow_unused=True to get None for it)")
-        if g is not None and not create_graph:
-            g = _own(g.data if isinstance(g, Node) else g, set())
-        result.append(g)
-    return tuple(result)
+    return tuple(found[t] if found[t] is None or create_graph else _own(found[t], given)
+                 for t in targets)

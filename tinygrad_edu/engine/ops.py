@@ -91,8 +91,10 @@ def sum_to(g: Any, shape: tuple[int, ...]) -> Any:
 
 
 def _float_mask(keep: Any, like: Any) -> Any:
-    """1.0 where `keep`, else 0.0: a float, or an array of `like`'s dtype."""
-    return (1.0 if keep else 0.0) if isinstance(keep, bool) else keep.astype(like.dtype)
+    """1.0 where `keep`, else 0.0: a float, or an array of `like`'s float dtype (else float64)."""
+    if isinstance(keep, bool):
+        return 1.0 if keep else 0.0
+    return keep.astype(like.dtype if like.dtype.kind == "f" else np.float64)
 
 
 # -- arithmetic --------------------------------------------------------------------------------
@@ -270,8 +272,7 @@ class Step(Function):
         if surrogate not in STEP_GRADIENTS:
             raise ValueError(f"unknown surrogate {surrogate!r}: choose one of {STEP_GRADIENTS}")
         ctx.surrogate = surrogate
-        return _float_mask(z > 0 if strict else z >= 0, z if isinstance(z, np.ndarray)
-                           and z.dtype.kind == "f" else np.zeros(0))
+        return _float_mask(z > 0 if strict else z >= 0, z)
     def backward(ctx: Any, grad: Any) -> Any:
         if ctx.surrogate == "ste":
             return grad
@@ -404,38 +405,39 @@ N = TypeVar("N", bound="Operators")  # an op's result is of its operand's engine
 
 class Operators:
     """Mixed into `Value` and `Tensor`: arithmetic with Python numbers on either side
-    (`1.0 - a`, `2 * w`, `a ** 2`), elementwise functions and the book's activations."""
+    (`1.0 - a`, `2 * w`, `a ** 2`; the reflected `__r*__` put the number first), elementwise
+    functions and the book's activations."""
 
     __slots__ = ()
 
     def __add__(self: N, other: Operand[N]) -> N:
         return Add.apply(self, other)
 
-    def __radd__(self: N, other: Operand[N]) -> N:  # 2 * w: the number comes first
+    def __radd__(self: N, other: Operand[N]) -> N:
         return Add.apply(other, self)
 
     def __sub__(self: N, other: Operand[N]) -> N:
         return Sub.apply(self, other)
 
-    def __rsub__(self: N, other: Operand[N]) -> N:  # 2 * w: the number comes first
+    def __rsub__(self: N, other: Operand[N]) -> N:
         return Sub.apply(other, self)
 
     def __mul__(self: N, other: Operand[N]) -> N:
         return Mul.apply(self, other)
 
-    def __rmul__(self: N, other: Operand[N]) -> N:  # 2 * w: the number comes first
+    def __rmul__(self: N, other: Operand[N]) -> N:
         return Mul.apply(other, self)
 
     def __truediv__(self: N, other: Operand[N]) -> N:
         return Div.apply(self, other)
 
-    def __rtruediv__(self: N, other: Operand[N]) -> N:  # 2 * w: the number comes first
+    def __rtruediv__(self: N, other: Operand[N]) -> N:
         return Div.apply(other, self)
 
     def __pow__(self: N, other: Operand[N]) -> N:
         return Pow.apply(self, other)
 
-    def __rpow__(self: N, other: Operand[N]) -> N:  # 2 * w: the number comes first
+    def __rpow__(self: N, other: Operand[N]) -> N:
         return Pow.apply(other, self)
 
     def __neg__(self: N) -> N:

@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 import numpy as np
 
 from . import ops
-from .function import Function, Operand
+from .function import Operand
 from .graph import Node, switches
 
 _FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
@@ -168,30 +168,6 @@ class Tensor(ops.Operators, Node):
             raise ValueError(f"backward: the gradient has shape {g.shape} but the Tensor has "
                              f"shape {shape}; they must match")
         return np.array(g.reshape(shape), dtype=dtype)  # a copy: the caller's stays theirs
-
-    # -- in place: an optimizer's step (`with no_grad(): w -= lr * w.grad`) ---------------------
-    def _in_place(self: S, other: Operand[S], ufunc: Any, op: type[Function], spelling: str) -> S:
-        if switches.grad_enabled and self.requires_grad:
-            if self.grad_fn is None:
-                raise RuntimeError(f"{spelling} on {self._name()}, a weight that requires a "
-                                   "gradient, would be recorded; update it under no_grad(): "
-                                   f"`with no_grad(): w {spelling} ...`")
-            return op.apply(self, other)  # a recorded result: a new node, as `h = h + x`
-        ufunc(self._data, other.data if isinstance(other, Node) else other, out=self._data)
-        self.version.count += 1
-        return self
-
-    def __iadd__(self: S, other: Operand[S]) -> S:
-        return self._in_place(other, np.add, ops.Add, "+=")
-
-    def __isub__(self: S, other: Operand[S]) -> S:
-        return self._in_place(other, np.subtract, ops.Sub, "-=")
-
-    def __imul__(self: S, other: Operand[S]) -> S:
-        return self._in_place(other, np.multiply, ops.Mul, "*=")
-
-    def __itruediv__(self: S, other: Operand[S]) -> S:
-        return self._in_place(other, np.true_divide, ops.Div, "/=")
 
     # -- what it holds --------------------------------------------------------------------------
     @property
