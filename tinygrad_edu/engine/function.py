@@ -64,39 +64,42 @@ class Function:
     def apply(cls, *operands: Operand[T], **options: Any) -> T:
         """Run the op on Values or Tensors (numbers allowed); record it as the result's `grad_fn`
         when an operand wants a gradient and grad mode is on."""
-        ctx, engine, inputs, args, constants, wanted = cls(), None, [], [], [], False
-        for x in operands:  # each operand: the node wanting a gradient (else None), its number
+        ctx, engine, wanted, plain = cls(), None, False, False
+        inputs: tuple[Any, ...] = ()  # per operand: the node wanting a gradient, else None
+        args: tuple[Any, ...] = ()  # per operand: its number
+        for x in operands:
             if isinstance(x, Node):
                 if x.engine is not engine:
                     if engine is not None:
                         raise _mixed(cls, engine, x.engine)
                     engine = x.engine
-                inputs.append(x if x.requires_grad else None)
-                args.append(x.data)
+                inputs += (x if x.requires_grad else None,)
+                args += (x.data,)
                 wanted = wanted or x.requires_grad
             else:  # a number: a float is raw to both engines, anything else is made raw below
-                if type(x) is not float:
-                    constants.append(len(args))
-                inputs.append(None)
-                args.append(x)
+                inputs += (None,)
+                args += (x,)
+                plain = plain or type(x) is not float
         if engine is None:
             raise TypeError(f"{cls.name()}.apply needs a Value or a Tensor among its operands")
-        for i in constants:
-            args[i] = engine.raw_constant(args[i], ctx)
-        ctx.inputs, ctx.args = tuple(inputs), tuple(args)
+        if plain:
+            args = tuple([a if isinstance(x, Node) else engine.raw_constant(a, ctx)
+                          for x, a in zip(operands, args)])
+        ctx.inputs, ctx.args = inputs, args
         if options:
             ctx.options = options
         raw: Any = _NOT_RUN
         try:
             raw = cls.forward(ctx, *args, **options)
-            out = engine(raw, requires_grad=False)
+            out = engine(raw)
         except (ValueError, TypeError, IndexError) as e:
             raise type(e)(_message(ctx, e, operands, raw)) from e
         if engine.versioned:  # a Tensor's memory may change in place before backward
             engine.note_versions(ctx, operands, out)
-        if wanted and switches.grad_enabled:
+        out.requires_grad = wanted and switches.grad_enabled
+        if out.requires_grad:  # recorded: the result keeps the op, the op its result
             ctx.out = out.data
-            out.grad_fn, out.requires_grad = ctx, True
+            out.grad_fn = ctx
             for tool in switches.on_op:
                 tool(out)
         return out
@@ -137,12 +140,12 @@ class Function:
         return cls.__dict__.get("op_name") or cls.__name__
 
 
-_NOT_RUN = object()  # `raw` before forward has returned
-
-
 def _mixed(fn: type[Function], engine: type, other: type) -> TypeError:
     return TypeError(f"{fn.name()}: cannot mix a {engine.__name__} and a {other.__name__} in "
                      "one op; convert with Tensor(value.data) or value.data")
+
+
+_NOT_RUN = object()  # `raw` before forward has returned
 
 
 def _message(ctx: Function, e: Exception, operands: tuple[Any, ...], raw: Any) -> str:

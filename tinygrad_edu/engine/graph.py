@@ -182,24 +182,21 @@ class HookHandle:
 # -- the walk ---------------------------------------------------------------------------------
 
 def topological_order(root: Node) -> list[Node]:
-    """The nodes behind `root`, each after all of its inputs: a depth-first search without
-    recursion (a node goes back on the stack, done, under its inputs), so depth is no limit."""
+    """The nodes behind `root`, each after all of its inputs (the first input first): a depth-
+    first search on a stack of the nodes being visited, each with its inputs still to visit."""
     order: list[Node] = []
-    seen: set[Node] = set()  # nodes hash by identity
-    stack, done = [root], [False]  # a node, and whether its inputs are listed already
+    seen = {root}  # nodes hash by identity
+    stack = [(root, iter(() if root.grad_fn is None else root.grad_fn.inputs))]
     while stack:
-        node, finished = stack.pop(), done.pop()
-        if finished:
+        node, to_visit = stack[-1]
+        for p in to_visit:
+            if p is not None and p not in seen:
+                seen.add(p)
+                stack.append((p, iter(() if p.grad_fn is None else p.grad_fn.inputs)))
+                break
+        else:  # every input listed: the node follows
+            stack.pop()
             order.append(node)
-        elif node not in seen:
-            seen.add(node)
-            stack.append(node)
-            done.append(True)
-            if node.grad_fn is not None:  # the first input on top: it is listed first
-                for p in reversed(node.grad_fn.inputs):
-                    if p is not None and p not in seen:
-                        stack.append(p)
-                        done.append(False)
     return order
 
 
@@ -272,7 +269,7 @@ def _own(g: Any, given: set[int]) -> Any:
     (a sum's gradient is a read-only view) nor one another leaf holds (add's `grad, grad`)."""
     if not hasattr(g, "flags"):  # a float
         return g
-    if g.base is not None or not g.flags.writeable or id(g) in given:
+    if g.base is not None or id(g) in given or not g.flags.writeable:
         g = g.copy()
     given.add(id(g))
     return g

@@ -67,7 +67,7 @@ def power(a: Any, b: Any) -> Any:
         with np.errstate(all="ignore"):
             return float(np.power(a, b))
     with np.errstate(all="ignore"):
-        return np.power(a, b)
+        return a ** b
 
 
 def mask(g: Any, keep: Any) -> Any:
@@ -240,7 +240,7 @@ class ReLU(Function):
     def forward(ctx: Any, z: Any) -> Any:
         return (z if z > 0.0 or z != z else 0.0) if isinstance(z, float) else np.maximum(z, 0.0)
     def backward(ctx: Any, grad: Any) -> Any:
-        return mask(grad, ctx.raw_args[0] > 0)
+        return mask(grad, ctx.raw_args[0] > 0.0)
 
 
 class LeakyReLU(Function):
@@ -313,13 +313,14 @@ class MatMul(Function):
     op_name, symbol = "matmul", "@"
 
     def forward(ctx: Any, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-        if np.ndim(a) == 0 or np.ndim(b) == 0:
-            raise ValueError("both operands need at least 1 dimension; use * for a scalar")
-        if a.shape[-1] != b.shape[0 if b.ndim == 1 else -2]:
-            raise ValueError(f"shapes {a.shape} and {b.shape} do not fit: the last axis of the "
+        try:
+            return a @ b
+        except ValueError:  # numpy names no layer: say what does not fit, and the fix
+            raise ValueError("both operands need at least 1 dimension; use * for a scalar"
+                             if np.ndim(a) == 0 or np.ndim(b) == 0 else
+                             f"shapes {a.shape} and {b.shape} do not fit: the last axis of the "
                              "left must equal the second-to-last of the right; transpose one "
-                             "of them (.T) or check the layer sizes")
-        return a @ b
+                             "of them (.T) or check the layer sizes") from None
     def backward(ctx: Any, grad: Any) -> Any:
         (a, b), (wa, wb) = ctx.args, ctx.inputs
         if a.ndim == 2 and b.ndim == 2:  # the usual case: a batch of rows times a weight

@@ -19,7 +19,7 @@ from . import ops
 from .function import Operand
 from .graph import Node, switches
 
-_FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
+_FLOATS = (np.dtype(np.float64), np.dtype(np.float32))  # float64 first: `in` finds it by identity
 
 
 def as_array(data: Any, what: str = "Tensor()") -> np.ndarray:
@@ -71,6 +71,8 @@ class Tensor(ops.Operators, Node):
                  dtype: Any = None) -> None:
         if dtype is None and type(data) is np.ndarray and data.dtype in _FLOATS:
             arr = data  # an op's result: already what it must be
+        elif dtype is None and type(data) in (np.float64, np.float32):
+            arr = np.asarray(data)  # a result of 0 dimensions, which numpy gives as a scalar
         else:
             arr = self._as_array(data, dtype, requires_grad)
         self._data, self.version = arr, Version()
@@ -121,17 +123,14 @@ class Tensor(ops.Operators, Node):
         if out._data.dtype.kind != "f":  # an op's result is always a float
             out._data = out._data.astype(np.float64)
         source = operands[0]
-        if ctx.view and isinstance(source, Tensor) and np.may_share_memory(out._data,
-                                                                            source._data):
+        if ctx.view and isinstance(source, Tensor) and np.may_share_memory(out._data, source._data):
             out.version = source.version  # a view: the same memory, the same version
-        if not ctx.saved:
-            return
-        versions: list[tuple[Version, int, Tensor | None]] = [(out.version, out.version.count,
-                                                               None)]
-        for x in operands:
-            if isinstance(x, Tensor):
-                versions.append((x.version, x.version.count, x))
-        ctx.versions = tuple(versions)
+        if ctx.saved:
+            versions: list[Any] = [(out.version, out.version.count, None)]  # None: the result
+            for x in operands:
+                if isinstance(x, Tensor):
+                    versions.append((x.version, x.version.count, x))
+            ctx.versions = tuple(versions)
 
     @classmethod
     def constant(cls: type[S], raw: Any) -> S:
@@ -162,7 +161,7 @@ class Tensor(ops.Operators, Node):
                     f"backward: this Tensor has shape {shape}; backward() without a gradient "
                     "needs a one-element result (a cost). Reduce it first (.sum(), .mean()) or "
                     f"pass the gradient: .backward(np.ones({shape}))")
-            return np.ones(shape, dtype)
+            return np.array(1.0, dtype).reshape(shape)
         g = as_array(grad.data if isinstance(grad, Node) else grad, "backward(grad)")
         if g.shape != shape and not (g.size == 1 == self._data.size):
             raise ValueError(f"backward: the gradient has shape {g.shape} but the Tensor has "
