@@ -64,10 +64,8 @@ class Function:
     def apply(cls, *operands: Operand[T], **options: Any) -> T:
         """Run the op on Values or Tensors (numbers allowed); record it as the result's `grad_fn`
         when an operand wants a gradient and grad mode is on."""
-        ctx, engine, wanted, plain = cls(), None, False, False
-        inputs: tuple[Any, ...] = ()  # per operand: the node wanting a gradient, else None
-        args: tuple[Any, ...] = ()  # per operand: its number
-        for x in operands:
+        ctx, engine, inputs, args, wanted, plain = cls(), None, _EMPTY, _EMPTY, False, False
+        for x in operands:  # each operand: the node wanting a gradient (else None), its number
             if isinstance(x, Node):
                 if x.engine is not engine:
                     if engine is not None:
@@ -146,6 +144,7 @@ def _mixed(fn: type[Function], engine: type, other: type) -> TypeError:
 
 
 _NOT_RUN = object()  # `raw` before forward has returned
+_EMPTY: tuple[Any, ...] = ()  # apply's tuples of inputs and operands start empty
 
 
 def _message(ctx: Function, e: Exception, operands: tuple[Any, ...], raw: Any) -> str:

@@ -182,21 +182,23 @@ class HookHandle:
 # -- the walk ---------------------------------------------------------------------------------
 
 def topological_order(root: Node) -> list[Node]:
-    """The nodes behind `root`, each after all of its inputs (the first input first): a depth-
-    first search on a stack of the nodes being visited, each with its inputs still to visit."""
-    order: list[Node] = []
-    seen = {root}  # nodes hash by identity
-    stack = [(root, iter(() if root.grad_fn is None else root.grad_fn.inputs))]
+    """The nodes behind `root`, each after all of its inputs: a depth-first search without
+    recursion (a node goes back on the stack, done, under its inputs), so depth is no limit."""
+    order, seen = list[Node](), set[Node]()  # nodes hash by identity
+    stack, done = [root], [False]  # a node, and whether its inputs are listed already
     while stack:
-        node, to_visit = stack[-1]
-        for p in to_visit:
-            if p is not None and p not in seen:
-                seen.add(p)
-                stack.append((p, iter(() if p.grad_fn is None else p.grad_fn.inputs)))
-                break
-        else:  # every input listed: the node follows
-            stack.pop()
+        node, finished = stack.pop(), done.pop()
+        if finished:
             order.append(node)
+        elif node not in seen:
+            seen.add(node)
+            stack.append(node)
+            done.append(True)
+            if node.grad_fn is not None:  # the first input on top: it is listed first
+                for p in reversed(node.grad_fn.inputs):
+                    if p is not None and p not in seen:
+                        stack.append(p)
+                        done.append(False)
     return order
 
 

@@ -317,10 +317,9 @@ class MatMul(Function):
             return a @ b
         except ValueError:  # numpy names no layer: say what does not fit, and the fix
             raise ValueError("both operands need at least 1 dimension; use * for a scalar"
-                             if np.ndim(a) == 0 or np.ndim(b) == 0 else
-                             f"shapes {a.shape} and {b.shape} do not fit: the last axis of the "
-                             "left must equal the second-to-last of the right; transpose one "
-                             "of them (.T) or check the layer sizes") from None
+                             if np.ndim(a) == 0 or np.ndim(b) == 0 else f"shapes {a.shape} and "
+                             f"{b.shape} do not fit: the left's last axis must equal the right's "
+                             "second-to-last; transpose one (.T) or check the sizes") from None
     def backward(ctx: Any, grad: Any) -> Any:
         (a, b), (wa, wb) = ctx.args, ctx.inputs
         if a.ndim == 2 and b.ndim == 2:  # the usual case: a batch of rows times a weight

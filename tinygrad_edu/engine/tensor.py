@@ -71,8 +71,6 @@ class Tensor(ops.Operators, Node):
                  dtype: Any = None) -> None:
         if dtype is None and type(data) is np.ndarray and data.dtype in _FLOATS:
             arr = data  # an op's result: already what it must be
-        elif dtype is None and type(data) in (np.float64, np.float32):
-            arr = np.asarray(data)  # a result of 0 dimensions, which numpy gives as a scalar
         else:
             arr = self._as_array(data, dtype, requires_grad)
         self._data, self.version = arr, Version()
