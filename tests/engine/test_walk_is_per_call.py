@@ -38,11 +38,15 @@ def run_together(work: list[Callable[[], object]], rounds: int) -> list[list[obj
     results: list[list[object]] = [[] for _ in work]
     errors: list[BaseException] = []
     start, lock = threading.Barrier(len(work)), threading.Lock()
-    running, overlaps = [0], [0]
+    running, overlaps, finished = [0], [0], [0]
 
     def call(i: int) -> object:
         with lock:
             running[0] += 1
+        # a call starts once the other thread is in one too: on a loaded machine the scheduler
+        # may otherwise run one thread's rounds (a few ms) before the other wakes at all
+        while running[0] < len(work) and not finished[0] and not errors:
+            pass
         try:
             return work[i]()
         finally:
@@ -57,6 +61,9 @@ def run_together(work: list[Callable[[], object]], rounds: int) -> list[list[obj
                 results[i].append(call(i))
         except BaseException as e:  # noqa: BLE001 - reported by the main thread
             errors.append(e)
+        finally:
+            with lock:
+                finished[0] += 1
     threads = [threading.Thread(target=loop, args=(i,)) for i in range(len(work))]
     with frequent_thread_switches():
         for t in threads:
