@@ -19,7 +19,7 @@ from . import ops
 from .function import Operand
 from .graph import Node, switches
 
-_FLOATS = (np.dtype(np.float64), np.dtype(np.float32))  # float64 first: `in` finds it by identity
+_FLOATS = (np.dtype(np.float64), np.dtype(np.float32))  # float64 first: found by identity, 30 ns
 
 
 def as_array(data: Any, what: str = "Tensor()") -> np.ndarray:
