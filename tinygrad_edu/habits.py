@@ -71,7 +71,7 @@ class Tensor(NodeHabits, core.Tensor):
              keepdims: Any = None) -> Tensor:
         """The sum divided by the number of summed elements."""
         axis, keep = _axis(dim, keepdim, axis, keepdims)
-        count = math.prod(self.shape[a] for a in ops.normalise_axis(axis, self.ndim))
+        count = _count(self.shape, axis)
         return self.sum(axis=axis, keepdims=keep) * (1.0 / count if count else math.nan)
 
     @overload
@@ -110,7 +110,7 @@ class Tensor(NodeHabits, core.Tensor):
 
     def var(self, dim: Any = None, unbiased: bool = True, keepdim: bool = False) -> Tensor:
         """The variance along `dim`, divided by n − 1 (`unbiased`, PyTorch's default) or n."""
-        n = math.prod(self.shape[a] for a in ops.normalise_axis(dim, self.ndim))
+        n = _count(self.shape, dim)
         centred = self - self.mean(dim, keepdim=True)
         return (centred * centred).sum(dim, keepdim) * (1.0 / (n - 1 if unbiased else n))
 
@@ -190,9 +190,11 @@ class Tensor(NodeHabits, core.Tensor):
     def split(self, size: Any, dim: int = 0) -> tuple[Tensor, ...]:
         """Pieces of `size` along `dim` (the last may be shorter), or of the sizes listed."""
         length = self.shape[dim]
-        sizes = list(size) if isinstance(size, (list, tuple)) else [size] * math.ceil(
-            length / size)
-        sizes[-1] = length - sum(sizes[:-1]) if not isinstance(size, (list, tuple)) else sizes[-1]
+        if isinstance(size, (list, tuple)):
+            sizes = list(size)
+        else:  # pieces of `size`, the last one what is left
+            sizes = [size] * math.ceil(length / size)
+            sizes[-1] = length - size * (len(sizes) - 1)
         bounds = np.cumsum([0] + sizes).tolist()
         before = (slice(None),) * (dim % self.ndim)
         return tuple(self[before + (slice(a, b),)] for a, b in zip(bounds, bounds[1:]))
@@ -457,6 +459,11 @@ def _check_dim(d: Any, shape: tuple[Any, ...], op: str) -> int:
             -max(len(shape), 1) <= d < max(len(shape), 1)):
         raise ValueError(f"{op}: axis {d!r} is out of range for shape {shape}")
     return int(d) % max(len(shape), 1)
+
+
+def _count(shape: tuple[int, ...], axis: Any) -> int:
+    """How many elements a reduction over `axis` (None: all) takes together."""
+    return math.prod(shape[a] for a in ops.normalise_axis(axis, len(shape)))
 
 
 def _number(x: Any) -> float:

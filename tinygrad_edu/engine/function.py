@@ -45,7 +45,7 @@ class Function:
     inputs: tuple[Any, ...]  # per operand: the input node, or None (a constant, no gradient wanted)
     args: tuple[Any, ...]  # the operands: raw numbers (graph values in `with_graph_values`)
     out: Any  # the result: a raw number (a graph value in `with_graph_values`)
-    raw: tuple[Any, ...]  # on that copy only: the raw operands (see raw_args)
+    raw: tuple[Any, ...] | None = None  # on that copy only: the raw operands (see raw_args)
 
     symbol: ClassVar[str] = ""  # how drawings show the op, when not by its name
     derivative: ClassVar[tuple[str, ...]] = ()  # ∂out/∂operand_i as text; {0}, {1}: operands
@@ -114,7 +114,7 @@ class Function:
 
     @property
     def raw_args(self) -> tuple[Any, ...]:  # the operands as raw numbers at every order (masks)
-        return getattr(self, "raw", self.args)  # `raw`: set on the copy with_graph_values makes
+        return self.args if self.raw is None else self.raw  # `raw`: on with_graph_values' copy
 
     @property
     def needs_input_grad(self) -> tuple[bool, ...]:
